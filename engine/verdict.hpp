@@ -1,0 +1,32 @@
+// Detection mechanisms, expectations and verdicts: how a job's findings become a gate result.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/result.hpp"
+#include "engine/scenario.hpp"
+
+namespace threadmill {
+
+/// Every mechanism name an `[expect]` entry may use, with what it means (for docs and --help).
+struct MechanismInfo {
+    std::string_view name;
+    std::string_view meaning;
+};
+const std::vector<MechanismInfo>& mechanisms();
+
+/// Checks one `[expect]` word against the mechanisms and the target's invariants: nullopt when
+/// valid, else the error message (with a "did you mean" where a name is close).
+std::optional<std::string> check_mechanism(std::string_view word, const TargetInfo& target);
+
+/// Does detection `mechanism` (e.g. `invariant:exactly_once`) satisfy expectation word `word`
+/// (e.g. `invariant` or `invariant:exactly_once`)?
+bool mechanism_matches(std::string_view word, std::string_view mechanism);
+
+/// Sets verdict, expected, expectation_met and expectation_detail from the job's detections.
+void grade(JobResult& job, const Expectation& expectation);
+
+}  // namespace threadmill
