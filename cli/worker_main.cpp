@@ -15,7 +15,7 @@
 #include "engine/scenario.hpp"
 #include "engine/worker_protocol.hpp"
 
-namespace tm = threadmill;
+using namespace threadmill;
 
 int main(int argc, char** argv) {
     CLI::App app{"threadmill-worker: runs one threadmill job in this process. The threadmill driver starts it; "
@@ -36,34 +36,34 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     try {
-        const tm::Catalog catalog = tm::Registry::instance().catalog();
+        const Catalog catalog = Registry::instance().catalog();
         if (describe) {
-            std::cout << tm::catalog_to_json(catalog).dump(1) << "\n";
+            std::cout << catalog_to_json(catalog).dump(1) << "\n";
             return 0;
         }
         if (scenario_path.empty() || variant.empty()) {
             std::cerr << "threadmill-worker: error: --scenario and --variant are required (or --describe)\n";
-            return tm::k_worker_exit_usage;
+            return k_worker_exit_usage;
         }
-        tm::Scenario sc = tm::load_scenario(scenario_path, catalog);
-        tm::RunLengthOverride o;
+        Scenario sc = load_scenario(scenario_path, catalog);
+        RunLengthOverride o;
         if (!duration_text.empty()) {
-            o.duration = tm::parse_duration(duration_text);
+            o.duration = parse_duration(duration_text);
             if (!o.duration) {
                 std::cerr << fmt::format("threadmill-worker: error: bad --duration '{}'\n", duration_text);
-                return tm::k_worker_exit_usage;
+                return k_worker_exit_usage;
             }
         }
         o.iterations = iterations;
-        tm::apply_override(sc, o);
-        const tm::TargetSpec* target = tm::Registry::instance().find(sc.target);
+        apply_override(sc, o);
+        const TargetSpec* target = Registry::instance().find(sc.target);
         if (target == nullptr) {  // the loader already checked it against the same catalog
             std::cerr << "threadmill-worker: internal error: target vanished\n";
-            return tm::k_worker_exit_internal;
+            return k_worker_exit_internal;
         }
         if (work_dir.empty()) work_dir = std::filesystem::temp_directory_path().string();
-        tm::RunnerOptions options{work_dir, activity_path, true};
-        const tm::Measurement m = tm::run_job(sc, *target, variant, seed, options);
+        RunnerOptions options{work_dir, activity_path, true};
+        const Measurement m = run_job(sc, *target, variant, seed, options);
         const std::string text = nlohmann::json(m).dump();
         if (result_path.empty()) {
             std::cout << text << "\n";
@@ -78,11 +78,11 @@ int main(int argc, char** argv) {
             std::filesystem::rename(tmp, result_path);
         }
         return 0;
-    } catch (const tm::ScenarioError& e) {
+    } catch (const ScenarioError& e) {
         std::cerr << e.what() << "\n";
-        return tm::k_worker_exit_scenario;
+        return k_worker_exit_scenario;
     } catch (const std::exception& e) {
         std::cerr << "threadmill-worker: internal error: " << e.what() << "\n";
-        return tm::k_worker_exit_internal;
+        return k_worker_exit_internal;
     }
 }

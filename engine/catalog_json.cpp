@@ -1,7 +1,9 @@
 // The catalog as JSON: how a worker executable tells the driver which targets it holds.
 #include "engine/catalog_json.hpp"
 
+#include <cstdio>
 #include <stdexcept>
+#include <sys/wait.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -145,6 +147,25 @@ Catalog catalog_from_json(const json& j) {
         c.targets.push_back(std::move(info));
     }
     return c;
+}
+
+Catalog describe_worker(const std::string& worker) {
+    const std::string cmd = "'" + worker + "' --describe 2>&1";
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error(fmt::format("cannot run {}", worker));
+    std::string text;
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
+    const int status = ::pclose(pipe);
+    if (status != 0) {
+        throw std::runtime_error(fmt::format("{} --describe failed (status {}): {}", worker,
+                                             WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.substr(0, 500)));
+    }
+    try {
+        return catalog_from_json(json::parse(text));
+    } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("{} --describe did not print a catalog: {}", worker, e.what()));
+    }
 }
 
 }  // namespace threadmill

@@ -12,6 +12,9 @@ namespace threadmill {
 nlohmann::json catalog_to_json(const Catalog& catalog);
 /// Throws std::runtime_error (nlohmann's exceptions included) on a malformed document.
 Catalog catalog_from_json(const nlohmann::json& j);
+/// Runs `<worker> --describe` and parses its catalog. Throws std::runtime_error naming the
+/// worker when it cannot be run or its answer is not a catalog.
+Catalog describe_worker(const std::string& worker);
 /// "integer", "duration", ...
 const char* to_string(ParamType t);
 /// A parameter value as a scenario would write it: 1024, "50ms", true, "name".

@@ -210,7 +210,9 @@ TEST(Histogram, BucketLayoutIsConsistent) {
         ASSERT_LE(low, high) << b;
         ASSERT_EQ(Histogram::bucket_of(low), b) << b;
         ASSERT_EQ(Histogram::bucket_of(high), b) << b;
-        if (b + 1 < Histogram::k_bucket_count) ASSERT_EQ(Histogram::bucket_low(b + 1), high + 1) << b;
+        if (b + 1 < Histogram::k_bucket_count) {
+            ASSERT_EQ(Histogram::bucket_low(b + 1), high + 1) << b;
+        }
         if (low < 256) {
             ASSERT_EQ(low, high) << b;  // exact below 256
         } else {

@@ -1,0 +1,78 @@
+// `threadmill list`: the targets a worker holds, or the scenarios under some paths.
+#include "cli/cmd_list.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/catalog_json.hpp"
+
+namespace threadmill::cli {
+namespace {
+
+std::string bounds(const ParamSpec& p) {
+    auto show = [&](double v) {
+        if (p.type == ParamType::duration) return format_duration(Nanos(static_cast<std::int64_t>(v)));
+        return fmt::format("{:g}", v);
+    };
+    const bool has_min = p.min > std::numeric_limits<double>::lowest();
+    const bool has_max = p.max < std::numeric_limits<double>::max();
+    if (!p.choices.empty()) return fmt::format("one of {}", fmt::join(p.choices, ", "));
+    if (has_min && has_max) return fmt::format("{}..{}", show(p.min), show(p.max));
+    if (has_min) return fmt::format(">= {}", show(p.min));
+    if (has_max) return fmt::format("<= {}", show(p.max));
+    return "";
+}
+
+void list_targets(const Catalog& catalog) {
+    for (const auto& t : catalog.targets) {
+        fmt::print("{} — {}\n", t.name, t.description);
+        if (!t.seed.empty()) fmt::print("  seed document: {}\n", t.seed);
+        fmt::print("  variants:\n");
+        for (const auto& v : t.variants) {
+            fmt::print("    {:<24} {}{}\n", v.name, v.help, v.is_safe() ? " [safe]" : fmt::format(" [caught by {}]", v.caught_by));
+        }
+        fmt::print("  operations:\n");
+        for (const auto& op : t.ops) fmt::print("    {:<24} {}\n", op.name, op.help);
+        if (!t.params.empty()) fmt::print("  parameters ([params]):\n");
+        for (const auto& p : t.params) {
+            fmt::print("    {:<24} {} = {} ({}{}) {}\n", p.name, to_string(p.type), format_param_value(p.default_value),
+                       bounds(p).empty() ? "" : "", bounds(p), p.help);
+        }
+        fmt::print("  invariants:\n");
+        for (const auto& inv : t.invariants) fmt::print("    {:<24} {}\n", inv.name, inv.help);
+        fmt::print("\n");
+    }
+}
+
+int list_scenarios(const Catalog& catalog, const std::vector<std::string>& paths) {
+    int bad = 0;
+    for (const auto& f : collect_scenario_files(paths.empty() ? std::vector<std::string>{"scenarios"} : paths)) {
+        try {
+            const Scenario sc = load_scenario(f, catalog);
+            fmt::print("{:<44} {:<18} target {:<16} variants {} · flavors {}\n", f, sc.name, sc.target,
+                       fmt::join(sc.variants, ","), fmt::join(sc.flavors, ","));
+        } catch (const ScenarioError& e) {
+            fmt::print("{:<44} INVALID (run `threadmill validate {}`)\n", f, f);
+            ++bad;
+        }
+    }
+    return bad == 0 ? k_exit_ok : k_exit_usage;
+}
+
+}  // namespace
+
+void setup_list(CLI::App& app, ListOptions& o) {
+    app.add_option("what", o.what, "what to list")->check(CLI::IsMember({"targets", "scenarios"}))->capture_default_str();
+    app.add_option("paths", o.paths, "for `scenarios`: files or folders (default: scenarios/)");
+}
+
+int run_list(const ListOptions& o, const GlobalOptions& global) {
+    const Catalog catalog = load_catalog(global);
+    if (o.what == "targets") {
+        if (!o.paths.empty()) throw CliError(k_exit_usage, "`list targets` takes no paths");
+        list_targets(catalog);
+        return k_exit_ok;
+    }
+    return list_scenarios(catalog, o.paths);
+}
+
+}  // namespace threadmill::cli

@@ -1,0 +1,153 @@
+// `threadmill run`: plan the jobs of some scenarios, run each in a worker, report, gate.
+#include "cli/cmd_run.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "engine/overrides.hpp"
+#include "engine/planner.hpp"
+#include "engine/supervisor.hpp"
+#include "reports/console.hpp"
+#include "reports/json.hpp"
+
+namespace threadmill::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_interrupt(int) {
+    g_stop.store(true);
+    // A second Ctrl-C ends the driver at once.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+std::uint64_t fresh_seed() {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32 | rd()) & 0x7fffffffffffffffULL;
+}
+
+}  // namespace
+
+void setup_run(CLI::App& app, RunOptions& o) {
+    app.add_option("paths", o.paths, "scenario files, or folders searched for *.toml")->required();
+    app.add_option("--seed", o.seeds,
+                   "seed(s) of the run, comma-separated; default: the scenario's seed, else a fresh one (printed)")
+        ->delimiter(',');
+    app.add_option("--seeds", o.seed_count, "run N seeds: the --seed given (or a fresh one) and the next N-1")
+        ->check(CLI::Range(1, 1000));
+    auto* duration = app.add_option("--duration", o.duration, "override each scenario's duration (e.g. 200ms, 2s)");
+    app.add_option("--iterations", o.iterations, "override: run N ops per thread instead of a duration")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000}))
+        ->excludes(duration);
+    app.add_option("--variant", o.variants, "run only these variants (comma-separated)")->delimiter(',');
+    app.add_option("--flavor", o.flavors, "run these flavors instead of the scenarios' own (comma-separated)")
+        ->delimiter(',');
+    app.add_option("--filter", o.filter, "run only jobs whose 'scenario/variant/flavor' matches this glob or substring");
+    app.add_option("--out", o.out_dir, "output folder: results.jsonl and one folder per job")->capture_default_str();
+    app.add_flag("--json", o.json, "print the results as one JSON document on stdout instead of the console report");
+}
+
+int run_run(const RunOptions& o, const GlobalOptions& global, const std::string& command_line) {
+    const Catalog catalog = load_catalog(global);
+    const auto files = collect_scenario_files(o.paths);
+
+    RunLengthOverride run_length;
+    if (!o.duration.empty()) {
+        run_length.duration = parse_duration(o.duration);
+        if (!run_length.duration)
+            throw CliError(k_exit_usage, fmt::format("--duration: '{}' is not a duration (like 250ms or 2s)", o.duration));
+    }
+    run_length.iterations = o.iterations;
+
+    std::vector<Scenario> scenarios;
+    bool bad = false;
+    for (const auto& f : files) {
+        try {
+            scenarios.push_back(load_scenario(f, catalog));
+            apply_override(scenarios.back(), run_length);
+        } catch (const ScenarioError& e) {
+            print_diagnostics(e);
+            bad = true;
+        } catch (const std::invalid_argument& e) {
+            throw CliError(k_exit_usage, e.what());
+        }
+    }
+    if (bad) throw CliError(k_exit_usage, "scenario errors; nothing was run");
+
+    PlanOptions plan;
+    plan.variants = o.variants;
+    plan.flavors = o.flavors;
+    plan.filter = o.filter;
+    plan.fresh_seed = fresh_seed();
+    if (o.seed_count) {
+        const std::uint64_t base = o.seeds.empty() ? plan.fresh_seed : o.seeds.front();
+        if (o.seeds.size() > 1) throw CliError(k_exit_usage, "--seeds N takes at most one --seed (the first of N)");
+        for (int i = 0; i < *o.seed_count; ++i) plan.seeds.push_back(base + static_cast<std::uint64_t>(i));
+    } else {
+        plan.seeds = o.seeds;
+    }
+    std::vector<Job> jobs;
+    try {
+        jobs = plan_jobs(scenarios, catalog, plan);
+    } catch (const UsageError& e) {
+        throw CliError(k_exit_usage, e.what());
+    }
+
+    std::unique_ptr<Reporter> reporter;
+    if (o.json) {
+        reporter = std::make_unique<JsonReporter>(stdout);
+    } else {
+        reporter = std::make_unique<ConsoleReporter>(stdout);
+    }
+    const bool fresh_used = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
+        return plan.seeds.empty() && !j.scenario->seed && j.seed == plan.fresh_seed;
+    });
+    if (fresh_used) std::fprintf(stderr, "threadmill: fresh seed %llu (replay with --seed %llu)\n",
+                                 static_cast<unsigned long long>(plan.fresh_seed),
+                                 static_cast<unsigned long long>(plan.fresh_seed));
+
+    SupervisorOptions sup;
+    sup.out_dir = o.out_dir;
+    sup.worker_dir = resolve_worker_dir(global);
+    sup.run_length = run_length;
+    const int planned = static_cast<int>(jobs.size());
+    sup.on_job_start = [&](const Job& j) {
+        reporter->job_started(j.index, planned,
+                              fmt::format("{} · {} · {} · seed {}", j.scenario->name, j.variant, j.flavor, j.seed));
+    };
+    sup.on_job_end = [&](const JobResult& r) { reporter->job_finished(r, planned); };
+
+    const RunContext context = current_context(command_line);
+    reporter->run_started(context, planned);
+
+    g_stop.store(false);
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    const auto start = std::chrono::steady_clock::now();
+    RunOutcome outcome;
+    try {
+        outcome = run_jobs(jobs, catalog, sup, context, g_stop);
+    } catch (const std::exception& e) {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+        throw CliError(k_exit_internal, e.what());
+    }
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    const auto results_path = (std::filesystem::path(o.out_dir) / "results.jsonl").string();
+    const RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
+    reporter->run_finished(outcome.results, summary);
+    if (outcome.interrupted) return k_exit_interrupted;
+    return summary.missed > 0 ? k_exit_failed : k_exit_ok;
+}
+
+}  // namespace threadmill::cli

@@ -1,0 +1,32 @@
+// `threadmill run`: plan the jobs of some scenarios, run each in a worker, report, gate.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.hpp"
+
+namespace threadmill::cli {
+
+struct RunOptions {
+    std::vector<std::string> paths;
+    std::vector<std::uint64_t> seeds;
+    std::optional<int> seed_count;
+    std::string duration;
+    std::optional<std::uint64_t> iterations;
+    std::vector<std::string> variants;
+    std::vector<std::string> flavors;
+    std::string filter;
+    std::string out_dir = "threadmill-out";
+    bool json = false;
+};
+
+void setup_run(CLI::App& app, RunOptions& options);
+/// Returns the exit code of the gate contract.
+int run_run(const RunOptions& options, const GlobalOptions& global, const std::string& command_line);
+
+}  // namespace threadmill::cli

@@ -1,0 +1,33 @@
+// `threadmill validate`: check scenario files against the targets without running anything.
+#include "cli/cmd_validate.hpp"
+
+#include <fmt/format.h>
+
+namespace threadmill::cli {
+
+void setup_validate(CLI::App& app, ValidateOptions& o) {
+    app.add_option("paths", o.paths, "scenario files, or folders searched for *.toml")->required();
+}
+
+int run_validate(const ValidateOptions& o, const GlobalOptions& global) {
+    const Catalog catalog = load_catalog(global);
+    int bad = 0;
+    const auto files = collect_scenario_files(o.paths);
+    for (const auto& f : files) {
+        try {
+            const Scenario sc = load_scenario(f, catalog);
+            fmt::print("ok  {} ({} · {} variant{} · {} flavor{})\n", f, sc.target, sc.variants.size(),
+                       sc.variants.size() == 1 ? "" : "s", sc.flavors.size(), sc.flavors.size() == 1 ? "" : "s");
+        } catch (const ScenarioError& e) {
+            print_diagnostics(e);
+            ++bad;
+        }
+    }
+    if (bad > 0) {
+        fmt::print(stderr, "threadmill: {} of {} scenario file{} invalid\n", bad, files.size(), files.size() == 1 ? "" : "s");
+        return k_exit_usage;
+    }
+    return k_exit_ok;
+}
+
+}  // namespace threadmill::cli

@@ -1,0 +1,72 @@
+// What every subcommand shares: exit codes, worker discovery, finding and loading scenarios.
+#include "cli/common.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "engine/catalog_json.hpp"
+#include "engine/supervisor.hpp"
+
+namespace threadmill::cli {
+namespace fs = std::filesystem;
+
+std::string resolve_worker_dir(const GlobalOptions& g) {
+    if (!g.worker_dir.empty()) return g.worker_dir;
+    if (const char* env = std::getenv("THREADMILL_WORKER_DIR"); env != nullptr && *env != '\0') return env;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) throw CliError(k_exit_internal, "cannot locate the threadmill executable; pass --worker-dir");
+    return self.parent_path().string();
+}
+
+Catalog load_catalog(const GlobalOptions& g) {
+    const std::string worker = worker_path(resolve_worker_dir(g), "plain");
+    if (!fs::exists(worker)) {
+        throw CliError(k_exit_internal,
+                       fmt::format("the worker {} does not exist; build it (cmake --build --preset default) or pass "
+                                   "--worker-dir",
+                                   worker));
+    }
+    try {
+        return describe_worker(worker);
+    } catch (const std::exception& e) {
+        throw CliError(k_exit_internal, e.what());
+    }
+}
+
+std::vector<std::string> collect_scenario_files(const std::vector<std::string>& paths) {
+    std::vector<std::string> files;
+    for (const auto& p : paths) {
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) {
+            std::vector<std::string> found;
+            for (const auto& entry : fs::recursive_directory_iterator(p, ec)) {
+                if (entry.is_regular_file() && entry.path().extension() == ".toml") found.push_back(entry.path().string());
+            }
+            if (ec) throw CliError(k_exit_usage, fmt::format("cannot read folder {}: {}", p, ec.message()));
+            if (found.empty()) throw CliError(k_exit_usage, fmt::format("no .toml scenario under {}", p));
+            std::sort(found.begin(), found.end());
+            files.insert(files.end(), found.begin(), found.end());
+        } else if (fs::is_regular_file(p, ec)) {
+            files.push_back(p);
+        } else {
+            throw CliError(k_exit_usage, fmt::format("no such file or folder: {}", p));
+        }
+    }
+    return files;
+}
+
+void print_diagnostics(const ScenarioError& e) {
+    for (const auto& d : e.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+}
+
+std::string exit_code_help() {
+    return "Exit codes: 0 every job met its expectation; 1 at least one job missed its expectation; "
+           "2 usage or scenario error (nothing ran); 3 internal error; 130 interrupted (finished jobs are saved).";
+}
+
+}  // namespace threadmill::cli

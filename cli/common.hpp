@@ -1,0 +1,44 @@
+// What every subcommand shares: exit codes, the command-level error, worker discovery,
+// finding scenario files and loading them.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/scenario.hpp"
+#include "engine/target.hpp"
+
+namespace threadmill::cli {
+
+inline constexpr int k_exit_ok = 0;           ///< every job met its expectation
+inline constexpr int k_exit_failed = 1;       ///< at least one job missed its expectation
+inline constexpr int k_exit_usage = 2;        ///< usage or scenario error; nothing ran
+inline constexpr int k_exit_internal = 3;     ///< the harness itself failed
+inline constexpr int k_exit_interrupted = 130;  ///< Ctrl-C: finished jobs are saved
+
+/// A command-level failure: printed once by main as `threadmill: error: ...`.
+class CliError : public std::runtime_error {
+public:
+    CliError(int exit_code, const std::string& message) : std::runtime_error(message), exit_code(exit_code) {}
+    int exit_code;
+};
+
+struct GlobalOptions {
+    std::string worker_dir;  ///< empty: THREADMILL_WORKER_DIR, else the driver's own folder
+};
+
+/// The folder holding the worker executables.
+std::string resolve_worker_dir(const GlobalOptions& g);
+/// The catalog of the plain worker (throws CliError 3 when it cannot be asked).
+Catalog load_catalog(const GlobalOptions& g);
+/// Files as given and every *.toml below each folder (sorted); throws CliError 2 for a path
+/// that does not exist or a folder without scenarios.
+std::vector<std::string> collect_scenario_files(const std::vector<std::string>& paths);
+/// Prints each diagnostic to stderr.
+void print_diagnostics(const ScenarioError& e);
+
+/// The help footer that documents the exit codes.
+std::string exit_code_help();
+
+}  // namespace threadmill::cli

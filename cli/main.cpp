@@ -1,0 +1,60 @@
+// threadmill: the command-line driver. Parses flags and hands each subcommand to its file.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/cmd_list.hpp"
+#include "cli/cmd_run.hpp"
+#include "cli/cmd_validate.hpp"
+#include "cli/common.hpp"
+
+using namespace threadmill::cli;
+
+int main(int argc, char** argv) {
+    CLI::App app{"threadmill: concurrency stress and race-detection harness for C++ components.\n"
+                 "Runs TOML scenarios of barrier-synchronized threads against a target, one worker process per\n"
+                 "job, and reports latency percentiles, throughput and correctness (invariants, crashes, hangs)."};
+    app.footer(exit_code_help());
+    app.require_subcommand(1);
+    GlobalOptions global;
+    app.add_option("--worker-dir", global.worker_dir,
+                   "folder holding threadmill-worker (default: $THREADMILL_WORKER_DIR, else this program's folder)");
+    app.set_version_flag("--version", std::string("threadmill ") + TM_VERSION);
+
+    RunOptions run;
+    auto* run_cmd = app.add_subcommand("run", "run scenarios and gate on their expectations");
+    setup_run(*run_cmd, run);
+    run_cmd->footer(exit_code_help());
+
+    ListOptions list;
+    auto* list_cmd = app.add_subcommand("list", "list targets (variants, operations, parameters) or scenarios");
+    setup_list(*list_cmd, list);
+
+    ValidateOptions validate;
+    auto* validate_cmd = app.add_subcommand("validate", "check scenario files without running them");
+    setup_validate(*validate_cmd, validate);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? k_exit_ok : k_exit_usage;
+    }
+
+    std::string command_line;
+    for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+    try {
+        if (*run_cmd) return run_run(run, global, command_line);
+        if (*list_cmd) return run_list(list, global);
+        if (*validate_cmd) return run_validate(validate, global);
+        return k_exit_usage;
+    } catch (const CliError& e) {
+        std::fprintf(stderr, "threadmill: error: %s\n", e.what());
+        return e.exit_code;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "threadmill: internal error: %s\n", e.what());
+        return k_exit_internal;
+    }
+}

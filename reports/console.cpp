@@ -1,0 +1,134 @@
+// The console reporter: a latency table, invariants and the verdict of each job as it ends.
+#include "reports/console.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "engine/scenario.hpp"
+
+namespace threadmill {
+namespace {
+
+constexpr const char* k_red = "\033[31m";
+constexpr const char* k_green = "\033[32m";
+constexpr const char* k_yellow = "\033[33m";
+constexpr const char* k_bold = "\033[1m";
+constexpr const char* k_dim = "\033[2m";
+
+std::string ns(std::uint64_t v) { return format_duration(Nanos(v)); }
+
+}  // namespace
+
+std::string group_thousands(std::uint64_t n) {
+    std::string digits = std::to_string(n);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string format_count_rate(double v) {
+    if (v >= 1e9) return fmt::format("{:.3g}G", v / 1e9);
+    if (v >= 1e6) return fmt::format("{:.3g}M", v / 1e6);
+    if (v >= 1e3) return fmt::format("{:.3g}k", v / 1e3);
+    return fmt::format("{:.3g}", v);
+}
+
+ConsoleReporter::ConsoleReporter(std::FILE* out)
+    : m_out(out), m_tty(::isatty(::fileno(out)) != 0), m_color(m_tty && std::getenv("NO_COLOR") == nullptr) {}
+
+std::string ConsoleReporter::paint(const std::string& text, const char* ansi) const {
+    return m_color ? fmt::format("{}{}\033[0m", ansi, text) : text;
+}
+
+void ConsoleReporter::run_started(const RunContext& c, int planned) {
+    fmt::print(m_out, "threadmill {} · {} job{} · {} · {} CPUs\n", c.tool_version, planned, planned == 1 ? "" : "s",
+               c.host, c.cpu_count);
+    std::fflush(m_out);
+}
+
+void ConsoleReporter::job_started(int index, int planned, const std::string& what) {
+    if (!m_tty) return;
+    fmt::print(m_out, "\r\033[K[{}/{}] running {} ...", index, planned, what);
+    std::fflush(m_out);
+    m_status_shown = true;
+}
+
+void ConsoleReporter::job_finished(const JobResult& r, int planned) {
+    if (m_status_shown) fmt::print(m_out, "\r\033[K");
+    m_status_shown = false;
+    fmt::print(m_out, "\n{} {} · {} · {} · seed {} · {:.2f}s\n", paint(fmt::format("[{}/{}]", r.index, planned), k_dim),
+               paint(r.scenario, k_bold), r.variant, r.flavor, r.seed, r.elapsed_seconds);
+
+    if (r.measurement) {
+        const auto& m = *r.measurement;
+        fmt::print(m_out, "  {:<18} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "op", "count", "p50", "p90", "p99",
+                   "p99.9", "max", "ops/s");
+        for (const auto& op : m.ops) {
+            fmt::print(m_out, "  {:<18} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", op.name, group_thousands(op.count),
+                       ns(op.p50), ns(op.p90), ns(op.p99), ns(op.p999), ns(op.max), format_count_rate(op.throughput));
+        }
+        fmt::print(m_out, "  {:<18} {:>12} {:>59}   {} threads, {:.3f}s{}\n", "total", group_thousands(m.total_ops),
+                   format_count_rate(m.throughput), m.threads, m.wall_seconds,
+                   m.rounds > 0 ? fmt::format(", {} rounds", m.rounds) : "");
+        if (!m.invariants.empty()) fmt::print(m_out, "  invariants\n");
+        for (const auto& inv : m.invariants) {
+            if (inv.held) {
+                fmt::print(m_out, "    {}  {:<28} {} check{}\n", paint("held  ", k_green), inv.name, inv.checks,
+                           inv.checks == 1 ? "" : "s");
+            } else {
+                fmt::print(m_out, "    {}  {:<28} {} violation{}\n", paint("BROKEN", k_red), inv.name, inv.violations,
+                           inv.violations == 1 ? "" : "s");
+                for (const auto& d : inv.details) fmt::print(m_out, "              {}\n", d);
+            }
+        }
+    }
+    for (const auto& d : r.detections) {
+        if (d.mechanism.starts_with("invariant:")) continue;  // shown above
+        fmt::print(m_out, "  {} {}\n", paint(d.mechanism, k_yellow), d.detail);
+    }
+    if (!r.last_activity.empty() || (!r.measurement && !r.worker_log.empty())) {
+        if (!r.worker_log.empty()) {
+            fmt::print(m_out, "  worker output (tail):\n");
+            std::size_t start = 0;
+            while (start < r.worker_log.size()) {
+                auto end = r.worker_log.find('\n', start);
+                if (end == std::string::npos) end = r.worker_log.size();
+                fmt::print(m_out, "    | {}\n", std::string_view(r.worker_log).substr(start, end - start));
+                start = end + 1;
+            }
+        }
+    }
+    const char* verdict_color = r.verdict == Verdict::pass ? k_green : r.verdict == Verdict::fail ? k_yellow : k_red;
+    std::string verdict = to_string(r.verdict);
+    for (auto& c : verdict) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    fmt::print(m_out, "  verdict {}  {} {}\n", paint(verdict, verdict_color),
+               r.expectation_met ? paint("expectation met:", k_green) : paint("EXPECTATION MISSED:", k_red),
+               r.expectation_detail);
+    std::fflush(m_out);
+}
+
+void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const RunSummary& s) {
+    fmt::print(m_out, "\n{}", paint("threadmill: ", k_bold));
+    if (s.interrupted) fmt::print(m_out, "{} ", paint(fmt::format("interrupted after {} of {} jobs;", s.ran, s.planned), k_red));
+    fmt::print(m_out, "{} job{} in {:.1f}s: {} pass, {} fail, {} error; expectations: {}, {}\n", s.ran,
+               s.ran == 1 ? "" : "s", s.elapsed_seconds, s.pass, s.fail, s.error, paint(fmt::format("{} met", s.met), k_green),
+               s.missed > 0 ? paint(fmt::format("{} missed", s.missed), k_red) : "0 missed");
+    bool header = false;
+    for (const auto& r : results) {
+        if (r.verdict == Verdict::pass) continue;
+        if (!header) fmt::print(m_out, "replay the jobs that failed:\n");
+        header = true;
+        fmt::print(m_out, "  {} {}{}\n", r.expectation_met ? " " : paint("!", k_red), r.replay,
+                   r.expectation_met ? "" : "   # expectation missed");
+    }
+    if (!s.results_path.empty()) fmt::print(m_out, "results: {}\n", s.results_path);
+    std::fflush(m_out);
+}
+
+}  // namespace threadmill
