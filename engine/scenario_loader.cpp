@@ -721,8 +721,11 @@ private:
                 error(*n, fmt::format("sync.checkpoint must be {}, got '{}'{}", expected, s->get(),
                                       did_you_mean(s->get(), {"every", "end"})));
             } else if (i != nullptr) {
-                if (auto v = read_integer(*n, "sync.checkpoint", 1, k_max_checkpoint)) {
-                    sync.checkpoint_every = static_cast<std::uint32_t>(*v);
+                if (i->get() < 1 || i->get() > k_max_checkpoint) {
+                    error(*n, fmt::format("sync.checkpoint must be {} between 1 and {}, got {}", expected,
+                                          k_max_checkpoint, i->get()));
+                } else {
+                    sync.checkpoint_every = static_cast<std::uint32_t>(i->get());
                 }
             } else {
                 type_error(*n, "sync.checkpoint", expected);
