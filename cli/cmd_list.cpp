@@ -11,6 +11,7 @@ namespace {
 std::string bounds(const ParamSpec& p) {
     auto show = [&](double v) {
         if (p.type == ParamType::duration) return format_duration(Nanos(static_cast<std::int64_t>(v)));
+        if (p.type == ParamType::integer) return fmt::format("{}", static_cast<std::int64_t>(v));
         return fmt::format("{:g}", v);
     };
     const bool has_min = p.min > std::numeric_limits<double>::lowest();
@@ -34,8 +35,9 @@ void list_targets(const Catalog& catalog) {
         for (const auto& op : t.ops) fmt::print("    {:<24} {}\n", op.name, op.help);
         if (!t.params.empty()) fmt::print("  parameters ([params]):\n");
         for (const auto& p : t.params) {
-            fmt::print("    {:<24} {} = {} ({}{}) {}\n", p.name, to_string(p.type), format_param_value(p.default_value),
-                       bounds(p).empty() ? "" : "", bounds(p), p.help);
+            const std::string range = bounds(p);
+            fmt::print("    {:<24} {} = {}{} · {}\n", p.name, to_string(p.type), format_param_value(p.default_value),
+                       range.empty() ? "" : fmt::format(" ({})", range), p.help);
         }
         fmt::print("  invariants:\n");
         for (const auto& inv : t.invariants) fmt::print("    {:<24} {}\n", inv.name, inv.help);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
                  "job, and reports latency percentiles, throughput and correctness (invariants, crashes, hangs)."};
     app.footer(exit_code_help());
     app.require_subcommand(1);
+    app.fallthrough();  // global options may follow the subcommand
     GlobalOptions global;
     app.add_option("--worker-dir", global.worker_dir,
                    "folder holding threadmill-worker (default: $THREADMILL_WORKER_DIR, else this program's folder)");

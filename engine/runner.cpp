@@ -118,10 +118,7 @@ public:
         threads.reserve(static_cast<std::size_t>(m_threads));
         for (int t = 0; t < m_threads; ++t) threads.emplace_back([this, t] { thread_main(t); });
 
-        m_start_barrier.arrive_and_wait([this] {
-            m_start = Clock::now();
-            if (m_sc.duration) m_deadline = m_start + *m_sc.duration;
-        });
+        m_start_barrier.arrive_and_wait([this] { on_start(); });
         if (m_sc.duration && m_sc.sync.mode == SyncMode::start) {
             std::this_thread::sleep_until(m_deadline);
             m_stop.store(true, std::memory_order_relaxed);
@@ -143,7 +140,8 @@ private:
 
     void thread_main(int t) {
         ThreadSlot& s = slot(t);
-        m_start_barrier.arrive_and_wait();
+        // Whoever arrives last runs the completion, so every participant passes the same one.
+        m_start_barrier.arrive_and_wait([this] { on_start(); });
         if (m_sc.sync.mode == SyncMode::rounds) {
             run_rounds(s);
         } else if (m_sc.iterations) {
@@ -165,6 +163,11 @@ private:
             m_round_barrier.arrive_and_wait([this] { end_of_round(); });
             if (m_finished) return;
         }
+    }
+
+    void on_start() {
+        m_start = Clock::now();
+        if (m_sc.duration) m_deadline = m_start + *m_sc.duration;
     }
 
     void end_of_round() {

@@ -47,7 +47,6 @@ const Names k_chaos_keys = {"yield", "delay", "delay_probability"};
 const Names k_check_keys = {"invariants", "linearizability"};
 const Names k_distributions = {"uniform", "zipf", "sequential"};
 const Names k_sync_modes = {"start", "rounds"};
-const Names k_latency_stats = {"p50", "p90", "p99", "p999", "max", "mean"};
 const Names k_slo_stats = {"p50", "p90", "p99", "p999", "max", "mean", "throughput"};
 
 // ---- Small text helpers --------------------------------------------------------------------
@@ -349,7 +348,11 @@ private:
         }
         const bool has_lo = lo != std::numeric_limits<double>::lowest();
         const bool has_hi = hi != std::numeric_limits<double>::max();
-        if (!std::isfinite(v) || v < lo || (lo_exclusive && v == lo) || v > hi) {
+        if (!std::isfinite(v)) {
+            error(n, fmt::format("{} must be a finite number, got {}", label, v));
+            return std::nullopt;
+        }
+        if (v < lo || (lo_exclusive && v == lo) || v > hi) {
             error(n, fmt::format("{} must be {}, got {}", label,
                                  range_text(bound_number(lo), has_lo, lo_exclusive, bound_number(hi), has_hi), v));
             return std::nullopt;
@@ -553,17 +556,20 @@ private:
                 m_scenario.iterations = static_cast<std::uint64_t>(*v);
             }
         }
-        if (m_scenario.duration && duration != nullptr) {
-            m_scenario.timeout = std::max(k_default_timeout, *m_scenario.duration * 2);
-        } else {
-            m_scenario.timeout = k_default_timeout;
-        }
+        // The default timeout leaves a long run room: 30s, or twice the duration if that is longer.
+        m_scenario.timeout = k_default_timeout;
+        if (m_scenario.duration) m_scenario.timeout = std::max(k_default_timeout, *m_scenario.duration * 2);
         if (const auto* n = m_root->get("timeout")) {
             if (auto t = read_duration(*n, "timeout", Nanos(0), true, k_max_timeout)) {
                 m_scenario.timeout = *t;
-                if (duration != nullptr && m_scenario.duration && *t <= *m_scenario.duration) {
-                    error(*n, fmt::format("timeout ({}) must be longer than duration ({})",
-                                          n->as_string()->get(), duration->as_string()->get()));
+                if (m_scenario.duration && *t <= *m_scenario.duration) {
+                    const std::string duration_text =
+                        duration != nullptr
+                            ? duration->as_string()->get()
+                            : fmt::format("{}, the default", bound_duration(static_cast<double>(
+                                                                 k_default_duration.count())));
+                    error(*n, fmt::format("timeout ({}) must be longer than duration ({})", n->as_string()->get(),
+                                          duration_text));
                 }
             }
         }

@@ -59,8 +59,8 @@ constexpr std::array<CatalogRow<Variant>, 4> k_variants{{
     {Variant::double_dispatch, "double_dispatch",
      "queue get_next checks for a pending item and claims it in two critical sections, without checking again",
      "invariant:exactly_once_dispatch"},
-    {Variant::expired_read, "expired_read",
-     "cache get returns entries past their expiry; only cleanup removes them", "invariant:no_expired_read"},
+    {Variant::expired_read, "expired_read", "cache get returns entries past their expiry; only cleanup removes them",
+     "invariant:no_expired_read"},
     {Variant::unlocked_dict, "unlocked_dict",
      "the TTL cache's map and eviction list are read and written without the lock (shared mutable dict)", "race"},
 }};
@@ -250,9 +250,10 @@ private:
         const auto counts = m_queue.count_by_status();
         const std::uint64_t sum = counts[0] + counts[1] + counts[2] + counts[3];
         if (const auto size = m_queue.size(); sum != size) {
-            sink.fail(inv, fmt::format("count_by_status sums to {} (pending {}, processing {}, completed {}, failed {}) "
-                                       "but size() is {}",
-                                       sum, counts[0], counts[1], counts[2], counts[3], size));
+            sink.fail(inv,
+                      fmt::format("count_by_status sums to {} (pending {}, processing {}, completed {}, failed {}) "
+                                  "but size() is {}",
+                                  sum, counts[0], counts[1], counts[2], counts[3], size));
         }
         if (const auto problem = m_queue.check_structure()) sink.fail(inv, *problem);
     }
@@ -266,10 +267,9 @@ private:
             for (const std::uint64_t id : m_threads[t].dispatched) {
                 const auto [it, fresh] = m_dispatched_to.try_emplace(id, thread);
                 if (fresh) continue;
-                sink.fail(inv, it->second == thread
-                                   ? fmt::format("item {} was handed to thread {} twice", id, thread)
-                                   : fmt::format("item {} was handed to thread {} and to thread {}", id, it->second,
-                                                 thread));
+                sink.fail(inv, it->second == thread ? fmt::format("item {} was handed to thread {} twice", id, thread)
+                                                    : fmt::format("item {} was handed to thread {} and to thread {}",
+                                                                  id, it->second, thread));
             }
             m_threads[t].dispatched.clear();
         }
@@ -293,7 +293,9 @@ TargetSpec make_cache_spec() {
     info.name = "cache";
     info.description = "pyWATS's TTL cache (optionally sharded) and memory queue with exactly-once dispatch";
     info.seed = "004_ea96cae91c2bd48a.txt";
-    for (const auto& v : k_variants) info.variants.push_back({std::string(v.name), std::string(v.help), std::string(v.caught_by)});
+    for (const auto& v : k_variants) {
+        info.variants.push_back({std::string(v.name), std::string(v.help), std::string(v.caught_by)});
+    }
     for (const auto& o : k_ops) info.ops.push_back({std::string(o.name), std::string(o.help)});
     for (const auto& i : k_invariants) info.invariants.push_back({std::string(i.name), std::string(i.help)});
 
@@ -319,8 +321,9 @@ TargetSpec make_cache_spec() {
     shards.name = "shards";
     shards.type = ParamType::integer;
     shards.default_value = std::int64_t{0};
-    shards.help = "0: one TTL cache; N: a sharded cache of N TTL caches, each with capacity/N entries "
-                  "(capacity must be >= N)";
+    shards.help =
+        "0: one TTL cache; N: a sharded cache of N TTL caches, each with capacity/N entries "
+        "(capacity must be >= N)";
     shards.min = 0;
     shards.max = 256;
     info.params.push_back(std::move(shards));

@@ -12,8 +12,8 @@ ShardedCache::ShardedCache(std::size_t shard_count, std::size_t capacity, Nanos 
     : m_capacity(capacity) {
     if (shard_count == 0) throw std::invalid_argument("ShardedCache: at least one shard is needed");
     if (capacity < shard_count) {
-        throw std::invalid_argument(
-            fmt::format("ShardedCache: a capacity of {} cannot give each of {} shards an entry", capacity, shard_count));
+        throw std::invalid_argument(fmt::format("ShardedCache: a capacity of {} cannot give each of {} shards an entry",
+                                                capacity, shard_count));
     }
     m_shards.reserve(shard_count);
     for (std::size_t i = 0; i < shard_count; ++i) {

@@ -28,8 +28,8 @@ class ShardedCache {
 public:
     /// `shard_count` >= 1 and `capacity` >= `shard_count` (every shard holds at least one
     /// entry), else std::invalid_argument.
-    ShardedCache(std::size_t shard_count, std::size_t capacity, Nanos default_ttl,
-                 const Clock& clock = steady_clock(), TtlCacheFaults faults = {});
+    ShardedCache(std::size_t shard_count, std::size_t capacity, Nanos default_ttl, const Clock& clock = steady_clock(),
+                 TtlCacheFaults faults = {});
 
     std::optional<Entry> get(std::uint64_t key) { return shard_for(key).get(key); }
     void set(std::uint64_t key, std::uint64_t value, Nanos ttl = Nanos{0}) { shard_for(key).set(key, value, ttl); }

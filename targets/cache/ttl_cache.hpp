@@ -68,8 +68,7 @@ class TtlCache {
 public:
     /// `capacity` >= 1 and `default_ttl` > 0, else std::invalid_argument. `clock` must outlive
     /// the cache.
-    TtlCache(std::size_t capacity, Nanos default_ttl, const Clock& clock = steady_clock(),
-             TtlCacheFaults faults = {});
+    TtlCache(std::size_t capacity, Nanos default_ttl, const Clock& clock = steady_clock(), TtlCacheFaults faults = {});
     TtlCache(const TtlCache&) = delete;
     TtlCache& operator=(const TtlCache&) = delete;
 

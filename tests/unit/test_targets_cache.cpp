@@ -120,9 +120,9 @@ TEST(TtlCache, FullCacheEvictsTheOldestWrite) {
 TEST(TtlCache, FullCacheDropsExpiredEntriesBeforeEvictingLiveOnes) {
     ManualClock clock;
     TtlCache c(3, 1s, clock);
-    c.set(1, 1);         // oldest, live
-    c.set(2, 2, 10ns);   // expires
-    c.set(3, 3, 10ns);   // expires
+    c.set(1, 1);        // oldest, live
+    c.set(2, 2, 10ns);  // expires
+    c.set(3, 3, 10ns);  // expires
     clock.advance(10ns);
     c.set(4, 4);
     EXPECT_EQ(c.size(), 2u) << "both expired entries among the oldest were dropped";
@@ -147,10 +147,14 @@ TEST(TtlCache, RandomWorkloadKeepsStructureAndCapacity) {
             case 0: c.set(key, key, std::chrono::nanoseconds(rng.below(2000))); break;
             case 1: c.set(key, key); break;
             case 2: c.remove(key); break;
-            case 3: if (rng.chance(0.05)) c.cleanup_expired(); break;
+            case 3:
+                if (rng.chance(0.05)) c.cleanup_expired();
+                break;
             default: {
                 const auto now = clock.now_ns();
-                if (auto e = c.get(key)) ASSERT_GT(e->expires_at_ns, now);
+                if (auto e = c.get(key)) {
+                    ASSERT_GT(e->expires_at_ns, now);
+                }
             }
         }
         clock.advance(std::chrono::nanoseconds(rng.below(20)));
@@ -196,11 +200,15 @@ TEST(TtlCache, ConcurrentUseKeepsStructure) {
                     case 0: c.set(key, key, std::chrono::nanoseconds(rng.below(2000))); break;
                     case 1: c.set(key, key); break;
                     case 2: c.remove(key); break;
-                    case 3: if (rng.chance(0.01)) c.cleanup_expired(); break;
+                    case 3:
+                        if (rng.chance(0.01)) c.cleanup_expired();
+                        break;
                     case 4: clock.advance(std::chrono::nanoseconds(rng.below(50))); break;
                     default: {
                         const auto before = clock.now_ns();
-                        if (auto e = c.get(key)) ASSERT_GT(e->expires_at_ns, before);
+                        if (auto e = c.get(key)) {
+                            ASSERT_GT(e->expires_at_ns, before);
+                        }
                     }
                 }
             }
@@ -500,7 +508,9 @@ struct Fixture {
             for (const auto& d : sink.entries[i].details) out += info.invariants[i].name + ": " + d + "\n";
         }
         for (const auto& ctx : contexts) {
-            for (const auto& v : ctx.m_violations) out += info.invariants[static_cast<std::size_t>(v.invariant)].name + ": " + v.detail + "\n";
+            for (const auto& v : ctx.m_violations) {
+                out += info.invariants[static_cast<std::size_t>(v.invariant)].name + ": " + v.detail + "\n";
+            }
         }
         return out;
     }
@@ -510,6 +520,12 @@ struct Fixture {
     std::unique_ptr<TargetInstance> instance;
     std::vector<ThreadContext> contexts;
 };
+
+void expect_all_held(const Fixture& f, const InvariantSink& sink) {
+    for (const auto& inv : f.info.invariants) {
+        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    }
+}
 
 TEST(CacheTarget, DeclaresItsCatalog) {
     const auto& info = cache_spec().info;
@@ -533,19 +549,18 @@ TEST(CacheTarget, DeclaresItsCatalog) {
     for (const auto& v : info.variants) {
         if (v.is_safe()) continue;
         const auto colon = v.caught_by.find(':');
-        if (colon != std::string::npos) EXPECT_GE(info.invariant_index(v.caught_by.substr(colon + 1)), 0) << v.name;
+        if (colon != std::string::npos) {
+            EXPECT_GE(info.invariant_index(v.caught_by.substr(colon + 1)), 0) << v.name;
+        }
     }
     for (const auto& p : info.params) EXPECT_FALSE(p.help.empty()) << p.name;
 }
 
 /// Runs every op of the target on one thread, checking every 100 ops.
 void run_every_op(Fixture& f, InvariantSink& sink, int ops) {
-    const std::vector<std::string> names = {"get",       "set",         "set_short",      "delete",
-                                            "cleanup",   "size",        "queue_add",      "queue_get_next",
-                                            "queue_remove_done", "queue_count", "queue_snapshot"};
     Rng rng(3);
     for (int i = 0; i < ops; ++i) {
-        f.run(names[rng.below(names.size())], rng.below(64), rng.next());
+        f.run(f.info.ops[rng.below(f.info.ops.size())].name, rng.below(64), rng.next());
         if (i % 100 == 99) f.check(sink);
     }
     f.check(sink, CheckPoint::final);
@@ -553,10 +568,11 @@ void run_every_op(Fixture& f, InvariantSink& sink, int ops) {
 
 TEST(CacheTarget, SafeHoldsEveryInvariantOnOneThread) {
     for (const std::int64_t shards : {0, 4}) {
-        Fixture f("safe", 1, {{"capacity", std::int64_t{16}}, {"shards", shards}, {"queue_capacity", std::int64_t{32}}});
+        Fixture f("safe", 1,
+                  {{"capacity", std::int64_t{16}}, {"shards", shards}, {"queue_capacity", std::int64_t{32}}});
         InvariantSink sink(f.info.invariants.size());
         run_every_op(f, sink, 20000);
-        for (const auto& inv : f.info.invariants) EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+        expect_all_held(f, sink);
         EXPECT_GT(sink.entries[0].checks, 100u);
     }
 }
@@ -566,7 +582,7 @@ TEST(CacheTarget, UnlockedDictHoldsEveryInvariantOnOneThread) {
     Fixture f("unlocked_dict", 1, {{"capacity", std::int64_t{16}}});
     InvariantSink sink(f.info.invariants.size());
     run_every_op(f, sink, 5000);
-    for (const auto& inv : f.info.invariants) EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name;
+    expect_all_held(f, sink);
 }
 
 TEST(CacheTarget, RejectsMoreShardsThanCapacity) {
@@ -602,6 +618,9 @@ TEST(CacheTarget, ExpiredReadIsCaughtBySingleThreadedExpiry) {
     }
 }
 
+constexpr const char* k_producer[] = {"queue_add", "queue_count", "queue_snapshot"};
+constexpr const char* k_consumer[] = {"queue_get_next", "queue_add", "queue_remove_done"};
+
 /// A queue workload like scenarios/cache/queue.toml, on `threads` threads with chaos, checked
 /// at every round of 64 ops. Thread 0 produces; the others mostly consume.
 void run_queue_stress(Fixture& f, InvariantSink& sink, int rounds) {
@@ -618,9 +637,11 @@ void run_queue_stress(Fixture& f, InvariantSink& sink, int rounds) {
             Rng plan(1000 + static_cast<std::uint64_t>(t));
             for (int r = 0; r < rounds; ++r) {
                 for (int i = 0; i < 64; ++i) {
+                    // Mixes of queue.toml: producer 6:2:1 add/count/snapshot (there 4:1:1),
+                    // consumers 6:2:1 get_next/add/remove_done.
                     const std::uint64_t roll = plan.below(9);
-                    const char* name = t == 0 ? (roll < 6 ? "queue_add" : roll < 8 ? "queue_count" : "queue_snapshot")
-                                              : (roll < 6 ? "queue_get_next" : roll < 8 ? "queue_add" : "queue_remove_done");
+                    const int which = roll < 6 ? 0 : roll < 8 ? 1 : 2;
+                    const char* name = (t == 0 ? k_producer : k_consumer)[which];
                     ctx.chaos();
                     f.instance->run(f.op(name, 0, plan.next()), ctx);
                 }
@@ -636,7 +657,7 @@ TEST(CacheTarget, SafeQueueHoldsEveryInvariantUnderContention) {
     Fixture f("safe", 3, {{"queue_capacity", std::int64_t{256}}});
     InvariantSink sink(f.info.invariants.size());
     run_queue_stress(f, sink, 300);
-    for (const auto& inv : f.info.invariants) EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    expect_all_held(f, sink);
 }
 
 TEST(CacheTarget, DoubleDispatchIsCaughtUnderContention) {
@@ -656,7 +677,8 @@ TEST(CacheTarget, DoubleDispatchIsCaughtUnderContention) {
     }
     EXPECT_GT(caught, 0u) << "not caught in " << attempts << " attempts";
     RecordProperty("attempts", attempts);
-    std::printf("double_dispatch caught on attempt %d:\n%s", attempts, details.substr(0, 400).c_str());
+    std::printf("double_dispatch: %llu duplicate(s) on attempt %d, e.g.\n%s", static_cast<unsigned long long>(caught),
+                attempts, details.substr(0, 200).c_str());
 }
 
 TEST(CacheTarget, SafeCacheHoldsEveryInvariantUnderContention) {
@@ -682,7 +704,7 @@ TEST(CacheTarget, SafeCacheHoldsEveryInvariantUnderContention) {
     }
     for (auto& w : workers) w.join();
     f.check(sink, CheckPoint::final);
-    for (const auto& inv : f.info.invariants) EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    expect_all_held(f, sink);
 }
 
 }  // namespace
