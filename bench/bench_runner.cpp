@@ -1,6 +1,7 @@
 // Harness overhead: ops/s of a no-op target through the real runner, with latency recording
 // on and off, on 1 and 2 threads (docs/performance.md).
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include "engine/runner.hpp"
 #include "engine/scenario.hpp"

@@ -70,6 +70,11 @@ std::vector<Job> plan_jobs(const std::vector<Scenario>& scenarios, const Catalog
                 for (const auto& v : variants) {
                     if (!options.variants.empty() && !contains(options.variants, v)) continue;
                     if (!filter_matches(options.filter, fmt::format("{}/{}/{}", sc.name, v, flavor))) continue;
+                    if (sc.expectation(v, flavor) == nullptr) {
+                        throw UsageError(fmt::format("{}: [expect] says nothing about variant '{}' in flavor '{}'; "
+                                                     "add `{} = {{ {} = \"...\" }}` or a \"default\" entry",
+                                                     sc.path, v, flavor, v, flavor));
+                    }
                     group.push_back({0, &sc, v, flavor, seed, false});
                 }
                 // A mutant judged against the safe variant's figures needs that figure.
