@@ -34,6 +34,57 @@ const T& param_as(const Params& params, std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+ParamSpec make_param(std::string name, ParamType type, ParamValue default_value, double min, double max,
+                     std::string help) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = type;
+    p.default_value = std::move(default_value);
+    p.min = min;
+    p.max = max;
+    p.help = std::move(help);
+    return p;
+}
+
+}  // namespace
+
+ParamSpec integer_param(std::string name, std::int64_t default_value, std::int64_t min, std::int64_t max,
+                        std::string help) {
+    return make_param(std::move(name), ParamType::integer, default_value, static_cast<double>(min),
+                      static_cast<double>(max), std::move(help));
+}
+
+ParamSpec number_param(std::string name, double default_value, double min, double max, std::string help) {
+    return make_param(std::move(name), ParamType::number, default_value, min, max, std::move(help));
+}
+
+ParamSpec duration_param(std::string name, Nanos default_value, Nanos min, Nanos max, std::string help) {
+    return make_param(std::move(name), ParamType::duration, default_value, static_cast<double>(min.count()),
+                      static_cast<double>(max.count()), std::move(help));
+}
+
+ParamSpec boolean_param(std::string name, bool default_value, std::string help) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = ParamType::boolean;
+    p.default_value = default_value;
+    p.help = std::move(help);
+    return p;
+}
+
+ParamSpec string_param(std::string name, std::string default_value, std::vector<std::string> choices,
+                       std::string help) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = ParamType::string;
+    p.default_value = std::move(default_value);
+    p.choices = std::move(choices);
+    p.help = std::move(help);
+    return p;
+}
+
 int TargetInfo::variant_index(std::string_view n) const { return index_by_name(variants, n); }
 int TargetInfo::op_index(std::string_view n) const { return index_by_name(ops, n); }
 int TargetInfo::invariant_index(std::string_view n) const { return index_by_name(invariants, n); }

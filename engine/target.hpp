@@ -37,6 +37,15 @@ struct ParamSpec {
     std::vector<std::string> choices;
 };
 
+/// Shorthands for declaring parameters: `integer_param("capacity", 1024, 1, 1 << 24, "...")`.
+ParamSpec integer_param(std::string name, std::int64_t default_value, std::int64_t min, std::int64_t max,
+                        std::string help);
+ParamSpec number_param(std::string name, double default_value, double min, double max, std::string help);
+ParamSpec duration_param(std::string name, Nanos default_value, Nanos min, Nanos max, std::string help);
+ParamSpec boolean_param(std::string name, bool default_value, std::string help);
+ParamSpec string_param(std::string name, std::string default_value, std::vector<std::string> choices,
+                       std::string help);
+
 struct OpSpec {
     std::string name;
     std::string help;

@@ -299,43 +299,18 @@ TargetSpec make_cache_spec() {
     for (const auto& o : k_ops) info.ops.push_back({std::string(o.name), std::string(o.help)});
     for (const auto& i : k_invariants) info.invariants.push_back({std::string(i.name), std::string(i.help)});
 
-    ParamSpec capacity;
-    capacity.name = "capacity";
-    capacity.type = ParamType::integer;
-    capacity.default_value = std::int64_t{1024};
-    capacity.help = "most entries the cache holds; a new key when full drops expired entries or the oldest write";
-    capacity.min = 1;
-    capacity.max = static_cast<double>(std::int64_t{1} << 24);
-    info.params.push_back(std::move(capacity));
-
-    ParamSpec ttl;
-    ttl.name = "default_ttl";
-    ttl.type = ParamType::duration;
-    ttl.default_value = Nanos(std::chrono::seconds(1));
-    ttl.help = "time to live of `set` entries; `set_short` draws its TTL from [1ns, default_ttl]";
-    ttl.min = 1e3;      // 1us
-    ttl.max = 86400e9;  // 24h
-    info.params.push_back(std::move(ttl));
-
-    ParamSpec shards;
-    shards.name = "shards";
-    shards.type = ParamType::integer;
-    shards.default_value = std::int64_t{0};
-    shards.help =
-        "0: one TTL cache; N: a sharded cache of N TTL caches, each with capacity/N entries "
-        "(capacity must be >= N)";
-    shards.min = 0;
-    shards.max = 256;
-    info.params.push_back(std::move(shards));
-
-    ParamSpec queue_capacity;
-    queue_capacity.name = "queue_capacity";
-    queue_capacity.type = ParamType::integer;
-    queue_capacity.default_value = std::int64_t{1024};
-    queue_capacity.help = "most items the queue holds, finished ones included; queue_add does nothing when full";
-    queue_capacity.min = 1;
-    queue_capacity.max = static_cast<double>(std::int64_t{1} << 24);
-    info.params.push_back(std::move(queue_capacity));
+    using namespace std::chrono_literals;
+    info.params = {
+        integer_param("capacity", 1024, 1, std::int64_t{1} << 24,
+                      "most entries the cache holds; a new key when full drops expired entries or the oldest write"),
+        duration_param("default_ttl", 1s, 1us, 24h,
+                       "time to live of `set` entries; `set_short` draws its TTL from [1ns, default_ttl]"),
+        integer_param("shards", 0, 0, 256,
+                      "0: one TTL cache; N: a sharded cache of N TTL caches, each with capacity/N entries "
+                      "(capacity must be >= N)"),
+        integer_param("queue_capacity", 1024, 1, std::int64_t{1} << 24,
+                      "most items the queue holds, finished ones included; queue_add does nothing when full"),
+    };
 
     spec.create = [](const TargetConfig& config) -> std::unique_ptr<TargetInstance> {
         return std::make_unique<CacheTarget>(config);

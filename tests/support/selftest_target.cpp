@@ -61,13 +61,8 @@ TargetSpec make_selftest() {
                        {"slow", "sleeps 300us in every `work` op", "slo"},
                        {"broken", "reports its invariant broken at the end", "invariant:ops_counted"}};
     s.info.ops = {{"work", "misbehaves per the variant once trigger_after ops have run"}, {"idle", "does nothing"}};
-    ParamSpec trigger;
-    trigger.name = "trigger_after";
-    trigger.type = ParamType::integer;
-    trigger.default_value = std::int64_t{100};
-    trigger.help = "ops (over all threads) before the variant misbehaves";
-    trigger.min = 1;
-    s.info.params = {trigger};
+    s.info.params = {integer_param("trigger_after", 100, 1, std::int64_t{1} << 40,
+                                   "ops (over all threads) before the variant misbehaves")};
     s.info.invariants = {{"ops_counted", "always holds, except in the broken variant"}};
     s.create = [](const TargetConfig& c) { return std::make_unique<Selftest>(c); };
     return s;
