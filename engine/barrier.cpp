@@ -23,6 +23,9 @@ static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
 // rendezvous of running threads completes in well under a microsecond; a few microseconds
 // absorb the skew of a round's last ops without burning a core when a peer was preempted.
 constexpr std::chrono::nanoseconds k_spin_time{4000};
+// The spin is cut into slices with a sched_yield() after each: on a loaded machine the
+// scheduler may have put a peer on this very core, where spinning only delays it.
+constexpr std::uint32_t k_spin_slices = 4;
 // Oversubscribed waiters yield this many times before parking: the threads they let run are
 // often the ones the barrier is waiting for, and a futex sleep plus wake costs far more.
 constexpr int k_oversubscribed_yields = 2;
@@ -91,11 +94,16 @@ void Barrier::release(std::uint32_t gen) {
 }
 
 void Barrier::wait(std::uint32_t gen) {
-    for (std::uint32_t i = 0; i < m_spin_limit; ++i) {
-        if (m_generation.load(std::memory_order_acquire) != gen) return;
-        cpu_relax();
-    }
-    if (m_spin_limit == 0) {
+    if (m_spin_limit > 0) {
+        const std::uint32_t slice = m_spin_limit / k_spin_slices;
+        for (std::uint32_t s = 0; s < k_spin_slices; ++s) {
+            for (std::uint32_t i = 0; i < slice; ++i) {
+                if (m_generation.load(std::memory_order_acquire) != gen) return;
+                cpu_relax();
+            }
+            sched_yield();
+        }
+    } else {
         for (int i = 0; i < k_oversubscribed_yields; ++i) {
             if (m_generation.load(std::memory_order_acquire) != gen) return;
             sched_yield();

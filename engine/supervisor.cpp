@@ -315,7 +315,13 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
                    r.exit_code == k_worker_exit_internal || r.exit_code == 127) {
             r.detections.push_back({"error", fmt::format("the worker could not run the job (exit status {})", r.exit_code)});
         } else {
-            r.detections.push_back({"crash", fmt::format("worker exited with status {}", r.exit_code)});
+            // A sanitizer runtime turns a deadly signal into its own report and an exit status.
+            std::string why;
+            if (const auto at = r.worker_log.find("ERROR: "); at != std::string::npos) {
+                const auto end = r.worker_log.find('\n', at);
+                why = ": " + r.worker_log.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+            }
+            r.detections.push_back({"crash", fmt::format("worker exited with status {}{}", r.exit_code, why)});
         }
 
         detect_from_measurement(r);
