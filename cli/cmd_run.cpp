@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 
@@ -31,6 +32,34 @@ extern "C" void on_interrupt(int) {
 std::uint64_t fresh_seed() {
     std::random_device rd;
     return (static_cast<std::uint64_t>(rd()) << 32 | rd()) & 0x7fffffffffffffffULL;
+}
+
+/// Lists the patterns of the suppression files that this run's flavors used but that never
+/// matched, with a count of 0, so that stale suppressions show.
+void add_unmatched_suppressions(RunSummary& summary, const std::vector<Job>& jobs, const std::string& dir) {
+    if (dir.empty()) return;
+    std::vector<std::pair<std::string, std::string>> files;  // tool, file
+    auto uses = [&](const char* flavor) {
+        return std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) { return j.flavor == flavor; });
+    };
+    if (uses("tsan")) files.emplace_back("ThreadSanitizer", "tsan.supp");
+    if (uses("asan")) {
+        files.emplace_back("AddressSanitizer", "asan.supp");
+        files.emplace_back("LeakSanitizer", "lsan.supp");
+        files.emplace_back("UndefinedBehaviorSanitizer", "ubsan.supp");
+    }
+    for (const auto& [tool, name] : files) {
+        std::ifstream in(std::filesystem::path(dir) / name);
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto start = line.find_first_not_of(" \t");
+            if (start == std::string::npos || line[start] == '#') continue;
+            const std::string pattern = line.substr(start, line.find_last_not_of(" \t\r") - start + 1);
+            const bool matched = std::any_of(summary.suppressions.begin(), summary.suppressions.end(),
+                                             [&](const SuppressionUse& u) { return u.pattern == pattern; });
+            if (!matched) summary.suppressions.push_back({tool, pattern + " (" + name + ")", 0});
+        }
+    }
 }
 
 }  // namespace
@@ -116,6 +145,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     SupervisorOptions sup;
     sup.out_dir = o.out_dir;
     sup.worker_dir = resolve_worker_dir(global);
+    sup.sanitizer_dir = resolve_sanitizer_dir();
     sup.run_length = run_length;
     const int planned = static_cast<int>(jobs.size());
     sup.on_job_start = [&](const Job& j) {
@@ -144,7 +174,8 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     const auto results_path = (std::filesystem::path(o.out_dir) / "results.jsonl").string();
-    const RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
+    RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
+    add_unmatched_suppressions(summary, jobs, sup.sanitizer_dir);
     reporter->run_finished(outcome.results, summary);
     if (outcome.interrupted) return k_exit_interrupted;
     return summary.missed > 0 ? k_exit_failed : k_exit_ok;

@@ -23,6 +23,12 @@ std::string resolve_worker_dir(const GlobalOptions& g) {
     return self.parent_path().string();
 }
 
+std::string resolve_sanitizer_dir() {
+    if (const char* env = std::getenv("THREADMILL_SANITIZER_DIR"); env != nullptr && *env != '\0') return env;
+    const fs::path dir = fs::path(TM_SOURCE_DIR) / "sanitizers";
+    return fs::is_directory(dir) ? dir.string() : std::string{};
+}
+
 Catalog load_catalog(const GlobalOptions& g) {
     const std::string worker = worker_path(resolve_worker_dir(g), "plain");
     if (!fs::exists(worker)) {

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/cmd_doctor.hpp"
 #include "cli/cmd_list.hpp"
 #include "cli/cmd_run.hpp"
 #include "cli/cmd_validate.hpp"
@@ -37,6 +38,10 @@ int main(int argc, char** argv) {
     auto* validate_cmd = app.add_subcommand("validate", "check scenario files without running them");
     setup_validate(*validate_cmd, validate);
 
+    DoctorOptions doctor;
+    auto* doctor_cmd = app.add_subcommand("doctor", "check what makes sanitizer runs fail or lie on this machine");
+    setup_doctor(*doctor_cmd, doctor);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -50,6 +55,7 @@ int main(int argc, char** argv) {
         if (*run_cmd) return run_run(run, global, command_line);
         if (*list_cmd) return run_list(list, global);
         if (*validate_cmd) return run_validate(validate, global);
+        if (*doctor_cmd) return run_doctor(doctor, global);
         return k_exit_usage;
     } catch (const CliError& e) {
         std::fprintf(stderr, "threadmill: error: %s\n", e.what());

@@ -132,6 +132,10 @@ void to_json(json& j, const JobResult& v) {
              {"timed_out", v.timed_out},
              {"elapsed_seconds", v.elapsed_seconds},
              {"last_activity", v.last_activity},
+             {"backtraces", v.backtraces},
+             {"findings", v.findings},
+             {"findings_dropped", v.findings_dropped},
+             {"suppressions", v.suppressions},
              {"worker_log", v.worker_log},
              {"measurement", v.measurement ? json(*v.measurement) : json(nullptr)}};
 }
@@ -155,6 +159,10 @@ void from_json(const json& j, JobResult& v) {
     get_opt(j, "timed_out", v.timed_out);
     get_opt(j, "elapsed_seconds", v.elapsed_seconds);
     get_opt(j, "last_activity", v.last_activity);
+    get_opt(j, "backtraces", v.backtraces);
+    get_opt(j, "findings", v.findings);
+    get_opt(j, "findings_dropped", v.findings_dropped);
+    get_opt(j, "suppressions", v.suppressions);
     get_opt(j, "worker_log", v.worker_log);
     if (auto it = j.find("measurement"); it != j.end() && !it->is_null()) v.measurement = it->get<Measurement>();
 }

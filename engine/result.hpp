@@ -9,11 +9,13 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/finding.hpp"
 #include "engine/histogram.hpp"
 
 namespace threadmill {
 
 inline constexpr int k_results_schema_version = 1;
+inline constexpr std::size_t k_max_findings = 100;
 
 /// Latency and count of one operation over all threads of a job.
 struct OpStats {
@@ -86,6 +88,12 @@ struct JobResult {
     bool timed_out = false;
     double elapsed_seconds = 0;  ///< the worker process's lifetime
     std::vector<ThreadActivity> last_activity;  ///< on timeout, from the worker's state file
+    std::string backtraces;                     ///< on timeout: gdb's backtraces of every thread
+
+    /// Sanitizer reports of the job, in order (at most k_max_findings; the rest are counted).
+    std::vector<Finding> findings;
+    std::uint64_t findings_dropped = 0;
+    std::vector<SuppressionUse> suppressions;  ///< suppressions that matched, and how often
 
     std::vector<Detection> detections;
     Verdict verdict = Verdict::error;

@@ -100,6 +100,8 @@ struct Scenario {
     /// Per variant, per flavor ("" = every flavor not listed).
     std::map<std::string, std::map<std::string, Expectation>> expect;
     std::vector<SloBudget> slo;
+    /// `[sanitizers]`: extra runtime options by sanitizer (tsan, asan, ubsan, lsan).
+    std::map<std::string, std::string> sanitizer_options;
 
     int thread_count() const;
     /// The expectation of (variant, flavor), with the default `pass` for safe variants.

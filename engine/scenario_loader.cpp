@@ -39,12 +39,13 @@ using Names = std::vector<std::string>;
 
 const Names k_root_keys = {"name",   "description", "target", "variants", "flavors", "seed",
                            "duration", "iterations", "timeout", "params",  "keys",    "sync",
-                           "group",  "chaos",       "check",  "expect",   "slo"};
+                           "group",  "chaos",       "check",  "expect",   "slo",    "sanitizers"};
 const Names k_keys_keys = {"count", "distribution", "zipf_theta"};
 const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint"};
 const Names k_group_keys = {"name", "threads", "mix"};
 const Names k_chaos_keys = {"yield", "delay", "delay_probability"};
 const Names k_check_keys = {"invariants", "linearizability"};
+const Names k_sanitizer_keys = {"tsan", "asan", "ubsan", "lsan"};
 const Names k_distributions = {"uniform", "zipf", "sequential"};
 const Names k_sync_modes = {"start", "rounds"};
 const Names k_slo_stats = {"p50", "p90", "p99", "p999", "max", "mean", "throughput"};
@@ -258,6 +259,7 @@ public:
         read_groups();
         read_chaos();
         read_check();
+        read_sanitizers();
         read_slo();
         read_expect();
         check_expect_coverage();
@@ -907,6 +909,40 @@ private:
         m_scenario.chaos.delay_max = Nanos(hi);
     }
 
+    // -- [sanitizers] --
+
+    /// Extra runtime options per sanitizer, in the runtimes' own `key=value:key=value` form;
+    /// they are appended after threadmill's defaults, so they win.
+    void read_sanitizers() {
+        const auto* t = section("sanitizers");
+        if (t == nullptr) return;
+        check_keys(*t, k_sanitizer_keys, "", " in [sanitizers]");
+        for (const auto& name : k_sanitizer_keys) {
+            const auto* n = t->get(name);
+            if (n == nullptr) continue;
+            const auto label = fmt::format("sanitizers.{}", name);
+            auto text = read_string(*n, label);
+            if (!text) continue;
+            bool ok = !text->empty();
+            std::size_t start = 0;
+            while (ok && start <= text->size()) {
+                const auto end = std::min(text->find(':', start), text->size());
+                const std::string_view part = std::string_view(*text).substr(start, end - start);
+                const auto eq = part.find('=');
+                ok = eq != std::string_view::npos && eq > 0 &&
+                     std::all_of(part.begin(), part.begin() + static_cast<std::ptrdiff_t>(eq),
+                                 [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+                start = end + 1;
+            }
+            if (!ok) {
+                error(*n, fmt::format("{} must be runtime options like \"history_size=7:report_thread_leaks=0\", got '{}'",
+                                      label, *text));
+                continue;
+            }
+            m_scenario.sanitizer_options[name] = *text;
+        }
+    }
+
     // -- [check] --
 
     void read_check() {
@@ -1260,7 +1296,7 @@ ScenarioError::ScenarioError(std::vector<Diagnostic> d)
     : std::runtime_error(join_diagnostics(d)), diagnostics(std::move(d)) {}
 
 const std::vector<std::string>& known_flavors() {
-    static const std::vector<std::string> flavors = {"plain"};
+    static const std::vector<std::string> flavors = {"plain", "tsan", "asan"};
     return flavors;
 }
 

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -55,7 +57,8 @@ std::string signal_name(int sig) {
 }
 
 /// Starts the worker in its own process group with stdout+stderr to `log`.
-pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log) {
+pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log,
+                   const std::vector<std::pair<std::string, std::string>>& env) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -74,6 +77,7 @@ pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log) {
         if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
         ::signal(SIGINT, SIG_DFL);
         ::signal(SIGTERM, SIG_DFL);
+        for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
         ::execv(args[0], args.data());
         const std::string msg = fmt::format("threadmill: cannot execute {}: {}\n", args[0], std::strerror(errno));
         [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg.data(), msg.size());
@@ -82,6 +86,33 @@ pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log) {
     ::setpgid(pid, pid);  // also from the parent, so a kill never misses the group
     ::close(fd);
     return pid;
+}
+
+/// Everything the sanitizer runtimes wrote: their log files (log_path=<dir>/sanitizer gives
+/// sanitizer.<pid>), then the worker's own output, where a runtime writes when it has no log.
+std::string sanitizer_text(const fs::path& dir) {
+    std::vector<fs::path> logs;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().filename().string().starts_with("sanitizer.")) logs.push_back(e.path());
+    }
+    std::sort(logs.begin(), logs.end());
+    std::string text;
+    // One file may end mid-line (a worker killed mid-report): never glue the next one onto it.
+    for (const auto& p : logs) text += read_tail(p, std::size_t{64} << 20) + "\n";
+    text += read_tail(dir / "worker.log", std::size_t{64} << 20);
+    return text;
+}
+
+/// gdb's backtraces of every thread of `pid`, or a line saying why there are none.
+std::string gdb_backtraces(pid_t pid, const fs::path& out) {
+    if (::access("/usr/bin/gdb", X_OK) != 0) return "(no backtraces: gdb is not installed)";
+    const std::string cmd = fmt::format(
+        "timeout 30 /usr/bin/gdb -p {} -batch -nx -q -ex 'set pagination off' -ex 'thread apply all bt' >'{}' 2>&1",
+        pid, out.string());
+    const int status = std::system(cmd.c_str());
+    std::string text = read_tail(out, 64 * 1024);
+    if (status != 0 && text.find("Thread ") == std::string::npos) return "(gdb could not attach: " + text + ")";
+    return text;
 }
 
 enum class Ending { exited, timed_out, stopped };
@@ -160,9 +191,66 @@ std::string format_figure(const SloBudget& b, double v) {
 
 }  // namespace
 
+std::string relative_to_source(const std::string& file) {
+    const std::string root = std::string(TM_SOURCE_DIR) + "/";
+    return file.starts_with(root) ? file.substr(root.size()) : file;
+}
+
 std::string worker_path(const std::string& worker_dir, const std::string& flavor) {
     const std::string name = flavor == "plain" ? "threadmill-worker" : "threadmill-worker-" + flavor;
     return (fs::path(worker_dir) / name).string();
+}
+
+std::vector<std::pair<std::string, std::string>> sanitizer_environment(const std::string& flavor,
+                                                                      const std::string& job_dir,
+                                                                      const std::string& sanitizer_dir,
+                                                                      const Scenario& scenario) {
+    std::vector<std::pair<std::string, std::string>> env;
+    if (flavor == "plain") return env;
+    const std::string log = fmt::format("log_path={}/sanitizer", job_dir);
+    auto supp = [&](const char* tool) {
+        if (sanitizer_dir.empty()) return std::string{};
+        const auto path = fs::path(sanitizer_dir) / fmt::format("{}.supp", tool);
+        return fs::exists(path) ? fmt::format(":suppressions={}", path.string()) : std::string{};
+    };
+    auto extra = [&](const char* tool) {
+        const auto it = scenario.sanitizer_options.find(tool);
+        return it == scenario.sanitizer_options.end() ? std::string{} : ":" + it->second;
+    };
+    // Collect every report (halt_on_error=0) and exit 66 after reporting, so a status tells a
+    // report from a crash; the verdict still comes from the reports themselves.
+    const std::string common = fmt::format("halt_on_error=0:exitcode={}:{}:print_suppressions=1:symbolize=1",
+                                           k_worker_exit_sanitizer, log);
+    if (flavor == "tsan") {
+        env.emplace_back("TSAN_OPTIONS", fmt::format("{}:report_signal_unsafe=1:second_deadlock_stack=1{}{}", common,
+                                                     supp("tsan"), extra("tsan")));
+    } else if (flavor == "asan") {
+        env.emplace_back("ASAN_OPTIONS",
+                         fmt::format("{}:detect_stack_use_after_return=1:detect_leaks=1:abort_on_error=0"
+                                     ":check_initialization_order=1{}{}",
+                                     common, supp("asan"), extra("asan")));
+        env.emplace_back("UBSAN_OPTIONS", fmt::format("{}:print_stacktrace=1{}{}", common, supp("ubsan"), extra("ubsan")));
+        env.emplace_back("LSAN_OPTIONS", fmt::format("exitcode={}:print_suppressions=1{}{}", k_worker_exit_sanitizer,
+                                                     supp("lsan"), extra("lsan")));
+    }
+    if (::access("/usr/bin/llvm-symbolizer", X_OK) == 0) {
+        env.emplace_back("ASAN_SYMBOLIZER_PATH", "/usr/bin/llvm-symbolizer");
+    }
+    return env;
+}
+
+void detect_from_findings(JobResult& job) {
+    std::vector<std::string> seen;
+    for (const auto& f : job.findings) {
+        if (std::find(seen.begin(), seen.end(), f.fingerprint) != seen.end()) continue;
+        seen.push_back(f.fingerprint);
+        std::string where;
+        if (f.user_frame) {
+            where = fmt::format(" at {}:{}{}", relative_to_source(f.user_frame->file), f.user_frame->line,
+                                f.user_frame->function.empty() ? "" : " in " + f.user_frame->function);
+        }
+        job.detections.push_back({mechanism_of(f), fmt::format("{}: {}{}", f.tool, f.kind_name, where)});
+    }
 }
 
 std::string replay_command(const Job& job, const SupervisorOptions& options) {
@@ -229,7 +317,9 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
     for (const auto& job : jobs) {
         const std::string w = worker_path(options.worker_dir, job.flavor);
         if (::access(w.c_str(), X_OK) != 0)
-            throw std::runtime_error(fmt::format("the {} worker is missing: {} (build it first)", job.flavor, w));
+            throw std::runtime_error(fmt::format(
+                "the {} worker is missing: {}; build it with `cmake --preset default && cmake --build --preset default`{}",
+                job.flavor, w, job.flavor == "plain" ? "" : " (CMake option TM_SANITIZER_FLAVORS=ON, the default)"));
     }
 
     const fs::path results_path = out / "results.jsonl";
@@ -280,9 +370,11 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
         r.seed = job.seed;
         r.replay = replay_command(job, options);
 
-        const pid_t pid = spawn_worker(argv, dir / "worker.log");
+        const pid_t pid = spawn_worker(argv, dir / "worker.log",
+                                       sanitizer_environment(job.flavor, dir.string(), options.sanitizer_dir, sc));
         const WaitResult w = wait_worker(pid, sc.timeout, stop, [&] {
             r.last_activity = read_activity((dir / "activity.bin").string(), sc, *target);
+            if (options.hang_backtraces) r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
         });
         if (w.ending == Ending::stopped) {
             outcome.interrupted = true;
@@ -292,6 +384,26 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
         r.worker_log = read_tail(dir / "worker.log", 4096);
         if (WIFEXITED(w.status)) r.exit_code = WEXITSTATUS(w.status);
         if (WIFSIGNALED(w.status)) r.signal = WTERMSIG(w.status);
+
+        // The worker writes its result only when it has run to the end, whatever its status.
+        if (fs::exists(dir / "result.json")) {
+            try {
+                std::ifstream in(dir / "result.json");
+                r.measurement = nlohmann::json::parse(in).get<Measurement>();
+            } catch (const std::exception& e) {
+                r.detections.push_back({"error", fmt::format("unreadable worker result: {}", e.what())});
+            }
+        }
+        if (job.flavor != "plain") {
+            const std::string text = sanitizer_text(dir);
+            auto findings = parse_sanitizer_output(text);
+            if (findings.size() > k_max_findings) {
+                r.findings_dropped = findings.size() - k_max_findings;
+                findings.resize(k_max_findings);
+            }
+            r.findings = std::move(findings);
+            r.suppressions = parse_suppression_uses(text);
+        }
 
         if (w.ending == Ending::timed_out) {
             r.timed_out = true;
@@ -305,11 +417,13 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
         } else if (r.signal != 0) {
             r.detections.push_back({"crash", fmt::format("worker killed by {}", signal_name(r.signal))});
         } else if (r.exit_code == k_worker_exit_ok) {
-            try {
-                std::ifstream in(dir / "result.json");
-                r.measurement = nlohmann::json::parse(in).get<Measurement>();
-            } catch (const std::exception& e) {
-                r.detections.push_back({"error", fmt::format("unreadable worker result: {}", e.what())});
+            if (!r.measurement) r.detections.push_back({"error", "the worker exited 0 without writing its result"});
+        } else if (r.exit_code == k_worker_exit_sanitizer && job.flavor != "plain") {
+            // Reports explain it; a halted worker without one is a crash nobody explained.
+            if (r.findings.empty()) {
+                r.detections.push_back({"crash", fmt::format("worker exited with status {} but no sanitizer report was "
+                                                             "found",
+                                                             r.exit_code)});
             }
         } else if (r.exit_code == k_worker_exit_usage || r.exit_code == k_worker_exit_scenario ||
                    r.exit_code == k_worker_exit_internal || r.exit_code == 127) {
@@ -323,7 +437,7 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
             }
             r.detections.push_back({"crash", fmt::format("worker exited with status {}{}", r.exit_code, why)});
         }
-
+        detect_from_findings(r);
         detect_from_measurement(r);
         const int vi = target->variant_index(job.variant);
         const bool is_safe = vi >= 0 && target->variants[static_cast<std::size_t>(vi)].is_safe();

@@ -16,6 +16,8 @@ namespace threadmill {
 struct SupervisorOptions {
     std::string out_dir;     ///< results.jsonl and jobs/<NNNN-...>/ go here
     std::string worker_dir;  ///< holds threadmill-worker (plain) and threadmill-worker-<flavor>
+    std::string sanitizer_dir;  ///< holds the suppression files <tool>.supp ("" = none)
+    bool hang_backtraces = true;  ///< on a timeout, attach gdb (when installed) for backtraces
     RunLengthOverride run_length;
     std::string replay_program = "threadmill";  ///< how the replay command starts
     std::function<void(const Job&)> on_job_start;
@@ -44,6 +46,20 @@ void judge_budgets(JobResult& job, const Scenario& scenario, const Measurement* 
 
 /// Turns a measurement's broken invariants and operation exceptions into detections.
 void detect_from_measurement(JobResult& job);
+
+/// The environment a worker of `flavor` runs with: each sanitizer's runtime options, with
+/// threadmill's defaults first (every report collected, log files in `job_dir`, suppressions
+/// from `sanitizer_dir`), then the scenario's own `[sanitizers]` options, which win.
+std::vector<std::pair<std::string, std::string>> sanitizer_environment(const std::string& flavor,
+                                                                      const std::string& job_dir,
+                                                                      const std::string& sanitizer_dir,
+                                                                      const Scenario& scenario);
+
+/// Turns a job's findings into detections (one per distinct fingerprint).
+void detect_from_findings(JobResult& job);
+
+/// A path inside the source tree made relative to its root (for messages and reports).
+std::string relative_to_source(const std::string& file);
 
 /// The command line that reruns one job.
 std::string replay_command(const Job& job, const SupervisorOptions& options);

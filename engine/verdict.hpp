@@ -18,6 +18,9 @@ struct MechanismInfo {
 };
 const std::vector<MechanismInfo>& mechanisms();
 
+/// The AddressSanitizer error kinds `memory:<kind>` may name.
+const std::vector<std::string>& memory_kinds();
+
 /// Checks one `[expect]` word against the mechanisms and the target's invariants: nullopt when
 /// valid, else the error message (with a "did you mean" where a name is close).
 std::optional<std::string> check_mechanism(std::string_view word, const TargetInfo& target);

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -19,6 +20,38 @@ constexpr const char* k_bold = "\033[1m";
 constexpr const char* k_dim = "\033[2m";
 
 std::string ns(std::uint64_t v) { return format_duration(Nanos(v)); }
+
+std::string source_path(const std::string& file) {
+    const std::string root = std::string(TM_SOURCE_DIR) + "/";
+    return file.starts_with(root) ? file.substr(root.size()) : file;
+}
+
+std::string frame_text(const Frame& f) {
+    const std::string where = f.file.empty() ? f.module
+                                             : fmt::format("{}:{}{}", source_path(f.file), f.line,
+                                                           f.column > 0 ? fmt::format(":{}", f.column) : "");
+    return fmt::format("#{} {} {}", f.index, f.function.empty() ? "??" : f.function, where);
+}
+
+/// User frames in full; the harness, standard library and runtime folded into a count.
+void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent) {
+    fmt::print(out, "{}{}\n", indent, b.title);
+    bool any_user = false;
+    for (const auto& f : b.frames) any_user |= f.user;
+    int folded = 0;
+    int shown = 0;
+    for (const auto& f : b.frames) {
+        const bool show = any_user ? f.user : shown < 3;
+        if (!show || shown >= 8) {
+            ++folded;
+            continue;
+        }
+        fmt::print(out, "{}  {}\n", indent, frame_text(f));
+        ++shown;
+    }
+    if (folded > 0) fmt::print(out, "{}  (+{} frame{} in the harness, the standard library or the runtime)\n", indent,
+                               folded, folded == 1 ? "" : "s");
+}
 
 }  // namespace
 
@@ -92,7 +125,26 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
         if (d.mechanism.starts_with("invariant:")) continue;  // shown above
         fmt::print(m_out, "  {} {}\n", paint(d.mechanism, k_yellow), d.detail);
     }
-    if (!r.last_activity.empty() || (!r.measurement && !r.worker_log.empty())) {
+    std::vector<std::string> shown;
+    for (const auto& f : r.findings) {
+        if (std::find(shown.begin(), shown.end(), f.fingerprint) != shown.end()) continue;
+        shown.push_back(f.fingerprint);
+        fmt::print(m_out, "  {} {}: {} [{} · {} · {} · seed {}]{}\n", paint("FINDING", k_red), f.tool, f.kind_name,
+                   r.scenario, r.variant, r.flavor, r.seed, f.truncated ? " (report cut short)" : "");
+        for (const auto& a : f.accesses) print_stack(m_out, a.stack, "    ");
+        for (const auto& b : f.blocks) print_stack(m_out, b, "    ");
+        if (!f.location.empty()) fmt::print(m_out, "    {}\n", f.location);
+        const std::string where = f.user_frame ? fmt::format("{} at {}:{} in {}", f.kind_name, source_path(f.user_frame->file),
+                                                             f.user_frame->line, f.user_frame->function)
+                                               : f.summary;
+        fmt::print(m_out, "    SUMMARY: {}\n", where);
+    }
+    if (r.findings_dropped > 0) fmt::print(m_out, "  ({} more sanitizer reports not kept)\n", r.findings_dropped);
+    if (!r.backtraces.empty()) {
+        fmt::print(m_out, "  backtraces at the timeout: {}\n",
+                   r.backtraces.starts_with("(") ? r.backtraces : "see backtraces.txt in the job's folder");
+    }
+    if (!r.last_activity.empty() || (!r.measurement && !r.worker_log.empty() && r.findings.empty())) {
         if (!r.worker_log.empty()) {
             fmt::print(m_out, "  worker output (tail):\n");
             std::size_t start = 0;
@@ -119,6 +171,14 @@ void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const 
     fmt::print(m_out, "{} job{} in {:.1f}s: {} pass, {} fail, {} error; expectations: {}, {}\n", s.ran,
                s.ran == 1 ? "" : "s", s.elapsed_seconds, s.pass, s.fail, s.error, paint(fmt::format("{} met", s.met), k_green),
                s.missed > 0 ? paint(fmt::format("{} missed", s.missed), k_red) : "0 missed");
+    if (s.findings > 0) {
+        fmt::print(m_out, "sanitizer findings: {} report{}, {} distinct bug{}\n", s.findings, s.findings == 1 ? "" : "s",
+                   s.distinct_bugs, s.distinct_bugs == 1 ? "" : "s");
+    }
+    for (const auto& u : s.suppressions) {
+        fmt::print(m_out, "suppression {} {} matched {} time{}{}\n", u.tool, u.pattern, u.count, u.count == 1 ? "" : "s",
+                   u.count == 0 ? " (stale? remove it)" : "");
+    }
     bool header = false;
     for (const auto& r : results) {
         if (r.verdict == Verdict::pass) continue;

@@ -14,6 +14,10 @@ struct RunSummary {
     int ran = 0;
     int pass = 0, fail = 0, error = 0;
     int met = 0, missed = 0;
+    int findings = 0;       ///< sanitizer reports over all jobs
+    int distinct_bugs = 0;  ///< distinct fingerprints over all jobs, seeds and flavors
+    /// Every suppression pattern seen in the run's suppression tables, with its total count.
+    std::vector<SuppressionUse> suppressions;
     bool interrupted = false;
     double elapsed_seconds = 0;
     std::string results_path;

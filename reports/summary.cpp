@@ -1,6 +1,9 @@
 // Run summary counts, computed once for every reporter.
 #include "reports/reporter.hpp"
 
+#include <algorithm>
+#include <set>
+
 namespace threadmill {
 
 RunSummary summarize_run(const std::vector<JobResult>& results, int planned, bool interrupted, double elapsed,
@@ -18,7 +21,22 @@ RunSummary summarize_run(const std::vector<JobResult>& results, int planned, boo
             case Verdict::error: ++s.error; break;
         }
         (r.expectation_met ? s.met : s.missed) += 1;
+        s.findings += static_cast<int>(r.findings.size());
+        for (const auto& u : r.suppressions) {
+            auto it = std::find_if(s.suppressions.begin(), s.suppressions.end(), [&](const SuppressionUse& x) {
+                return x.tool == u.tool && x.pattern == u.pattern;
+            });
+            if (it == s.suppressions.end()) {
+                s.suppressions.push_back(u);
+            } else {
+                it->count += u.count;
+            }
+        }
     }
+    std::set<std::string> fingerprints;
+    for (const auto& r : results)
+        for (const auto& f : r.findings) fingerprints.insert(f.fingerprint);
+    s.distinct_bugs = static_cast<int>(fingerprints.size());
     return s;
 }
 

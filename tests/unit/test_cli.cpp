@@ -129,6 +129,30 @@ TEST(Cli, JsonOutputIsOneDocument) {
     fs::remove_all(out);
 }
 
+bool flavor_workers_built() {
+    return fs::exists(fs::path(TM_DRIVER_PATH).parent_path() / "threadmill-worker-tsan") &&
+           fs::exists(fs::path(TM_DRIVER_PATH).parent_path() / "threadmill-worker-asan");
+}
+
+TEST(Cli, CanariesAreCaughtByTheSanitizerFlavors) {
+    if (!flavor_workers_built()) GTEST_SKIP() << "this build has no sanitizer workers (TM_SANITIZER_FLAVORS=OFF)";
+    const std::string out = out_dir("canary");
+    const auto r = cli(fmt::format("run '{}/../scenarios/canary' --seed 1 --out '{}'", TM_TEST_DATA_DIR, out));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("4 met, 0 missed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("FINDING ThreadSanitizer: data-race"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("targets/canary/canary_target.cpp"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("heap-use-after-free"), std::string::npos) << r.out;
+    fs::remove_all(out);
+}
+
+TEST(Cli, DoctorChecksTheWorkersAndTools) {
+    const auto r = cli("doctor");
+    EXPECT_NE(r.out.find("the plain worker runs"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("threadmill doctor:"), std::string::npos);
+    EXPECT_EQ(r.exit_code, flavor_workers_built() ? 0 : 1) << r.out;
+}
+
 TEST(Cli, BadDurationOverrideIsAUsageError) {
     const auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --duration '2 s'", k_selftest));
     EXPECT_EQ(r.exit_code, 2);

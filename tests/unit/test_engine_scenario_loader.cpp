@@ -415,7 +415,7 @@ TEST(Durations, FormattedDurationsParseBack) {
     }
 }
 
-TEST(Flavors, OnlyPlainForNow) { EXPECT_EQ(known_flavors(), std::vector<std::string>{"plain"}); }
+TEST(Flavors, PlainAndTheSanitizers) { EXPECT_EQ(known_flavors(), (std::vector<std::string>{"plain", "tsan", "asan"})); }
 
 }  // namespace
 }  // namespace threadmill
