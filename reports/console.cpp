@@ -34,15 +34,21 @@ std::string frame_text(const Frame& f) {
 }
 
 /// User frames in full; the harness, standard library and runtime folded into a count.
-void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent) {
-    fmt::print(out, "{}{}\n", indent, b.title);
+/// Blocks other than accesses (thread creation, ...) with no user frame print their title only.
+void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent, bool is_access) {
     bool any_user = false;
     for (const auto& f : b.frames) any_user |= f.user;
+    if (!is_access && !any_user) {
+        fmt::print(out, "{}{}{}\n", indent, b.title,
+                   b.frames.empty() ? "" : fmt::format(" ({} frames, none in the code under test)", b.frames.size()));
+        return;
+    }
+    fmt::print(out, "{}{}\n", indent, b.title);
     int folded = 0;
     int shown = 0;
     for (const auto& f : b.frames) {
         const bool show = any_user ? f.user : shown < 3;
-        if (!show || shown >= 8) {
+        if (!show || shown >= 4) {
             ++folded;
             continue;
         }
@@ -121,24 +127,39 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
             }
         }
     }
+    int listed = 0;
+    int unlisted = 0;
     for (const auto& d : r.detections) {
         if (d.mechanism.starts_with("invariant:")) continue;  // shown above
+        if (listed++ >= 8) {
+            ++unlisted;
+            continue;
+        }
         fmt::print(m_out, "  {} {}\n", paint(d.mechanism, k_yellow), d.detail);
     }
+    if (unlisted > 0) fmt::print(m_out, "  (+{} more; every detection is in results.jsonl)\n", unlisted);
     std::vector<std::string> shown;
+    int folded_findings = 0;
     for (const auto& f : r.findings) {
         if (std::find(shown.begin(), shown.end(), f.fingerprint) != shown.end()) continue;
         shown.push_back(f.fingerprint);
+        if (shown.size() > 3) {
+            ++folded_findings;
+            continue;
+        }
         fmt::print(m_out, "  {} {}: {} [{} · {} · {} · seed {}]{}\n", paint("FINDING", k_red), f.tool, f.kind_name,
                    r.scenario, r.variant, r.flavor, r.seed, f.truncated ? " (report cut short)" : "");
-        for (const auto& a : f.accesses) print_stack(m_out, a.stack, "    ");
-        for (const auto& b : f.blocks) print_stack(m_out, b, "    ");
+        for (const auto& a : f.accesses) print_stack(m_out, a.stack, "    ", true);
+        for (const auto& b : f.blocks) print_stack(m_out, b, "    ", false);
         if (!f.location.empty()) fmt::print(m_out, "    {}\n", f.location);
         const std::string where = f.user_frame ? fmt::format("{} at {}:{} in {}", f.kind_name, source_path(f.user_frame->file),
                                                              f.user_frame->line, f.user_frame->function)
                                                : f.summary;
         fmt::print(m_out, "    SUMMARY: {}\n", where);
     }
+    if (folded_findings > 0)
+        fmt::print(m_out, "  (+{} more distinct finding{} with stacks in results.jsonl)\n", folded_findings,
+                   folded_findings == 1 ? "" : "s");
     if (r.findings_dropped > 0) fmt::print(m_out, "  ({} more sanitizer reports not kept)\n", r.findings_dropped);
     if (!r.backtraces.empty()) {
         fmt::print(m_out, "  backtraces at the timeout: {}\n",
