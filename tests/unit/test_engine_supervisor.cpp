@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -92,6 +94,12 @@ TEST(Supervisor, EveryKindOfMisbehaviourBecomesThatJobsResult) {
     bool someone_in_work = false;
     for (const auto& a : hang.last_activity) someone_in_work |= a.in_op && a.op == "work";
     EXPECT_TRUE(someone_in_work);
+    // With gdb installed, the hung worker's threads were backtraced before it was killed.
+    if (::access("/usr/bin/gdb", X_OK) == 0) {
+        EXPECT_NE(hang.backtraces.find("Thread "), std::string::npos) << hang.backtraces;
+    } else {
+        EXPECT_EQ(hang.backtraces, "(no backtraces: gdb is not installed)");
+    }
 
     const auto& thrown = job(r, "throw");
     EXPECT_TRUE(detected(thrown, "exception"));
