@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
 cmake --preset default >/dev/null
-cmake --build --preset default --target threadmill threadmill-worker
+cmake --build --preset default --target threadmill threadmill-worker threadmill-worker-tsan threadmill-worker-asan
 seeds=(--seeds 5)
 for a in "$@"; do case "$a" in --seed|--seeds|--seed=*|--seeds=*) seeds=() ;; esac; done
 exec ./build/threadmill run scenarios --out out/suite "${seeds[@]}" "$@"
