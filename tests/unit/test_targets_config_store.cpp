@@ -1,0 +1,626 @@
+// Tests of the `config_store` target: RwLock, ConfigStore (caches, transactions, file, listeners) and the adapter.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/rng.hpp"
+#include "engine/target.hpp"
+#include "targets/config_store/config_store.hpp"
+#include "targets/config_store/rw_lock.hpp"
+
+namespace threadmill {
+namespace {
+
+using config_store::Config;
+using config_store::ConfigStore;
+using config_store::ConfigStoreOptions;
+using config_store::LockTimeout;
+using config_store::ReloadOutcome;
+using config_store::RwLock;
+using config_store::TxOutcome;
+using namespace std::chrono_literals;
+
+/// A fresh scratch directory, removed at the end of the test.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "tm-config-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        m_path = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(m_path, ec);
+    }
+    std::string file(const char* name) const { return m_path + "/" + name; }
+    const std::string& path() const { return m_path; }
+
+private:
+    std::string m_path;
+};
+
+Config starting_config() {
+    Config c;
+    c.values = {{"a", 0}, {"b", 0}, {"c", 0}, {"counter", 0}, {"volume", 50}};
+    return c;
+}
+
+bool increment(ConfigStore& s) {
+    return s.transaction([](Config& c) {
+               c.values["counter"] += 1;
+               return true;
+           }).outcome == TxOutcome::committed;
+}
+
+// ---- RwLock ---------------------------------------------------------------------------------
+
+TEST(RwLock, ReadersShareWritersExclude) {
+    RwLock lock;
+    ASSERT_TRUE(lock.try_lock_shared_for(1ms));
+    ASSERT_TRUE(lock.try_lock_shared_for(1ms));
+    EXPECT_EQ(lock.active_readers(), 2);
+    EXPECT_FALSE(lock.try_lock_for(5ms)) << "a writer must wait for the readers";
+    lock.unlock_shared();
+    lock.unlock_shared();
+    ASSERT_TRUE(lock.try_lock_for(1ms));
+    EXPECT_FALSE(lock.try_lock_shared_for(5ms)) << "a reader must wait for the writer";
+    EXPECT_FALSE(lock.try_lock_for(5ms)) << "one writer at a time";
+    lock.unlock();
+    EXPECT_TRUE(lock.try_lock_shared_for(1ms));
+    lock.unlock_shared();
+}
+
+TEST(RwLock, TimeoutsReturnWithinBounds) {
+    RwLock lock;
+    ASSERT_TRUE(lock.try_lock_for(1ms));
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_FALSE(lock.try_lock_shared_for(30ms));
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    EXPECT_GE(waited, 30ms);
+    EXPECT_LT(waited, 2s);
+    lock.unlock();
+}
+
+/// A reader holds the lock and a writer waits for it: can a new reader get in?
+bool new_reader_admitted_while_writer_waits(bool reader_preferring) {
+    RwLock lock(reader_preferring);
+    EXPECT_TRUE(lock.try_lock_shared_for(1ms));
+    std::atomic<bool> writer_done{false};
+    std::thread writer([&] {
+        EXPECT_TRUE(lock.try_lock_for(10s));
+        writer_done = true;
+        lock.unlock();
+    });
+    while (lock.waiting_writers() == 0) std::this_thread::yield();
+    const bool admitted = lock.try_lock_shared_for(50ms);
+    if (admitted) lock.unlock_shared();
+    EXPECT_FALSE(writer_done.load());
+    lock.unlock_shared();  // the first reader leaves: the writer gets in
+    writer.join();
+    EXPECT_TRUE(writer_done.load());
+    return admitted;
+}
+
+TEST(RwLock, WaitingWriterHoldsBackNewReaders) { EXPECT_FALSE(new_reader_admitted_while_writer_waits(false)); }
+
+TEST(RwLockFaults, ReaderPreferringLetsNewReadersPastAWaitingWriter) {
+    EXPECT_TRUE(new_reader_admitted_while_writer_waits(true));
+}
+
+/// Two readers keep the lock held in turns (always one inside); how long does a writer wait?
+std::chrono::nanoseconds writer_wait_under_overlapping_readers(bool reader_preferring) {
+    RwLock lock(reader_preferring);
+    std::atomic<bool> stop{false};
+    std::atomic<int> inside{0};
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 2; ++r) {
+        readers.emplace_back([&] {
+            while (!stop) {
+                if (!lock.try_lock_shared_for(5s)) continue;
+                inside.fetch_add(1);
+                std::this_thread::sleep_for(2ms);  // long read sections that overlap
+                inside.fetch_sub(1);
+                lock.unlock_shared();
+            }
+        });
+    }
+    while (inside.load() == 0) std::this_thread::yield();
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool got = lock.try_lock_for(300ms);
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    if (got) lock.unlock();
+    stop = true;
+    for (auto& t : readers) t.join();
+    return waited;
+}
+
+TEST(RwLock, WriterIsNotStarvedByOverlappingReaders) {
+    EXPECT_LT(writer_wait_under_overlapping_readers(false), 100ms);
+}
+
+TEST(RwLockFaults, ReaderPreferringStarvesTheWriter) {
+    // Readers sleep 2ms inside and re-enter at once; with two of them the count rarely reaches 0.
+    EXPECT_GE(writer_wait_under_overlapping_readers(true), 100ms);
+}
+
+TEST(RwLock, ManyThreadsKeepExclusion) {
+    RwLock lock;
+    std::atomic<int> readers{0};
+    std::atomic<int> writers{0};
+    std::atomic<int> bad{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 2000; ++i) {
+                if ((i + t) % 4 == 0) {
+                    ASSERT_TRUE(lock.try_lock_for(10s));
+                    if (writers.fetch_add(1) != 0 || readers.load() != 0) bad.fetch_add(1);
+                    writers.fetch_sub(1);
+                    lock.unlock();
+                } else {
+                    ASSERT_TRUE(lock.try_lock_shared_for(10s));
+                    readers.fetch_add(1);
+                    if (writers.load() != 0) bad.fetch_add(1);
+                    readers.fetch_sub(1);
+                    lock.unlock_shared();
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(bad.load(), 0);
+}
+
+// ---- File format ----------------------------------------------------------------------------
+
+TEST(ConfigFile, RoundTripsAndRejectsEveryTruncation) {
+    Config c = starting_config();
+    c.version = 7;
+    c.values["f0"] = 123;
+    const std::string text = config_store::serialize(c);
+    const auto back = config_store::parse(text);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, c);
+    for (std::size_t n = 0; n < text.size(); ++n) {
+        EXPECT_FALSE(config_store::parse(std::string_view(text).substr(0, n)).has_value()) << "prefix " << n;
+    }
+    EXPECT_FALSE(config_store::parse(text + "x 1\n").has_value()) << "text after the end";
+}
+
+// ---- Caches ---------------------------------------------------------------------------------
+
+/// A store on a manual TTL clock, with a per-thread cache TTL of 1000ns.
+struct ClockedStore {
+    explicit ClockedStore(bool stale = false) {
+        ConfigStoreOptions o;
+        o.thread_cache_ttl = 1000ns;
+        o.now_ns = [this] { return now.load(); };
+        o.faults.stale_thread_cache = stale;
+        store = std::make_unique<ConfigStore>(o, starting_config());
+    }
+    std::atomic<std::int64_t> now{0};
+    std::unique_ptr<ConfigStore> store;
+};
+
+/// Reads on this thread (caching version 0), commits on another thread, reads again.
+std::uint64_t version_read_after_other_thread_commits(ClockedStore& s) {
+    std::uint64_t v = 99;
+    s.store->get_value("volume", 0, &v);
+    EXPECT_EQ(v, 0u);
+    std::thread([&] { s.store->set_value("volume", 60); }).join();
+    EXPECT_EQ(s.store->committed_version(), 1u);
+    s.store->get_value("volume", 0, &v);
+    return v;
+}
+
+TEST(ConfigStoreCache, CommitOnAnotherThreadInvalidatesThisThreadsCache) {
+    ClockedStore s;
+    EXPECT_EQ(version_read_after_other_thread_commits(s), 1u);
+    EXPECT_EQ(s.store->get_value("volume", 0), 60);
+}
+
+TEST(ConfigStoreFaults, StaleThreadCacheServesOldVersionsUntilTheTtl) {
+    ClockedStore s(true);
+    EXPECT_EQ(version_read_after_other_thread_commits(s), 0u) << "the mutant serves its cached copy";
+    EXPECT_EQ(s.store->get_value("volume", 0), 50);
+    s.now = 1000;  // the TTL has passed
+    EXPECT_EQ(s.store->get_value("volume", 0), 60);
+}
+
+TEST(ConfigStoreCache, InvalidateAndOwnCommitsRefreshTheCache) {
+    ClockedStore s;
+    std::uint64_t v = 0;
+    s.store->get_value("volume", 0, &v);
+    s.store->set_value("volume", 70);
+    EXPECT_EQ(s.store->get_value("volume", 0, &v), 70);
+    EXPECT_EQ(v, 1u);
+    s.store->invalidate_caches();
+    EXPECT_EQ(s.store->snapshot().values.at("volume"), 70);
+}
+
+TEST(ConfigStoreCache, SnapshotIsACopy) {
+    ClockedStore s;
+    Config c = s.store->snapshot();
+    c.values["volume"] = 1;
+    EXPECT_EQ(s.store->snapshot().values.at("volume"), 50);
+}
+
+// ---- Transactions ---------------------------------------------------------------------------
+
+TEST(ConfigStoreTx, CommitsRollsBackAndKeepsHistory) {
+    ConfigStore s(ConfigStoreOptions{}, starting_config());
+    EXPECT_TRUE(increment(s));
+    EXPECT_EQ(s.peek().version, 1u);
+
+    // Aborted by the body, invalid, and throwing: all three leave no trace.
+    EXPECT_EQ(s.transaction([](Config& c) {
+                   c.values["a"] = 5;
+                   return false;
+               }).outcome,
+              TxOutcome::rolled_back);
+    EXPECT_EQ(s.transaction([](Config& c) {
+                   c.values["a"] = 5;
+                   c.values["c"] = -1;
+                   return true;
+               }).outcome,
+              TxOutcome::rolled_back);
+    EXPECT_THROW(s.transaction([](Config& c) -> bool {
+        c.values["a"] = 5;
+        throw std::runtime_error("boom");
+    }),
+                 std::runtime_error);
+    Config expected = starting_config();
+    expected.version = 1;
+    expected.values["counter"] = 1;
+    EXPECT_EQ(s.peek(), expected);
+    EXPECT_EQ(s.snapshot(), expected);
+
+    const auto st = s.stats();
+    EXPECT_EQ(st.transaction_history_count, 4u);
+    EXPECT_EQ(st.commits, 1u);
+    EXPECT_EQ(st.rollbacks, 3u);
+}
+
+TEST(ConfigStoreFaults, NoRollbackLeavesPartialEdits) {
+    ConfigStoreOptions o;
+    o.faults.no_rollback = true;
+    ConfigStore s(o, starting_config());
+    EXPECT_EQ(s.transaction([](Config& c) {
+                   c.values["a"] = 5;
+                   c.values["c"] = -1;
+                   return true;
+               }).outcome,
+              TxOutcome::rolled_back);
+    const Config state = s.peek();
+    EXPECT_EQ(state.values.at("a"), 5) << "the edit before the failure stayed";
+    EXPECT_EQ(state.values.at("c"), -1);
+}
+
+TEST(ConfigStoreFaults, LoadModifySaveLosesAnUpdateMadeInItsGap) {
+    // The pause hook runs between the load and the save: another increment commits there.
+    ConfigStoreOptions o;
+    o.faults.load_modify_save = true;
+    ConfigStore* store = nullptr;
+    bool nested = false;
+    o.pause = [&] {
+        if (nested) return;
+        nested = true;
+        increment(*store);
+    };
+    ConfigStore s(o, starting_config());
+    store = &s;
+    EXPECT_TRUE(increment(s));
+    EXPECT_EQ(s.peek().values.at("counter"), 1) << "two committed increments, one lost";
+    EXPECT_EQ(s.stats().commits, 2u);
+}
+
+TEST(ConfigStoreTx, ConcurrentIncrementsAreNeverLost) {
+    ConfigStore s(ConfigStoreOptions{}, starting_config());
+    std::vector<std::thread> threads;
+    std::atomic<int> committed{0};
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 2000; ++i) {
+                if (increment(s)) committed.fetch_add(1);
+                s.get_value("counter", 0);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(committed.load(), 6000);
+    EXPECT_EQ(s.peek().values.at("counter"), 6000);
+}
+
+// ---- Persistence ----------------------------------------------------------------------------
+
+TEST(ConfigStoreFile, EveryCommitReplacesTheFileWhole) {
+    TempDir dir;
+    ConfigStoreOptions o;
+    o.path = dir.file("config.txt");
+    ConfigStore s(o, starting_config());
+    ASSERT_EQ(config_store::parse(*config_store::read_file(o.path)), s.peek()) << "written at construction";
+    s.set_value("volume", 80);
+    ASSERT_EQ(config_store::parse(*config_store::read_file(o.path)), s.peek());
+    EXPECT_FALSE(std::filesystem::exists(o.path + ".tmp"));
+    EXPECT_EQ(s.reload().outcome, ReloadOutcome::adopted);
+    EXPECT_EQ(s.get_value("volume", 0), 80);
+    EXPECT_EQ(s.stats().reloads, 1u);
+}
+
+/// What readers of the file see at every pause of a commit (the rewrite's middle among them).
+std::vector<std::optional<Config>> files_seen_mid_commit(bool torn) {
+    TempDir dir;
+    ConfigStoreOptions o;
+    o.path = dir.file("config.txt");
+    o.faults.torn_write = torn;
+    std::vector<std::optional<Config>> seen;
+    o.pause = [&] { seen.push_back(config_store::parse(config_store::read_file(o.path).value_or(""))); };
+    Config big = starting_config();
+    for (int i = 0; i < 40; ++i) big.values["f" + std::to_string(i)] = i;
+    ConfigStore s(o, big);
+    seen.clear();
+    s.set_value("volume", 90);
+    EXPECT_EQ(config_store::parse(*config_store::read_file(o.path)), s.peek()) << "complete once written";
+    return seen;
+}
+
+TEST(ConfigStoreFile, AReaderMidCommitSeesTheOldCompleteFile) {
+    const auto seen = files_seen_mid_commit(false);
+    ASSERT_FALSE(seen.empty());
+    for (const auto& c : seen) {
+        ASSERT_TRUE(c.has_value());
+        EXPECT_EQ(c->version, 0u);
+    }
+}
+
+TEST(ConfigStoreFaults, TornWriteShowsAReaderAPartialFile) {
+    const auto seen = files_seen_mid_commit(true);
+    EXPECT_TRUE(std::any_of(seen.begin(), seen.end(), [](const auto& c) { return !c.has_value(); }));
+}
+
+// ---- Listeners ------------------------------------------------------------------------------
+
+TEST(ConfigStoreListeners, EachCommitOnceInOrderOutsideTheLock) {
+    ConfigStore s(ConfigStoreOptions{}, starting_config());
+    std::vector<std::uint64_t> seen;
+    EXPECT_EQ(s.add_listener([&](const Config& c) {
+                  seen.push_back(c.version);
+                  s.get_value("volume", 0);  // reading back must not deadlock
+                  if (c.version == 2) s.set_value("volume", 1);  // a write from a listener is delivered after
+              }),
+              1u);
+    s.set_value("volume", 60);
+    s.set_value("volume", 61);
+    increment(s);
+    s.transaction([](Config&) { return false; });  // a rollback notifies nobody
+    EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4}));
+    EXPECT_EQ(s.stats().change_listeners_count, 1u);
+}
+
+TEST(ConfigStoreListeners, ConcurrentCommitsAreDeliveredInOrder) {
+    ConfigStore s(ConfigStoreOptions{}, starting_config());
+    std::uint64_t last = 0;
+    int out_of_order = 0;
+    s.add_listener([&](const Config& c) {
+        if (c.version != last + 1) ++out_of_order;
+        last = c.version;
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 1000; ++i) increment(s);
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(out_of_order, 0);
+    EXPECT_EQ(last, 3000u);
+}
+
+TEST(ConfigStoreFaults, ListenerUnderLockWaitsForItself) {
+    // With a short lock timeout the self-wait ends in LockTimeout instead of a hang.
+    ConfigStoreOptions o;
+    o.lock_timeout = 50ms;
+    o.faults.listener_under_lock = true;
+    ConfigStore s(o, starting_config());
+    s.add_listener([&](const Config&) { s.get_value("volume", 0); });
+    EXPECT_THROW(s.set_value("volume", 60), LockTimeout);
+}
+
+// ---- The adapter ----------------------------------------------------------------------------
+
+const TargetSpec& spec() {
+    const TargetSpec* s = Registry::instance().find("config_store");
+    if (s == nullptr) throw std::runtime_error("the config_store target is not registered");
+    return *s;
+}
+
+/// One target instance with its parameters and one ThreadContext per thread.
+struct Fixture {
+    explicit Fixture(const std::string& variant, int threads = 1, std::map<std::string, ParamValue> overrides = {})
+        : info(spec().info), params(Params::defaults(info)) {
+        for (auto& [name, value] : overrides) params.values[name] = value;
+        TargetConfig config;
+        config.variant = info.variant_index(variant);
+        if (config.variant < 0) throw std::runtime_error("no variant " + variant);
+        config.params = &params;
+        config.thread_count = threads;
+        config.key_count = 16;
+        config.work_dir = dir.path();
+        instance = spec().create(config);
+        for (int t = 0; t < threads; ++t) {
+            ThreadContext ctx;
+            ctx.thread_index = t;
+            ctx.thread_count = threads;
+            ctx.rng = Rng(100 + static_cast<std::uint64_t>(t));
+            ctx.m_chaos_rng = Rng(200 + static_cast<std::uint64_t>(t));
+            ctx.m_violation_counts.assign(info.invariants.size(), 0);
+            contexts.push_back(std::move(ctx));
+        }
+    }
+
+    Op op(std::string_view name, std::uint64_t key = 0, std::uint64_t arg = 0) const {
+        const int index = info.op_index(name);
+        if (index < 0) throw std::runtime_error("no op " + std::string(name));
+        return Op{index, key, arg};
+    }
+    void run(std::string_view name, std::uint64_t key = 0, std::uint64_t arg = 0, int thread = 0) {
+        instance->run(op(name, key, arg), contexts[static_cast<std::size_t>(thread)]);
+    }
+    void check(InvariantSink& sink, CheckPoint when = CheckPoint::quiescent) {
+        instance->check(sink, when);
+        sink.count_check();
+    }
+    std::uint64_t violations(const InvariantSink& sink, std::string_view name) const {
+        const auto i = static_cast<std::size_t>(info.invariant_index(name));
+        std::uint64_t n = sink.entries.at(i).violations;
+        for (const auto& ctx : contexts) n += ctx.m_violation_counts.at(i);
+        return n;
+    }
+    std::string details(const InvariantSink& sink) const {
+        std::string out;
+        for (std::size_t i = 0; i < sink.entries.size(); ++i) {
+            for (const auto& d : sink.entries[i].details) out += info.invariants[i].name + ": " + d + "\n";
+        }
+        for (const auto& ctx : contexts) {
+            for (const auto& v : ctx.m_violations) {
+                out += info.invariants[static_cast<std::size_t>(v.invariant)].name + ": " + v.detail + "\n";
+            }
+        }
+        return out;
+    }
+
+    TempDir dir;
+    const TargetInfo& info;
+    Params params;
+    std::unique_ptr<TargetInstance> instance;
+    std::vector<ThreadContext> contexts;
+};
+
+void expect_all_held(const Fixture& f, const InvariantSink& sink) {
+    for (const auto& inv : f.info.invariants) {
+        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    }
+}
+
+TEST(ConfigStoreTarget, DeclaresItsCatalog) {
+    const auto& info = spec().info;
+    EXPECT_EQ(info.seed, "001_c9cefca6e6ecdf16.txt");
+    ASSERT_EQ(info.variants.size(), 7u);
+    EXPECT_TRUE(info.variants[0].is_safe());
+    for (const auto& v : info.variants) {
+        if (v.is_safe()) continue;
+        const auto colon = v.caught_by.find(':');
+        if (colon != std::string::npos) {
+            EXPECT_GE(info.invariant_index(v.caught_by.substr(colon + 1)), 0) << v.name;
+        }
+    }
+    for (const char* op : {"get", "set", "increment", "multi_field", "read_fields", "failing_tx", "reload",
+                           "invalidate", "stats"}) {
+        EXPECT_GE(info.op_index(op), 0) << op;
+    }
+    for (const auto& p : info.params) EXPECT_FALSE(p.help.empty()) << p.name;
+}
+
+/// Every op on `threads` threads for `rounds` rounds of 64, checked at each round.
+void run_stress(Fixture& f, InvariantSink& sink, int rounds) {
+    const int threads = static_cast<int>(f.contexts.size());
+    std::barrier sync(threads, [&]() noexcept { f.check(sink); });
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            auto& ctx = f.contexts[static_cast<std::size_t>(t)];
+            ctx.m_yield_probability = 0.02;
+            Rng plan(1000 + static_cast<std::uint64_t>(t));
+            for (int r = 0; r < rounds; ++r) {
+                for (int i = 0; i < 64; ++i) {
+                    const auto& name = f.info.ops[plan.below(f.info.ops.size())].name;
+                    ctx.chaos();
+                    f.instance->run(f.op(name, plan.below(16), plan.next()), ctx);
+                }
+                sync.arrive_and_wait();
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    f.check(sink, CheckPoint::final);
+}
+
+TEST(ConfigStoreTarget, SafeHoldsEveryInvariantUnderContention) {
+    for (const bool persist : {false, true}) {
+        Fixture f("safe", 3, {{"persist", persist}, {"thread_cache_ttl", Nanos(2'000'000)}});
+        InvariantSink sink(f.info.invariants.size());
+        run_stress(f, sink, persist ? 60 : 150);
+        expect_all_held(f, sink);
+    }
+}
+
+TEST(ConfigStoreTarget, NoRollbackIsCaughtAfterOneFailingTransaction) {
+    for (const char* variant : {"safe", "no_rollback"}) {
+        Fixture f(variant);
+        f.run("failing_tx", 0, 7);
+        f.run("read_fields");
+        InvariantSink sink(f.info.invariants.size());
+        f.check(sink);
+        EXPECT_EQ(f.violations(sink, "rollback_leaves_no_trace") > 0, std::string(variant) == "no_rollback")
+            << variant << "\n" << f.details(sink);
+    }
+}
+
+TEST(ConfigStoreTarget, StaleThreadCacheIsCaughtByTheNextRead) {
+    for (const char* variant : {"safe", "stale_thread_cache"}) {
+        Fixture f(variant, 2, {{"persist", false}});
+        f.run("get", 1);                                      // thread 0 caches version 0
+        std::thread([&] { f.run("set", 1, 5, 1); }).join();  // thread 1 commits version 1
+        f.run("read_fields");
+        InvariantSink sink(f.info.invariants.size());
+        f.check(sink);
+        EXPECT_EQ(f.violations(sink, "no_stale_read") > 0, std::string(variant) == "stale_thread_cache")
+            << variant << "\n" << f.details(sink);
+    }
+}
+
+TEST(ConfigStoreTarget, LoadModifySaveIsCaughtUnderContention) {
+    int attempts = 0;
+    std::uint64_t caught = 0;
+    while (caught == 0 && attempts < 10) {
+        ++attempts;
+        Fixture f("load_modify_save", 3, {{"persist", false}});
+        InvariantSink sink(f.info.invariants.size());
+        std::vector<std::thread> workers;
+        for (int t = 0; t < 3; ++t) {
+            workers.emplace_back([&, t] {
+                for (int i = 0; i < 3000; ++i) f.run("increment", 0, 0, t);
+            });
+        }
+        for (auto& w : workers) w.join();
+        f.check(sink, CheckPoint::final);
+        caught = f.violations(sink, "no_lost_updates");
+    }
+    EXPECT_GT(caught, 0u) << "not caught in " << attempts << " attempts";
+}
+
+TEST(ConfigStoreTarget, FileChecksSeeTheLastCommit) {
+    Fixture f("safe");
+    f.run("set", 3, 42);
+    f.run("reload");
+    InvariantSink sink(f.info.invariants.size());
+    f.check(sink, CheckPoint::final);
+    expect_all_held(f, sink);
+}
+
+}  // namespace
+}  // namespace threadmill

@@ -1,0 +1,419 @@
+// Tests of the `timer_queue` target: BroadcastTimer, TimerQueue, the owner thread, and the adapter's invariants.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/rng.hpp"
+#include "engine/target.hpp"
+#include "targets/timer_queue/broadcast_timer.hpp"
+#include "targets/timer_queue/timer_queue.hpp"
+
+namespace threadmill {
+namespace {
+
+using timer_queue::BroadcastTimer;
+using timer_queue::ManualClock;
+using timer_queue::OperationKind;
+using timer_queue::OwnerObserver;
+using timer_queue::TimerOperation;
+using timer_queue::TimerQueue;
+using timer_queue::TimerQueueOptions;
+using timer_queue::TimingEvent;
+using namespace std::chrono_literals;
+
+constexpr Nanos k_wait = 5s;
+
+// ---- BroadcastTimer -------------------------------------------------------------------------
+
+TEST(BroadcastTimer, CountsDownPerFrameAndFires) {
+    BroadcastTimer t;
+    t.start_show(10ms);
+    t.schedule_break_warnings(3ms);
+    EXPECT_TRUE(t.is_timer_active(TimingEvent::show_end));
+    EXPECT_EQ(t.time_until(TimingEvent::show_end), 10ms);
+    EXPECT_FALSE(t.is_timer_active(TimingEvent::ad_break_end));
+    EXPECT_EQ(t.time_until(TimingEvent::ad_break_end), 0ns);
+
+    t.process(3ms);
+    EXPECT_EQ(t.time_until(TimingEvent::show_end), 7ms);
+    EXPECT_FALSE(t.is_timer_active(TimingEvent::break_warning)) << "reaching zero stops it";
+    EXPECT_EQ(t.fired()[1], 1u);
+    t.process(7ms);
+    EXPECT_FALSE(t.is_show_active_unchecked());
+    EXPECT_EQ(t.fired()[0], 1u);
+    EXPECT_EQ(t.owner_violations(), 0u);
+}
+
+TEST(BroadcastTimer, StopShowStopsEveryCountdown) {
+    BroadcastTimer t;
+    t.start_show(10ms);
+    t.start_ad_break(1ms);
+    t.schedule_break_warnings(2ms);
+    t.stop_show();
+    for (auto e : {TimingEvent::show_end, TimingEvent::break_warning, TimingEvent::ad_break_end}) {
+        EXPECT_FALSE(t.is_timer_active(e)) << timer_queue::to_string(e);
+    }
+}
+
+TEST(BroadcastTimer, CountsCallsFromAnotherThread) {
+    BroadcastTimer t;  // owned by this thread
+    std::thread([&t] {
+        t.start_show(1ms);
+        (void)t.is_timer_active(TimingEvent::show_end);
+    }).join();
+    EXPECT_EQ(t.owner_violations(), 2u);
+    t.set_owner(std::thread::id{});
+    t.stop_show();
+    EXPECT_EQ(t.owner_violations(), 3u);
+}
+
+// ---- TimerQueue without an owner thread: validation and the bound ---------------------------
+
+TEST(TimerQueue, RejectsInvalidArgumentsBeforeQueuing) {
+    BroadcastTimer timer;
+    ManualClock clock(100);
+    TimerQueue q(timer, clock);
+    EXPECT_FALSE(q.start_show(0ns));
+    EXPECT_FALSE(q.start_show(-10ms));
+    EXPECT_FALSE(q.start_ad_break(0ns));
+    EXPECT_FALSE(q.schedule_break_warnings(-1ns));
+    EXPECT_FALSE(q.get_time_until(TimingEvent::show_end, {}));
+    EXPECT_FALSE(q.is_timer_active(TimingEvent::ad_break_end, {}));
+    EXPECT_TRUE(q.start_show(1ms));
+    const auto s = q.stats();
+    EXPECT_EQ(s.rejected, 6u);
+    EXPECT_EQ(s.accepted, 1u);
+    EXPECT_EQ(q.queue_size(), 1u);
+    EXPECT_FALSE(q.debug_info().initialized);
+}
+
+TEST(TimerQueue, DropsTheOldestOnOverflowAndCountsIt) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueueOptions o;
+    o.max_queue = 3;
+    TimerQueue q(timer, clock, o);
+    for (std::uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE(q.start_show(1ms, i));
+    ASSERT_TRUE(q.get_time_until(TimingEvent::show_end, [](Nanos) {}, 6));
+    ASSERT_TRUE(q.stop_show(7));
+    const auto s = q.stats();
+    EXPECT_EQ(s.accepted, 7u);
+    EXPECT_EQ(s.dropped, 4u);
+    EXPECT_EQ(s.dropped_queries, 0u);
+    EXPECT_EQ(s.queued, 3u);
+    EXPECT_EQ(s.high_water, 3u);
+    ASSERT_TRUE(q.stop_show(8));
+    EXPECT_EQ(q.stats().dropped_queries, 0u);
+    ASSERT_TRUE(q.stop_show(9));  // drops the query
+    EXPECT_EQ(q.stats().dropped_queries, 1u);
+    EXPECT_FALSE(q.pause_and_inspect(0ns).has_value()) << "a pump was requested and no owner runs to take it";
+}
+
+TEST(TimerQueue, UnboundedMutantGrowsPastTheBound) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueueOptions o;
+    o.max_queue = 3;
+    o.faults.unbounded = true;
+    TimerQueue q(timer, clock, o);
+    for (int i = 0; i < 10; ++i) q.stop_show();
+    EXPECT_EQ(q.stats().high_water, 10u);
+    EXPECT_EQ(q.stats().dropped, 0u);
+}
+
+TEST(TimerQueue, OperationsAreImmutableRecordsWithCreationTimeAndId) {
+    BroadcastTimer timer;
+    ManualClock clock(1234);
+    struct Recorder : OwnerObserver {
+        std::vector<std::pair<std::int64_t, std::optional<std::uint64_t>>> seen;
+        void applied(const TimerOperation& op) override { seen.emplace_back(op.created_at_ns(), op.id()); }
+    } rec;
+    TimerQueue q(timer, clock, {}, &rec);
+    q.start_show(5ms, 42);
+    clock.advance(10ns);
+    q.stop_show();
+    q.start();
+    ASSERT_TRUE(q.pause_and_inspect(k_wait).has_value());
+    ASSERT_EQ(rec.seen.size(), 2u);
+    EXPECT_EQ(rec.seen[0].first, 1234);
+    EXPECT_EQ(rec.seen[0].second, std::optional<std::uint64_t>(42));
+    EXPECT_EQ(rec.seen[1].first, 1244);
+    EXPECT_FALSE(rec.seen[1].second.has_value());
+}
+
+// ---- The owner thread -----------------------------------------------------------------------
+
+TEST(TimerQueue, OwnerAppliesInOrderAndAnswersOnItsThread) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueueOptions o;
+    o.batch_size = 4;
+    TimerQueue q(timer, clock, o);
+    q.start();
+    const auto owner = q.owner_id();
+    ASSERT_NE(owner, std::this_thread::get_id());
+
+    std::vector<std::thread::id> threads;
+    std::vector<std::int64_t> answers;
+    std::mutex m;
+    for (int i = 1; i <= 50; ++i) {
+        ASSERT_TRUE(q.start_show(Nanos(i * 1000)));
+        ASSERT_TRUE(q.get_time_until(TimingEvent::show_end, [&, i](Nanos left) {
+            std::lock_guard lk(m);
+            threads.push_back(std::this_thread::get_id());
+            answers.push_back(left.count() - i * 1000);
+        }));
+    }
+    const auto view = q.pause_and_inspect(k_wait);
+    ASSERT_TRUE(view.has_value());
+    EXPECT_EQ(view->stats.queued, 0u);
+    EXPECT_EQ(view->stats.processed, 100u);
+    std::lock_guard lk(m);
+    ASSERT_EQ(answers.size(), 50u) << "every callback once";
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        EXPECT_EQ(threads[i], owner);
+        EXPECT_EQ(answers[i], 0) << "each query sees the start_show queued just before it (clock unchanged)";
+    }
+    EXPECT_EQ(timer.owner_violations(), 0u);
+    EXPECT_TRUE(q.debug_info().initialized);
+    EXPECT_EQ(q.debug_info().operations_processed, 100u);
+    EXPECT_TRUE(q.is_show_active());
+    q.stop();
+    EXPECT_FALSE(q.debug_info().initialized);
+}
+
+TEST(TimerQueue, ManyProducersNothingLostNothingStranded) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueue q(timer, clock);
+    q.start();
+    std::atomic<int> answered{0};
+    constexpr int k_threads = 3;
+    constexpr int k_each = 2000;
+    std::vector<std::thread> producers;
+    for (int t = 0; t < k_threads; ++t) {
+        producers.emplace_back([&] {
+            for (int i = 0; i < k_each; ++i) {
+                if (i % 2 == 0) {
+                    q.start_ad_break(1ms);
+                } else {
+                    q.is_timer_active(TimingEvent::ad_break_end, [&](bool) { answered.fetch_add(1); });
+                }
+            }
+        });
+    }
+    for (auto& p : producers) p.join();
+    const auto view = q.pause_and_inspect(k_wait);
+    ASSERT_TRUE(view.has_value());
+    const auto& s = view->stats;
+    EXPECT_EQ(s.queued, 0u);
+    EXPECT_EQ(s.accepted, static_cast<std::uint64_t>(k_threads * k_each));
+    EXPECT_EQ(s.accepted, s.processed + s.dropped);
+    EXPECT_LE(s.high_water, 1000u);
+    EXPECT_EQ(static_cast<std::uint64_t>(answered.load()) + s.dropped_queries,
+              static_cast<std::uint64_t>(k_threads * k_each / 2));
+    EXPECT_EQ(timer.owner_violations(), 0u);
+}
+
+TEST(TimerQueue, LostWakeupMutantStrandsAnOperation) {
+    // The gap of lost_wakeup (between its test of the drain state and its push) lets the owner
+    // finish the drain it was seen running: the push then comes with no pump requested.
+    for (const bool mutant : {false, true}) {
+        BroadcastTimer timer;
+        ManualClock clock;
+        std::promise<void> release;
+        std::shared_future<void> released = release.get_future().share();
+        std::promise<void> in_callback;
+        TimerQueue* queue = nullptr;
+        bool armed = false;  // only stop_show(7) goes through the gap
+        TimerQueueOptions o;
+        o.faults.pump_test_outside = mutant;
+        o.gap = [&] {
+            if (!armed) return;
+            release.set_value();  // let the drain finish...
+            ASSERT_TRUE(queue->pause_and_inspect(k_wait).has_value());  // ...and go idle
+        };
+        TimerQueue q(timer, clock, o);
+        queue = &q;
+        q.start();
+        q.is_timer_active(TimingEvent::show_end, [&](bool) {
+            in_callback.set_value();
+            released.wait();
+        });
+        in_callback.get_future().wait();  // the owner is draining
+        armed = true;
+        q.stop_show(7);
+        if (!mutant) release.set_value();
+        const auto view = q.pause_and_inspect(k_wait);
+        ASSERT_TRUE(view.has_value());
+        EXPECT_EQ(view->stats.unpumped, mutant ? 1u : 0u);
+        if (mutant) {
+            EXPECT_EQ(view->stats.queued, 1u);
+            EXPECT_EQ(view->queued_ids, std::vector<std::uint64_t>{7});
+        } else {
+            EXPECT_EQ(view->stats.queued, 0u);
+        }
+    }
+}
+
+TEST(TimerQueue, DirectCallMutantTouchesTheTimerFromTheCaller) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueueOptions o;
+    o.faults.direct_call = true;
+    TimerQueue q(timer, clock, o);
+    q.start();
+    std::thread::id answered_on;
+    q.start_show(1ms);
+    q.get_time_until(TimingEvent::show_end, [&](Nanos) { answered_on = std::this_thread::get_id(); });
+    EXPECT_EQ(timer.owner_violations(), 2u);
+    EXPECT_EQ(answered_on, std::this_thread::get_id());
+}
+
+// ---- The adapter ----------------------------------------------------------------------------
+
+const TargetSpec& timer_queue_spec() {
+    const TargetSpec* spec = Registry::instance().find("timer_queue");
+    if (spec == nullptr) throw std::runtime_error("the timer_queue target is not registered");
+    return *spec;
+}
+
+/// One target instance with its parameters and one ThreadContext per thread.
+struct Fixture {
+    explicit Fixture(const std::string& variant, int threads = 1, std::map<std::string, ParamValue> overrides = {})
+        : info(timer_queue_spec().info), params(Params::defaults(info)) {
+        for (auto& [name, value] : overrides) params.values[name] = value;
+        TargetConfig config;
+        config.variant = info.variant_index(variant);
+        if (config.variant < 0) throw std::runtime_error("no variant " + variant);
+        config.params = &params;
+        config.thread_count = threads;
+        instance = timer_queue_spec().create(config);
+        for (int t = 0; t < threads; ++t) {
+            ThreadContext ctx;
+            ctx.thread_index = t;
+            ctx.thread_count = threads;
+            ctx.m_violation_counts.assign(info.invariants.size(), 0);
+            contexts.push_back(std::move(ctx));
+        }
+    }
+
+    void run(std::string_view name, std::uint64_t arg, int thread = 0) {
+        const int index = info.op_index(name);
+        if (index < 0) throw std::runtime_error("no op " + std::string(name));
+        instance->run(Op{index, 0, arg}, contexts[static_cast<std::size_t>(thread)]);
+    }
+    void check(InvariantSink& sink, CheckPoint when) {
+        instance->check(sink, when);
+        sink.count_check();
+    }
+    std::uint64_t violations(const InvariantSink& sink, std::string_view name) const {
+        const auto i = static_cast<std::size_t>(info.invariant_index(name));
+        std::uint64_t n = sink.entries.at(i).violations;
+        for (const auto& ctx : contexts) n += ctx.m_violation_counts.at(i);
+        return n;
+    }
+    std::string details(const InvariantSink& sink) const {
+        std::string out;
+        for (std::size_t i = 0; i < sink.entries.size(); ++i) {
+            for (const auto& d : sink.entries[i].details) out += info.invariants[i].name + ": " + d + "\n";
+        }
+        for (const auto& ctx : contexts) {
+            for (const auto& v : ctx.m_violations) {
+                out += info.invariants[static_cast<std::size_t>(v.invariant)].name + ": " + v.detail + "\n";
+            }
+        }
+        return out;
+    }
+
+    const TargetInfo& info;
+    Params params;
+    std::unique_ptr<TargetInstance> instance;
+    std::vector<ThreadContext> contexts;
+};
+
+const char* const k_all_ops[] = {"start_show", "stop_show", "schedule_break_warnings", "start_ad_break",
+                                 "time_until", "is_timer_active", "queue_size",      "is_show_active",
+                                 "debug_info"};
+
+void run_mix(Fixture& f, int thread, int count, std::uint64_t seed) {
+    Rng rng(seed);
+    for (int i = 0; i < count; ++i) {
+        f.run(k_all_ops[rng.below(std::size(k_all_ops))], rng.next(), thread);
+    }
+}
+
+TEST(TimerQueueTarget, DeclaresItsCatalog) {
+    const auto& info = timer_queue_spec().info;
+    EXPECT_EQ(info.seed, "000_a55ad4930e1f86da.txt");
+    ASSERT_EQ(info.variants.size(), 6u);
+    EXPECT_TRUE(info.variants[0].is_safe());
+    for (std::size_t i = 1; i < info.variants.size(); ++i) EXPECT_FALSE(info.variants[i].is_safe());
+    EXPECT_EQ(info.ops.size(), 9u);
+    EXPECT_EQ(info.invariants.size(), 7u);
+    EXPECT_EQ(std::get<std::int64_t>(info.param("max_queue")->default_value), 1000);
+}
+
+TEST(TimerQueueTarget, SafeHoldsEveryInvariantOnOneThread) {
+    Fixture f("safe");
+    InvariantSink sink(f.info.invariants.size());
+    for (int round = 0; round < 20; ++round) {
+        run_mix(f, 0, 200, 1 + static_cast<std::uint64_t>(round));
+        f.check(sink, CheckPoint::quiescent);
+    }
+    f.check(sink, CheckPoint::final);
+    for (const auto& inv : f.info.invariants) {
+        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    }
+}
+
+TEST(TimerQueueTarget, SafeHoldsEveryInvariantOnThreeThreadsWithOverflow) {
+    Fixture f("safe", 3, {{"max_queue", std::int64_t{16}}, {"apply_cost", Nanos(2us)}});
+    InvariantSink sink(f.info.invariants.size());
+    for (int round = 0; round < 10; ++round) {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 3; ++t) {
+            threads.emplace_back([&, t] { run_mix(f, t, 300, 100 * static_cast<std::uint64_t>(round) + 7 * t); });
+        }
+        for (auto& th : threads) th.join();
+        f.check(sink, CheckPoint::quiescent);
+    }
+    f.check(sink, CheckPoint::final);
+    for (const auto& inv : f.info.invariants) {
+        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    }
+}
+
+TEST(TimerQueueTarget, DirectCallBreaksOwnerThreadOnly) {
+    Fixture f("direct_call");
+    InvariantSink sink(f.info.invariants.size());
+    f.run("start_show", 1 << 8 | 1);
+    f.run("time_until", 1);
+    f.check(sink, CheckPoint::final);
+    EXPECT_EQ(f.violations(sink, "owner_thread_only"), 1u) << f.details(sink);
+    EXPECT_EQ(f.violations(sink, "query_exactly_once"), 1u) << "the callback ran on the caller";
+}
+
+TEST(TimerQueueTarget, UnboundedBreaksQueueBounded) {
+    // A slow owner (1ms per operation) and 20 operations at once: the queue passes its bound of 4.
+    Fixture f("unbounded", 1, {{"max_queue", std::int64_t{4}}, {"apply_cost", Nanos(1ms)}});
+    InvariantSink sink(f.info.invariants.size());
+    for (std::uint64_t i = 1; i <= 20; ++i) f.run("stop_show", i);
+    f.check(sink, CheckPoint::final);
+    EXPECT_GE(f.violations(sink, "queue_bounded"), 1u) << f.details(sink);
+    EXPECT_EQ(f.violations(sink, "accounting"), 0u) << f.details(sink);
+}
+
+}  // namespace
+}  // namespace threadmill
