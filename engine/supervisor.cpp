@@ -391,7 +391,9 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
                 std::ifstream in(dir / "result.json");
                 r.measurement = nlohmann::json::parse(in).get<Measurement>();
             } catch (const std::exception& e) {
-                r.detections.push_back({"error", fmt::format("unreadable worker result: {}", e.what())});
+                // The file is written whole (then renamed), so garbage in it came from a worker
+                // whose memory the target corrupted: the target's doing, not the harness's.
+                r.detections.push_back({"crash", fmt::format("the worker wrote a corrupt result: {}", e.what())});
             }
         }
         if (job.flavor != "plain") {
