@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/target.hpp"
+#include "engine/target_tables.hpp"
 #include "targets/cache/memory_queue.hpp"
 #include "targets/cache/sharded_cache.hpp"
 #include "targets/cache/ttl_cache.hpp"
@@ -44,14 +45,6 @@ enum class Inv {
     exactly_once_dispatch,
     legal_transitions,
     no_expired_read,
-};
-
-template <typename Kind>
-struct CatalogRow {
-    Kind kind;
-    std::string_view name;
-    std::string_view help;
-    std::string_view caught_by = {};
 };
 
 constexpr std::array<CatalogRow<Variant>, 4> k_variants{{
@@ -97,13 +90,6 @@ constexpr std::array<CatalogRow<Inv>, 6> k_invariants{{
      "online: get never returns an entry whose expiry is at or before the instant get was called"},
 }};
 
-template <typename Table>
-constexpr bool in_kind_order(const Table& table) {
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        if (static_cast<std::size_t>(table[i].kind) != i) return false;
-    }
-    return true;
-}
 static_assert(in_kind_order(k_variants) && in_kind_order(k_ops) && in_kind_order(k_invariants));
 static_assert(k_ops.back().kind == OpKind::queue_snapshot && k_invariants.back().kind == Inv::no_expired_read);
 
@@ -293,11 +279,7 @@ TargetSpec make_cache_spec() {
     info.name = "cache";
     info.description = "pyWATS's TTL cache (optionally sharded) and memory queue with exactly-once dispatch";
     info.seed = "004_ea96cae91c2bd48a.txt";
-    for (const auto& v : k_variants) {
-        info.variants.push_back({std::string(v.name), std::string(v.help), std::string(v.caught_by)});
-    }
-    for (const auto& o : k_ops) info.ops.push_back({std::string(o.name), std::string(o.help)});
-    for (const auto& i : k_invariants) info.invariants.push_back({std::string(i.name), std::string(i.help)});
+    fill_catalog(info, k_variants, k_ops, k_invariants);
 
     using namespace std::chrono_literals;
     info.params = {

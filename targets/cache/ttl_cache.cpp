@@ -20,19 +20,6 @@ std::int64_t expiry(std::int64_t now, Nanos ttl) {
 
 }  // namespace
 
-std::int64_t SteadyClock::now_ns() const {
-    return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-void ManualClock::advance(Nanos by) {
-    if (by.count() > 0) m_now.fetch_add(by.count(), std::memory_order_acq_rel);
-}
-
-const Clock& steady_clock() {
-    static const SteadyClock clock;
-    return clock;
-}
-
 TtlCache::TtlCache(std::size_t capacity, Nanos default_ttl, const Clock& clock, TtlCacheFaults faults)
     : m_capacity(capacity), m_default_ttl(default_ttl), m_clock(clock), m_faults(faults) {
     if (capacity == 0) throw std::invalid_argument("TtlCache: capacity must be at least 1");

@@ -1,6 +1,8 @@
 // pyWATS's TTLCache in C++: a capacity-bounded map with per-entry expiry behind one recursive lock.
 #pragma once
 
+#include "engine/clock.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -14,34 +16,6 @@
 namespace threadmill::cache {
 
 using Nanos = std::chrono::nanoseconds;
-
-/// A source of time for expiry decisions, in nanoseconds. Must be monotonic and safe to call
-/// from any thread.
-struct Clock {
-    virtual ~Clock() = default;
-    virtual std::int64_t now_ns() const = 0;
-};
-
-/// std::chrono::steady_clock: the clock of real runs.
-class SteadyClock final : public Clock {
-public:
-    std::int64_t now_ns() const override;
-};
-
-/// A clock that moves only when told to, so that tests can expire entries without sleeping.
-class ManualClock final : public Clock {
-public:
-    explicit ManualClock(std::int64_t start_ns = 0) : m_now(start_ns) {}
-    std::int64_t now_ns() const override { return m_now.load(std::memory_order_acquire); }
-    /// Moves the clock forward by `by` (never backwards: a negative step is ignored).
-    void advance(Nanos by);
-
-private:
-    std::atomic<std::int64_t> m_now;
-};
-
-/// The process-wide SteadyClock, the default clock of every cache.
-const Clock& steady_clock();
 
 /// A cached value and the instant (on the cache's clock) from which it is expired.
 struct Entry {

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "engine/target.hpp"
+#include "engine/target_tables.hpp"
 #include "targets/config_store/config_store.hpp"
 
 namespace threadmill::config_store {
@@ -35,14 +36,6 @@ enum class Inv {
     no_stale_read,
     file_intact,
     listeners_in_order,
-};
-
-template <typename Kind>
-struct CatalogRow {
-    Kind kind;
-    std::string_view name;
-    std::string_view help;
-    std::string_view caught_by = {};
 };
 
 constexpr std::array<CatalogRow<Variant>, 7> k_variants{{
@@ -98,13 +91,6 @@ constexpr std::array<CatalogRow<Inv>, 7> k_invariants{{
      "listeners see every commit exactly once, in commit order; quiescent: the last one seen is the last commit"},
 }};
 
-template <typename Table>
-constexpr bool in_kind_order(const Table& table) {
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        if (static_cast<std::size_t>(table[i].kind) != i) return false;
-    }
-    return true;
-}
 static_assert(in_kind_order(k_variants) && in_kind_order(k_ops) && in_kind_order(k_invariants));
 static_assert(k_variants.back().kind == Variant::listener_under_lock && k_ops.back().kind == OpKind::stats &&
               k_invariants.back().kind == Inv::listeners_in_order);
@@ -368,11 +354,7 @@ TargetSpec make_config_store_spec() {
         "SpotiPi's thread-safe config manager: fair RW lock, per-thread and global caches, atomic file, "
         "transactions with rollback, change listeners";
     info.seed = "001_c9cefca6e6ecdf16.txt";
-    for (const auto& v : k_variants) {
-        info.variants.push_back({std::string(v.name), std::string(v.help), std::string(v.caught_by)});
-    }
-    for (const auto& o : k_ops) info.ops.push_back({std::string(o.name), std::string(o.help)});
-    for (const auto& i : k_invariants) info.invariants.push_back({std::string(i.name), std::string(i.help)});
+    fill_catalog(info, k_variants, k_ops, k_invariants);
 
     using namespace std::chrono_literals;
     info.params = {

@@ -5,14 +5,6 @@
 
 namespace threadmill::timer_queue {
 
-std::int64_t SteadyClock::now_ns() const {
-    return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-void ManualClock::advance(Nanos by) {
-    if (by.count() > 0) m_now.fetch_add(by.count(), std::memory_order_acq_rel);
-}
-
 std::string_view to_string(TimingEvent e) {
     switch (e) {
         case TimingEvent::show_end: return "show_end";

@@ -1,6 +1,8 @@
 // The wrapped timer of the `timer_queue` target: Godot's BroadcastTimer, usable from its owner thread only.
 #pragma once
 
+#include "engine/clock.hpp"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -12,30 +14,6 @@
 namespace threadmill::timer_queue {
 
 using Nanos = std::chrono::nanoseconds;
-
-/// A source of time in nanoseconds. Must be monotonic and safe to read from any thread.
-struct Clock {
-    virtual ~Clock() = default;
-    virtual std::int64_t now_ns() const = 0;
-};
-
-/// std::chrono::steady_clock.
-class SteadyClock final : public Clock {
-public:
-    std::int64_t now_ns() const override;
-};
-
-/// A clock that moves only when told to: the target's simulated frame time, and the tests' clock.
-class ManualClock final : public Clock {
-public:
-    explicit ManualClock(std::int64_t start_ns = 0) : m_now(start_ns) {}
-    std::int64_t now_ns() const override { return m_now.load(std::memory_order_acquire); }
-    /// Moves the clock forward by `by` (a negative step is ignored).
-    void advance(Nanos by);
-
-private:
-    std::atomic<std::int64_t> m_now;
-};
 
 /// The three countdowns of a broadcast, each queried by its event.
 enum class TimingEvent : std::uint8_t { show_end, break_warning, ad_break_end };

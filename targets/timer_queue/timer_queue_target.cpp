@@ -15,6 +15,7 @@
 #include <fmt/ranges.h>
 
 #include "engine/target.hpp"
+#include "engine/target_tables.hpp"
 #include "targets/timer_queue/broadcast_timer.hpp"
 #include "targets/timer_queue/timer_queue.hpp"
 
@@ -46,14 +47,6 @@ enum class Inv {
     query_exactly_once,
     nothing_stranded,
     timer_consistent,
-};
-
-template <typename Kind>
-struct CatalogRow {
-    Kind kind;
-    std::string_view name;
-    std::string_view help;
-    std::string_view caught_by = {};
 };
 
 constexpr std::array<CatalogRow<Variant>, 6> k_variants{{
@@ -109,13 +102,6 @@ constexpr std::array<CatalogRow<Inv>, 7> k_invariants{{
      "simulated frame clock"},
 }};
 
-template <typename Table>
-constexpr bool in_kind_order(const Table& table) {
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        if (static_cast<std::size_t>(table[i].kind) != i) return false;
-    }
-    return true;
-}
 static_assert(in_kind_order(k_variants) && in_kind_order(k_ops) && in_kind_order(k_invariants));
 static_assert(k_variants.back().kind == Variant::as_documented && k_ops.back().kind == OpKind::debug_info &&
               k_invariants.back().kind == Inv::timer_consistent);
@@ -496,11 +482,7 @@ TargetSpec make_timer_queue_spec() {
     info.description =
         "Godot's ThreadSafeBroadcastTimer: timer operations queued from any thread, applied by one owner thread";
     info.seed = "000_a55ad4930e1f86da.txt";
-    for (const auto& v : k_variants) {
-        info.variants.push_back({std::string(v.name), std::string(v.help), std::string(v.caught_by)});
-    }
-    for (const auto& o : k_ops) info.ops.push_back({std::string(o.name), std::string(o.help)});
-    for (const auto& i : k_invariants) info.invariants.push_back({std::string(i.name), std::string(i.help)});
+    fill_catalog(info, k_variants, k_ops, k_invariants);
 
     using namespace std::chrono_literals;
     info.params = {

@@ -25,7 +25,7 @@ namespace {
 
 using cache::Entry;
 using cache::ItemStatus;
-using cache::ManualClock;
+using threadmill::ManualClock;
 using cache::MemoryQueue;
 using cache::QueueItem;
 using cache::ShardedCache;

@@ -23,7 +23,7 @@ namespace threadmill {
 namespace {
 
 using timer_queue::BroadcastTimer;
-using timer_queue::ManualClock;
+using threadmill::ManualClock;
 using timer_queue::OperationKind;
 using timer_queue::OwnerObserver;
 using timer_queue::TimerOperation;
