@@ -9,13 +9,18 @@
 #include <memory>
 #include <random>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
+#include "engine/compare.hpp"
 #include "engine/overrides.hpp"
 #include "engine/planner.hpp"
+#include "engine/results_file.hpp"
 #include "engine/supervisor.hpp"
+#include "reports/compare_text.hpp"
 #include "reports/console.hpp"
-#include "reports/json.hpp"
+#include "reports/registry.hpp"
 
 namespace threadmill::cli {
 namespace {
@@ -80,7 +85,20 @@ void setup_run(CLI::App& app, RunOptions& o) {
         ->delimiter(',');
     app.add_option("--filter", o.filter, "run only jobs whose 'scenario/variant/flavor' matches this glob or substring");
     app.add_option("--out", o.out_dir, "output folder: results.jsonl and one folder per job")->capture_default_str();
-    app.add_flag("--json", o.json, "print the results as one JSON document on stdout instead of the console report");
+    app.add_flag("--json", o.json, "print the results as one JSON document on stdout (same as --report json=-)");
+    app.add_option("--report", o.reports, "also write a report, FORMAT=PATH (repeatable); formats below")
+        ->type_name("FORMAT=PATH");
+    app.add_flag("-q,--quiet", o.quiet, "no console report and no progress line (reports and the exit code only)");
+    app.add_option("--source-root", o.source_root,
+                   "source paths in reports are made relative to this folder (default: the current folder)");
+    app.add_option("--repeat", o.repeat, "run each job N times, for the spread of its figures (see --baseline)")
+        ->check(CLI::Range(1, 100));
+    app.add_option("--baseline", o.baseline,
+                   "compare this run's latency and throughput with a saved results.jsonl; a regression fails the run")
+        ->check(CLI::ExistingFile);
+    app.add_option("--tolerance", o.tolerance, "with --baseline: changes smaller than this are not regressions")
+        ->capture_default_str();
+    app.footer(report_formats_help() + "\n" + exit_code_help());
 }
 
 int run_run(const RunOptions& o, const GlobalOptions& global, const std::string& command_line) {
@@ -115,6 +133,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     plan.flavors = o.flavors;
     plan.filter = o.filter;
     plan.fresh_seed = fresh_seed();
+    plan.repeat = o.repeat;
     if (o.seed_count) {
         const std::uint64_t base = o.seeds.empty() ? plan.fresh_seed : o.seeds.front();
         if (o.seeds.size() > 1) throw CliError(k_exit_usage, "--seeds N takes at most one --seed (the first of N)");
@@ -129,11 +148,24 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
         throw CliError(k_exit_usage, e.what());
     }
 
-    std::unique_ptr<Reporter> reporter;
-    if (o.json) {
-        reporter = std::make_unique<JsonReporter>(stdout);
-    } else {
-        reporter = std::make_unique<ConsoleReporter>(stdout);
+    // Everything the user asked for is checked before the first job runs.
+    std::vector<ReportRequest> requests;
+    try {
+        for (const auto& text : o.reports) requests.push_back(parse_report_request(text));
+        if (o.json) requests.push_back({"json", "-"});
+        prepare_report_outputs(requests);
+    } catch (const std::exception& e) {
+        throw CliError(k_exit_usage, e.what());
+    }
+    CompareOptions compare;
+    std::optional<ResultsFile> baseline;
+    if (!o.baseline.empty()) {
+        try {
+            compare.tolerance = parse_tolerance(o.tolerance);
+            baseline = read_results_file(o.baseline);
+        } catch (const std::exception& e) {
+            throw CliError(k_exit_usage, fmt::format("--baseline: {}", e.what()));
+        }
     }
     const bool fresh_used = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
         return plan.seeds.empty() && !j.scenario->seed && j.seed == plan.fresh_seed;
@@ -141,6 +173,17 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     if (fresh_used) std::fprintf(stderr, "threadmill: fresh seed %llu (replay with --seed %llu)\n",
                                  static_cast<unsigned long long>(plan.fresh_seed),
                                  static_cast<unsigned long long>(plan.fresh_seed));
+
+    const bool stdout_taken = std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.path == "-"; });
+    ReporterSet reporters;
+    if (!o.quiet) reporters.add(std::make_unique<ConsoleReporter>(stdout_taken ? stderr : stdout));
+    ReportSettings settings;
+    settings.results_dir = o.out_dir;
+    settings.source_root = o.source_root.empty() ? std::filesystem::current_path().string() : o.source_root;
+    for (const auto& r : requests) settings.artifacts.emplace_back(r.format, r.path);
+    std::vector<std::string> report_errors;
+    for (const auto& r : requests) reporters.add(std::make_unique<FileReporter>(r, settings, report_errors));
+    Reporter* reporter = &reporters;
 
     SupervisorOptions sup;
     sup.out_dir = o.out_dir;
@@ -154,7 +197,16 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     };
     sup.on_job_end = [&](const JobResult& r) { reporter->job_finished(r, planned); };
 
-    const RunContext context = current_context(command_line);
+
+    RunContext context = current_context(command_line);
+    context.repeat = o.repeat;
+    for (const auto& j : jobs) {
+        if (std::find(context.seeds.begin(), context.seeds.end(), j.seed) == context.seeds.end())
+            context.seeds.push_back(j.seed);
+        const bool known = std::any_of(context.flavors.begin(), context.flavors.end(),
+                                       [&](const auto& f) { return f.first == j.flavor; });
+        if (!known) context.flavors.emplace_back(j.flavor, flavor_flags(j.flavor));
+    }
     reporter->run_started(context, planned);
 
     g_stop.store(false);
@@ -177,8 +229,21 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
     add_unmatched_suppressions(summary, jobs, sup.sanitizer_dir);
     reporter->run_finished(outcome.results, summary);
+    for (const auto& e : report_errors) std::fprintf(stderr, "threadmill: error: %s\n", e.c_str());
     if (outcome.interrupted) return k_exit_interrupted;
-    return summary.missed > 0 ? k_exit_failed : k_exit_ok;
+
+    int regressions = 0;
+    if (baseline) {
+        const Comparison c = compare_runs(baseline->jobs, outcome.results, compare);
+        std::FILE* out = stdout_taken ? stderr : stdout;
+        fmt::print(out, "\ncompared with the baseline {}:\n{}", o.baseline,
+                   format_comparison(c, compare, ::isatty(::fileno(out)) != 0 && !std::getenv("NO_COLOR")));
+        if (c.ops.empty()) std::fprintf(stderr, "threadmill: warning: --baseline %s has no operation in common with this run\n",
+                                        o.baseline.c_str());
+        regressions = c.regressions;
+    }
+    if (!report_errors.empty()) return k_exit_internal;
+    return summary.missed > 0 || regressions > 0 ? k_exit_failed : k_exit_ok;
 }
 
 }  // namespace threadmill::cli

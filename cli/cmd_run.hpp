@@ -23,6 +23,12 @@ struct RunOptions {
     std::string filter;
     std::string out_dir = "threadmill-out";
     bool json = false;
+    bool quiet = false;
+    std::vector<std::string> reports;  ///< FORMAT=PATH
+    std::string source_root;           ///< "" = the current folder
+    int repeat = 1;
+    std::string baseline;   ///< results.jsonl to compare this run's latencies with
+    std::string tolerance = "10%";
 };
 
 void setup_run(CLI::App& app, RunOptions& options);

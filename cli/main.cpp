@@ -5,8 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/cmd_compare.hpp"
 #include "cli/cmd_doctor.hpp"
 #include "cli/cmd_list.hpp"
+#include "cli/cmd_report.hpp"
 #include "cli/cmd_run.hpp"
 #include "cli/cmd_validate.hpp"
 #include "cli/common.hpp"
@@ -28,7 +30,6 @@ int main(int argc, char** argv) {
     RunOptions run;
     auto* run_cmd = app.add_subcommand("run", "run scenarios and gate on their expectations");
     setup_run(*run_cmd, run);
-    run_cmd->footer(exit_code_help());
 
     ListOptions list;
     auto* list_cmd = app.add_subcommand("list", "list targets (variants, operations, parameters) or scenarios");
@@ -37,6 +38,14 @@ int main(int argc, char** argv) {
     ValidateOptions validate;
     auto* validate_cmd = app.add_subcommand("validate", "check scenario files without running them");
     setup_validate(*validate_cmd, validate);
+
+    ReportOptions report;
+    auto* report_cmd = app.add_subcommand("report", "rebuild reports (HTML, JUnit, SARIF, Markdown, JSON) from saved results");
+    auto* merge_cmd = setup_report(*report_cmd, report);
+
+    CompareCliOptions compare;
+    auto* compare_cmd = app.add_subcommand("compare", "compare the latency and throughput of two saved runs");
+    setup_compare(*compare_cmd, compare);
 
     DoctorOptions doctor;
     auto* doctor_cmd = app.add_subcommand("doctor", "check what makes sanitizer runs fail or lie on this machine");
@@ -54,6 +63,9 @@ int main(int argc, char** argv) {
     try {
         if (*run_cmd) return run_run(run, global, command_line);
         if (*list_cmd) return run_list(list, global);
+        if (*merge_cmd) return run_report_merge(report);
+        if (*report_cmd) return run_report(report);
+        if (*compare_cmd) return run_compare(compare);
         if (*validate_cmd) return run_validate(validate, global);
         if (*doctor_cmd) return run_doctor(doctor, global);
         return k_exit_usage;

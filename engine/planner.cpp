@@ -82,7 +82,12 @@ std::vector<Job> plan_jobs(const std::vector<Scenario>& scenarios, const Catalog
                     flavor == "plain" && has_relative_budget(sc) && !safe_baseline.empty() && !group.empty() &&
                     std::none_of(group.begin(), group.end(), [&](const Job& j) { return j.variant == safe_baseline; });
                 if (needs_baseline) group.insert(group.begin(), Job{0, &sc, safe_baseline, flavor, seed, true});
-                jobs.insert(jobs.end(), group.begin(), group.end());
+                for (int r = 0; r < std::max(options.repeat, 1); ++r) {
+                    for (Job j : group) {
+                        j.repeat = r;
+                        jobs.push_back(j);
+                    }
+                }
             }
         }
     }

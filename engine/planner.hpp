@@ -17,6 +17,7 @@ struct Job {
     std::string flavor;
     std::uint64_t seed = 0;
     bool baseline = false;  ///< added only because a relative [slo] budget needs the safe figure
+    int repeat = 0;         ///< 0-based repetition (PlanOptions::repeat)
 };
 
 struct PlanOptions {
@@ -25,6 +26,9 @@ struct PlanOptions {
     std::string filter;                 ///< glob (or substring) over "scenario/variant/flavor"
     std::vector<std::uint64_t> seeds;   ///< empty: each scenario's seed, else fresh_seed
     std::uint64_t fresh_seed = 0;
+    /// Runs of each job. The jobs of one scenario, seed and flavor run as a group, and the group
+    /// is repeated, so a mutant and its safe baseline alternate instead of drifting apart.
+    int repeat = 1;
 };
 
 /// A request that selects nothing or names what does not exist (exit code 2).

@@ -112,6 +112,18 @@ void from_json(const json& j, Detection& v) {
     get_opt(j, "detail", v.detail);
 }
 
+void to_json(json& j, const BudgetResult& v) {
+    j = json{{"key", v.key}, {"budget", v.budget}, {"unit", v.unit}, {"limit", v.limit}, {"value", v.value}, {"met", v.met}};
+}
+void from_json(const json& j, BudgetResult& v) {
+    j.at("key").get_to(v.key);
+    get_opt(j, "budget", v.budget);
+    get_opt(j, "unit", v.unit);
+    get_opt(j, "limit", v.limit);
+    get_opt(j, "value", v.value);
+    get_opt(j, "met", v.met);
+}
+
 void to_json(json& j, const JobResult& v) {
     j = json{{"type", "job"},
              {"index", v.index},
@@ -121,11 +133,14 @@ void to_json(json& j, const JobResult& v) {
              {"variant", v.variant},
              {"flavor", v.flavor},
              {"seed", v.seed},
+             {"repeat", v.repeat},
              {"replay", v.replay},
+             {"job_dir", v.job_dir},
              {"verdict", to_string(v.verdict)},
              {"expected", v.expected},
              {"expectation_met", v.expectation_met},
              {"expectation_detail", v.expectation_detail},
+             {"budgets", v.budgets},
              {"detections", v.detections},
              {"exit_code", v.exit_code},
              {"signal", v.signal},
@@ -148,11 +163,14 @@ void from_json(const json& j, JobResult& v) {
     j.at("variant").get_to(v.variant);
     j.at("flavor").get_to(v.flavor);
     j.at("seed").get_to(v.seed);
+    get_opt(j, "repeat", v.repeat);
     get_opt(j, "replay", v.replay);
+    get_opt(j, "job_dir", v.job_dir);
     v.verdict = verdict_from(j.at("verdict").get<std::string>());
     get_opt(j, "expected", v.expected);
     get_opt(j, "expectation_met", v.expectation_met);
     get_opt(j, "expectation_detail", v.expectation_detail);
+    get_opt(j, "budgets", v.budgets);
     get_opt(j, "detections", v.detections);
     get_opt(j, "exit_code", v.exit_code);
     get_opt(j, "signal", v.signal);
@@ -168,19 +186,39 @@ void from_json(const json& j, JobResult& v) {
 }
 
 void to_json(json& j, const RunContext& v) {
-    j = json{{"type", "run"},          {"tool_version", v.tool_version}, {"schema_version", v.schema_version},
-             {"compiler", v.compiler}, {"build_type", v.build_type},     {"command_line", v.command_line},
-             {"host", v.host},         {"cpu_count", v.cpu_count},       {"start_time", v.start_time}};
+    json flavors = json::array();
+    for (const auto& [name, flags] : v.flavors) flavors.push_back({{"name", name}, {"flags", flags}});
+    j = json{{"type", "run"},
+             {"tool_version", v.tool_version},
+             {"schema_version", v.schema_version},
+             {"compiler", v.compiler},
+             {"build_type", v.build_type},
+             {"compiler_flags", v.compiler_flags},
+             {"flavors", flavors},
+             {"seeds", v.seeds},
+             {"repeat", v.repeat},
+             {"command_line", v.command_line},
+             {"host", v.host},
+             {"cpu_count", v.cpu_count},
+             {"start_time", v.start_time}};
+    if (!v.merged_from.empty()) j["merged_from"] = v.merged_from;
 }
 void from_json(const json& j, RunContext& v) {
     get_opt(j, "tool_version", v.tool_version);
     get_opt(j, "schema_version", v.schema_version);
     get_opt(j, "compiler", v.compiler);
     get_opt(j, "build_type", v.build_type);
+    get_opt(j, "compiler_flags", v.compiler_flags);
+    if (auto it = j.find("flavors"); it != j.end() && it->is_array()) {
+        for (const auto& f : *it) v.flavors.emplace_back(f.at("name").get<std::string>(), f.value("flags", ""));
+    }
+    get_opt(j, "seeds", v.seeds);
+    get_opt(j, "repeat", v.repeat);
     get_opt(j, "command_line", v.command_line);
     get_opt(j, "host", v.host);
     get_opt(j, "cpu_count", v.cpu_count);
     get_opt(j, "start_time", v.start_time);
+    get_opt(j, "merged_from", v.merged_from);
 }
 
 void summarize(OpStats& s, double wall_seconds) {
@@ -196,6 +234,12 @@ void summarize(OpStats& s, double wall_seconds) {
     s.throughput = wall_seconds > 0 ? static_cast<double>(s.count) / wall_seconds : 0;
 }
 
+std::string flavor_flags(const std::string& flavor) {
+    if (flavor == "tsan") return TM_TSAN_FLAGS;
+    if (flavor == "asan") return TM_ASAN_FLAGS;
+    return "";
+}
+
 RunContext current_context(const std::string& command_line) {
     RunContext c;
     c.tool_version = TM_VERSION;
@@ -209,6 +253,7 @@ RunContext current_context(const std::string& command_line) {
 #else
     c.build_type = "debug";
 #endif
+    c.compiler_flags = TM_CXX_FLAGS;
     c.command_line = command_line;
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) == 0) c.host = host;

@@ -14,7 +14,7 @@
 
 namespace threadmill {
 
-inline constexpr int k_results_schema_version = 1;
+inline constexpr int k_results_schema_version = 2;
 inline constexpr std::size_t k_max_findings = 100;
 
 /// Latency and count of one operation over all threads of a job.
@@ -67,6 +67,16 @@ struct Detection {
     std::string detail;
 };
 
+/// One `[slo]` budget judged against the job's measured figure (plain flavor only).
+struct BudgetResult {
+    std::string key;         ///< "get.p99", "throughput"
+    std::string budget;      ///< as written: "50us", "5x safe"
+    std::string unit;        ///< "ns" (latency) or "ops/s" (throughput)
+    double limit = 0;        ///< the budget in `unit` (a relative one resolved against the safe figure)
+    double value = 0;        ///< the job's figure in `unit`
+    bool met = true;
+};
+
 struct JobResult {
     // Identity
     int index = 0;  ///< 1-based position in the plan
@@ -76,7 +86,9 @@ struct JobResult {
     std::string variant;
     std::string flavor;
     std::uint64_t seed = 0;
-    std::string replay;  ///< a command line that reruns exactly this job
+    int repeat = 0;       ///< 0-based repetition of the same job (`run --repeat N`)
+    std::string replay;   ///< a command line that reruns exactly this job
+    std::string job_dir;  ///< the job's folder, relative to the folder of results.jsonl
 
     // From the worker
     std::optional<Measurement> measurement;
@@ -95,6 +107,7 @@ struct JobResult {
     std::uint64_t findings_dropped = 0;
     std::vector<SuppressionUse> suppressions;  ///< suppressions that matched, and how often
 
+    std::vector<BudgetResult> budgets;  ///< every `[slo]` budget judged, met or not
     std::vector<Detection> detections;
     Verdict verdict = Verdict::error;
     std::vector<std::string> expected;  ///< the mechanisms expected (`pass`, `any`, ...)
@@ -108,10 +121,17 @@ struct RunContext {
     int schema_version = k_results_schema_version;
     std::string compiler;
     std::string build_type;
+    std::string compiler_flags;  ///< flags of the plain build (CMake's CXX flags for its build type)
+    /// Flavors this run used, each with the extra flags of its build ("" for plain).
+    std::vector<std::pair<std::string, std::string>> flavors;
+    std::vector<std::uint64_t> seeds;  ///< distinct seeds of the run's jobs, in plan order
+    int repeat = 1;                    ///< runs of each job (`--repeat`)
     std::string command_line;
     std::string host;
     unsigned cpu_count = 0;
     std::string start_time;  ///< ISO 8601, UTC
+    /// For a merged file (`report merge`): the files merged, in order; empty otherwise.
+    std::vector<std::string> merged_from;
 };
 
 void to_json(nlohmann::json& j, const OpStats& v);
@@ -122,6 +142,8 @@ void to_json(nlohmann::json& j, const ThreadActivity& v);
 void from_json(const nlohmann::json& j, ThreadActivity& v);
 void to_json(nlohmann::json& j, const Measurement& v);
 void from_json(const nlohmann::json& j, Measurement& v);
+void to_json(nlohmann::json& j, const BudgetResult& v);
+void from_json(const nlohmann::json& j, BudgetResult& v);
 void to_json(nlohmann::json& j, const Detection& v);
 void from_json(const nlohmann::json& j, Detection& v);
 void to_json(nlohmann::json& j, const JobResult& v);
@@ -131,6 +153,8 @@ void from_json(const nlohmann::json& j, RunContext& v);
 
 /// Fills OpStats' summary figures from its histogram and the wall time.
 void summarize(OpStats& stats, double wall_seconds);
+/// The extra compiler flags of a flavor's build: "" for plain.
+std::string flavor_flags(const std::string& flavor);
 /// The context of this process (version, compiler, host, ...), with the given command line.
 RunContext current_context(const std::string& command_line);
 

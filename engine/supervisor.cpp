@@ -300,6 +300,7 @@ void judge_budgets(JobResult& job, const Scenario& scenario, const Measurement* 
             limit_text = fmt::format("{} = {}", b.text, format_figure(b, limit));
         }
         const bool over = b.is_throughput() ? *value < limit : *value > limit;
+        job.budgets.push_back({b.key, b.text, b.is_throughput() ? "ops/s" : "ns", limit, *value, !over});
         if (over) {
             job.detections.push_back({"slo", fmt::format("{} = {} {} budget {}", b.key, format_figure(b, *value),
                                                          b.is_throughput() ? "<" : ">", limit_text)});
@@ -328,8 +329,8 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
     results << nlohmann::json(context).dump() << "\n" << std::flush;
 
     RunOutcome outcome;
-    // Safe measurements of (scenario, seed, flavor), for relative budgets.
-    std::map<std::tuple<const Scenario*, std::uint64_t, std::string>, Measurement> baselines;
+    // Safe measurements of (scenario, seed, flavor, repeat), for relative budgets.
+    std::map<std::tuple<const Scenario*, std::uint64_t, std::string, int>, Measurement> baselines;
 
     for (const auto& job : jobs) {
         if (stop.load()) {
@@ -339,9 +340,10 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
         if (options.on_job_start) options.on_job_start(job);
         const Scenario& sc = *job.scenario;
         const TargetInfo* target = catalog.find(sc.target);
-        const fs::path dir = out / "jobs" /
-                             fmt::format("{:04}-{}-{}-{}-{}", job.index, safe_name(sc.name), safe_name(job.variant),
-                                         job.flavor, job.seed);
+        const std::string dir_name =
+            fmt::format("{:04}-{}-{}-{}-{}{}", job.index, safe_name(sc.name), safe_name(job.variant), job.flavor,
+                        job.seed, job.repeat > 0 ? fmt::format("-r{}", job.repeat + 1) : "");
+        const fs::path dir = out / "jobs" / dir_name;
         fs::create_directories(dir / "work");
 
         std::vector<std::string> argv = {worker_path(options.worker_dir, job.flavor),
@@ -368,6 +370,8 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
         r.variant = job.variant;
         r.flavor = job.flavor;
         r.seed = job.seed;
+        r.repeat = job.repeat;
+        r.job_dir = "jobs/" + dir_name;
         r.replay = replay_command(job, options);
 
         const pid_t pid = spawn_worker(argv, dir / "worker.log",
@@ -443,7 +447,7 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
         detect_from_measurement(r);
         const int vi = target->variant_index(job.variant);
         const bool is_safe = vi >= 0 && target->variants[static_cast<std::size_t>(vi)].is_safe();
-        const auto key = std::make_tuple(&sc, job.seed, job.flavor);
+        const auto key = std::make_tuple(&sc, job.seed, job.flavor, job.repeat);
         if (is_safe && r.measurement && !baselines.count(key)) baselines.emplace(key, *r.measurement);
         const auto base = baselines.find(key);
         judge_budgets(r, sc, base == baselines.end() ? nullptr : &base->second, is_safe);

@@ -61,6 +61,12 @@ void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent,
 
 }  // namespace
 
+std::string format_clock(double seconds) {
+    const auto total = static_cast<long long>(seconds < 0 ? 0 : seconds + 0.5);
+    const long long h = total / 3600, m = total / 60 % 60, sec = total % 60;
+    return h > 0 ? fmt::format("{}:{:02}:{:02}", h, m, sec) : fmt::format("{}:{:02}", m, sec);
+}
+
 std::string group_thousands(std::uint64_t n) {
     std::string digits = std::to_string(n);
     std::string out;
@@ -86,14 +92,26 @@ std::string ConsoleReporter::paint(const std::string& text, const char* ansi) co
 }
 
 void ConsoleReporter::run_started(const RunContext& c, int planned) {
+    m_start = std::chrono::steady_clock::now();
+    m_done = 0;
+    m_missed = 0;
     fmt::print(m_out, "threadmill {} · {} job{} · {} · {} CPUs\n", c.tool_version, planned, planned == 1 ? "" : "s",
                c.host, c.cpu_count);
     std::fflush(m_out);
 }
 
+std::string ConsoleReporter::status_line(const std::string& running) const {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    return fmt::format("{} elapsed{}{}", format_clock(elapsed),
+                       m_done > 0 ? fmt::format(" · ETA {}", format_clock(elapsed / m_done * m_planned_left)) : "",
+                       m_missed > 0 ? " · " + paint(fmt::format("{} missed", m_missed), k_red) : "") +
+           (running.empty() ? "" : " · " + running);
+}
+
 void ConsoleReporter::job_started(int index, int planned, const std::string& what) {
     if (!m_tty) return;
-    fmt::print(m_out, "\r\033[K[{}/{}] running {} ...", index, planned, what);
+    m_planned_left = planned - m_done;
+    fmt::print(m_out, "\r\033[K{} {}", paint(fmt::format("[{}/{}]", index, planned), k_bold), status_line(what));
     std::fflush(m_out);
     m_status_shown = true;
 }
@@ -101,6 +119,8 @@ void ConsoleReporter::job_started(int index, int planned, const std::string& wha
 void ConsoleReporter::job_finished(const JobResult& r, int planned) {
     if (m_status_shown) fmt::print(m_out, "\r\033[K");
     m_status_shown = false;
+    ++m_done;
+    if (!r.expectation_met) ++m_missed;
     fmt::print(m_out, "\n{} {} · {} · {} · seed {} · {:.2f}s\n", paint(fmt::format("[{}/{}]", r.index, planned), k_dim),
                paint(r.scenario, k_bold), r.variant, r.flavor, r.seed, r.elapsed_seconds);
 

@@ -1,7 +1,9 @@
 // The console reporter: a latency table, invariants and the verdict of each job as it ends.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "reports/reporter.hpp"
 
@@ -9,8 +11,9 @@ namespace threadmill {
 
 class ConsoleReporter : public Reporter {
 public:
-    /// Colours and the in-place "running" line are used only when `out` is a terminal and
-    /// NO_COLOR is unset.
+    /// On a terminal, a status line (jobs done / total, elapsed, ETA, expectations missed so
+    /// far, the job running) is redrawn in place under the finished jobs; when `out` is not a
+    /// terminal only plain lines are printed. Colours need a terminal and NO_COLOR unset.
     explicit ConsoleReporter(std::FILE* out);
     void run_started(const RunContext& context, int planned_jobs) override;
     void job_started(int index, int planned_jobs, const std::string& what) override;
@@ -19,12 +22,19 @@ public:
 
 private:
     std::string paint(const std::string& text, const char* ansi) const;
+    std::string status_line(const std::string& running) const;
     std::FILE* m_out;
     bool m_tty;
     bool m_color;
     bool m_status_shown = false;
+    std::chrono::steady_clock::time_point m_start{};
+    int m_done = 0;
+    int m_missed = 0;
+    int m_planned_left = 0;  ///< jobs not finished when the current one started
 };
 
+/// 95 seconds -> "1:35"; 3725 -> "1:02:05".
+std::string format_clock(double seconds);
 /// 1234567 -> "1,234,567".
 std::string group_thousands(std::uint64_t n);
 /// 2712345.6 -> "2.71M".

@@ -1,24 +1,28 @@
-// The JSON reporter: one document with the context, every job and the summary, at the end.
+// The JSON report: one document with the context, every job and the summary.
 #include "reports/json.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace threadmill {
 
-void JsonReporter::run_started(const RunContext& context, int) { m_context = context; }
-
-void JsonReporter::run_finished(const std::vector<JobResult>& results, const RunSummary& s) {
+std::string render_json(const ReportInput& in) {
+    const RunSummary& s = in.summary;
     nlohmann::json doc;
-    doc["context"] = m_context;
-    doc["jobs"] = results;
-    doc["summary"] = {{"planned", s.planned}, {"ran", s.ran},       {"pass", s.pass},
-                      {"fail", s.fail},       {"error", s.error},   {"met", s.met},
-                      {"missed", s.missed},   {"interrupted", s.interrupted},
-                      {"elapsed_seconds", s.elapsed_seconds},       {"results_path", s.results_path}};
-    const std::string text = doc.dump(2);
-    std::fwrite(text.data(), 1, text.size(), m_out);
-    std::fputc('\n', m_out);
-    std::fflush(m_out);
+    doc["context"] = in.context;
+    doc["jobs"] = in.jobs;
+    doc["summary"] = {{"planned", s.planned},
+                      {"ran", s.ran},
+                      {"pass", s.pass},
+                      {"fail", s.fail},
+                      {"error", s.error},
+                      {"met", s.met},
+                      {"missed", s.missed},
+                      {"findings", s.findings},
+                      {"distinct_bugs", s.distinct_bugs},
+                      {"interrupted", s.interrupted},
+                      {"elapsed_seconds", s.elapsed_seconds},
+                      {"results_path", s.results_path}};
+    return doc.dump(2) + "\n";
 }
 
 }  // namespace threadmill

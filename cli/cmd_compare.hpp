@@ -1,0 +1,24 @@
+// `threadmill compare`: latency and throughput of two saved runs, with regressions flagged.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.hpp"
+
+namespace threadmill::cli {
+
+struct CompareCliOptions {
+    std::string base;
+    std::string next;
+    std::string tolerance = "10%";
+    std::string base_variant;
+    std::string new_variant;
+};
+
+void setup_compare(CLI::App& app, CompareCliOptions& options);
+/// 0: no regression; 1: a regression; 2: bad input or nothing in common.
+int run_compare(const CompareCliOptions& options);
+
+}  // namespace threadmill::cli

@@ -1,0 +1,99 @@
+// `threadmill report`: rebuild reports from saved results, and merge saved runs.
+#include "cli/cmd_report.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "engine/results_file.hpp"
+#include "reports/console.hpp"
+#include "reports/registry.hpp"
+
+namespace threadmill::cli {
+namespace {
+
+ResultsFile read_or_fail(const std::string& path) {
+    try {
+        ResultsFile f = read_results_file(path);
+        for (const auto& w : f.warnings) std::fprintf(stderr, "threadmill: warning: %s\n", w.c_str());
+        return f;
+    } catch (const std::exception& e) {
+        throw CliError(k_exit_usage, e.what());
+    }
+}
+
+}  // namespace
+
+CLI::App* setup_report(CLI::App& app, ReportOptions& o) {
+    app.add_option("results", o.results, "a results.jsonl written by `threadmill run` (or `report merge`)");
+    app.add_option("--report", o.reports, "write a report, FORMAT=PATH (repeatable); formats below")
+        ->type_name("FORMAT=PATH");
+    app.add_flag("--console", o.console, "also print the console report (the default when no --report is given)");
+    app.add_option("--source-root", o.source_root,
+                   "source paths in reports are made relative to this folder (default: the current folder)");
+    app.footer(report_formats_help() +
+               "\nExit status: 0 when every job met its expectation, 1 when one missed, 2 on bad input.");
+
+    auto* merge = app.add_subcommand("merge", "merge results.jsonl files of several runs (sharded CI jobs) into one");
+    merge->add_option("inputs", o.merge_inputs, "results.jsonl files, in order")->required()->check(CLI::ExistingFile);
+    merge->add_option("-o,--output", o.merge_output, "the merged results.jsonl")->required();
+    return merge;
+}
+
+int run_report(const ReportOptions& o) {
+    if (o.results.empty()) throw CliError(k_exit_usage, "report: give a results.jsonl (or use `report merge`)");
+    const ResultsFile run = read_or_fail(o.results);
+
+    std::vector<ReportRequest> requests;
+    try {
+        for (const auto& text : o.reports) requests.push_back(parse_report_request(text));
+        prepare_report_outputs(requests);
+    } catch (const std::exception& e) {
+        throw CliError(k_exit_usage, e.what());
+    }
+
+    const std::string results_dir = std::filesystem::path(o.results).parent_path().string();
+    RunSummary summary = summarize_run(run.jobs, static_cast<int>(run.jobs.size()), false, 0, o.results);
+    for (const auto& j : run.jobs) summary.elapsed_seconds += j.elapsed_seconds;
+    ReportSettings settings;
+    settings.results_dir = results_dir.empty() ? "." : results_dir;
+    settings.source_root = o.source_root.empty() ? std::filesystem::current_path().string() : o.source_root;
+    for (const auto& r : requests) settings.artifacts.emplace_back(r.format, r.path);
+
+    if (requests.empty() || o.console) {
+        ConsoleReporter console(stdout);
+        console.run_started(run.context, static_cast<int>(run.jobs.size()));
+        for (const auto& j : run.jobs) console.job_finished(j, static_cast<int>(run.jobs.size()));
+        console.run_finished(run.jobs, summary);
+    }
+    int failed = 0;
+    for (const auto& r : requests) {
+        try {
+            write_report(r, ReportInput{run.context, run.jobs, summary, r.path, settings});
+            if (r.path != "-") std::fprintf(stderr, "threadmill: wrote %s (%s)\n", r.path.c_str(), r.format.c_str());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "threadmill: error: %s report %s: %s\n", r.format.c_str(), r.path.c_str(), e.what());
+            ++failed;
+        }
+    }
+    if (failed > 0) return k_exit_internal;
+    return summary.missed > 0 ? k_exit_failed : k_exit_ok;
+}
+
+int run_report_merge(const ReportOptions& o) {
+    std::vector<ResultsFile> files;
+    for (const auto& path : o.merge_inputs) files.push_back(read_or_fail(path));
+    const std::string out_dir = std::filesystem::path(o.merge_output).parent_path().string();
+    const ResultsFile merged = merge_results(files, out_dir.empty() ? "." : out_dir);
+    try {
+        write_results_file(merged, o.merge_output);
+    } catch (const std::exception& e) {
+        throw CliError(k_exit_usage, e.what());
+    }
+    std::fprintf(stderr, "threadmill: merged %zu file%s, %zu jobs, into %s\n", files.size(), files.size() == 1 ? "" : "s",
+                 merged.jobs.size(), o.merge_output.c_str());
+    return k_exit_ok;
+}
+
+}  // namespace threadmill::cli

@@ -1,0 +1,134 @@
+// The Markdown report: a short summary for a CI step summary or a pull-request comment.
+#include "reports/markdown.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "engine/scenario.hpp"
+#include "reports/bugs.hpp"
+
+namespace threadmill {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Table cells hold no pipes or line breaks.
+std::string cell(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '|') {
+            out += "\\|";
+        } else if (c == '\n') {
+            out += ' ';
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string figure(double value, const std::string& unit) {
+    if (unit == "ns") return format_duration_ns(value);
+    return fmt::format("{:.3g} ops/s", value);
+}
+
+/// How far a budget is used: > 1 is over. For throughput, less is worse.
+double budget_use(const BudgetResult& b) {
+    if (b.unit == "ops/s") return b.value > 0 ? b.limit / b.value : 1e9;
+    return b.limit > 0 ? b.value / b.limit : 0;
+}
+
+}  // namespace
+
+std::string relative_link(const std::string& target, const std::string& from_file) {
+    const fs::path parent = fs::path(from_file).parent_path();
+    const fs::path base = fs::absolute(parent.empty() ? fs::path(".") : parent).lexically_normal();
+    const fs::path to = fs::absolute(target).lexically_normal();
+    const fs::path rel = to.lexically_relative(base);
+    return rel.empty() ? to.string() : rel.string();
+}
+
+std::string render_markdown(const ReportInput& in) {
+    const RunSummary& s = in.summary;
+    std::string md;
+    const bool ok = s.missed == 0 && !s.interrupted;
+    md += fmt::format("## threadmill: {} — {} of {} expectations met\n\n", ok ? "passed" : "FAILED", s.met, s.ran);
+    if (s.interrupted) md += fmt::format("**Interrupted** after {} of {} jobs.\n\n", s.ran, s.planned);
+    md += "| jobs | pass | fail | error | expectations met | missed | sanitizer reports | distinct bugs |\n";
+    md += "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n\n", s.ran, s.pass, s.fail, s.error, s.met, s.missed,
+                      s.findings, s.distinct_bugs);
+    md += fmt::format("threadmill {} · {} · {} · {} CPUs · started {}\n\n", in.context.tool_version, in.context.compiler,
+                      in.context.host, in.context.cpu_count, in.context.start_time);
+
+    const std::string out_path = in.output_path == "-" ? std::string("summary.md") : in.output_path;
+    auto link_to_job = [&](const JobResult& j) {
+        if (j.job_dir.empty() || in.settings.results_dir.empty()) return std::string{};
+        return fmt::format(" ([logs]({}))", relative_link((fs::path(in.settings.results_dir) / j.job_dir).string(), out_path));
+    };
+
+    std::vector<const JobResult*> missed;
+    for (const auto& j : in.jobs) {
+        if (!j.expectation_met) missed.push_back(&j);
+    }
+    if (!missed.empty()) {
+        md += fmt::format("### Expectations missed ({})\n\n", missed.size());
+        md += "| job | verdict | why | replay |\n|---|---|---|---|\n";
+        const std::size_t shown = std::min<std::size_t>(missed.size(), 20);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const JobResult& j = *missed[i];
+            md += fmt::format("| {}{} | {} | {} | `{}` |\n", cell(job_title(j)), link_to_job(j), to_string(j.verdict),
+                              cell(j.expectation_detail), cell(j.replay));
+        }
+        if (missed.size() > shown) md += fmt::format("\n…and {} more (see the full report).\n", missed.size() - shown);
+        md += "\n";
+    }
+
+    const auto bugs = distinct_bugs(in.jobs);
+    if (!bugs.empty()) {
+        md += fmt::format("### Distinct bugs ({})\n\n", bugs.size());
+        md += "| kind | where | reports | first seen in |\n|---|---|---:|---|\n";
+        const std::size_t shown = std::min<std::size_t>(bugs.size(), 20);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const auto& b = bugs[i];
+            const Finding& f = *b.first;
+            const std::string where =
+                f.user_frame ? fmt::format("`{}:{}` in `{}`", source_relative(f.user_frame->file, in.settings.source_root),
+                                           f.user_frame->line, f.user_frame->function)
+                             : cell(f.summary);
+            md += fmt::format("| {} | {} | {} | {} |\n", f.kind_name, where, b.reports, cell(job_title(*b.first_job)));
+        }
+        if (bugs.size() > shown) md += fmt::format("\n…and {} more.\n", bugs.size() - shown);
+        md += "\n";
+    }
+
+    // The latency budgets nearest (or over) their limits: the worst five.
+    std::vector<std::pair<const JobResult*, const BudgetResult*>> budgets;
+    for (const auto& j : in.jobs)
+        for (const auto& b : j.budgets) budgets.emplace_back(&j, &b);
+    std::stable_sort(budgets.begin(), budgets.end(),
+                     [](const auto& a, const auto& b) { return budget_use(*a.second) > budget_use(*b.second); });
+    if (!budgets.empty()) {
+        md += "### Latency budgets nearest their limit\n\n| job | budget | measured | limit | use |\n|---|---|---:|---:|---:|\n";
+        for (std::size_t i = 0; i < std::min<std::size_t>(budgets.size(), 5); ++i) {
+            const auto& [j, b] = budgets[i];
+            md += fmt::format("| {} | `{} = {}` | {} | {} | {}{:.0f}% |\n", cell(job_title(*j)), b->key, b->budget,
+                              figure(b->value, b->unit), figure(b->limit, b->unit), b->met ? "" : "**over** ",
+                              100 * budget_use(*b));
+        }
+        md += "\n";
+    }
+
+    std::vector<std::string> links;
+    for (const auto& [format, path] : in.settings.artifacts) {
+        if (path == "-" || path == in.output_path) continue;
+        links.push_back(fmt::format("[{}]({})", format, relative_link(path, out_path)));
+    }
+    if (!s.results_path.empty()) links.push_back(fmt::format("[results.jsonl]({})", relative_link(s.results_path, out_path)));
+    if (!links.empty()) md += fmt::format("Artifacts: {}\n", fmt::join(links, " · "));
+    return md;
+}
+
+}  // namespace threadmill

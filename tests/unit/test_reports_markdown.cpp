@@ -1,0 +1,50 @@
+// Tests of the Markdown report (reports/markdown.cpp).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "reports/markdown.hpp"
+#include "tests/support/golden.hpp"
+
+namespace threadmill {
+namespace {
+
+TEST(ReportMarkdown, MatchesGolden) {
+    const testing::Fixture f;
+    testing::expect_golden(render_markdown(f.input("out/summary.md")), "summary.md");
+}
+
+TEST(ReportMarkdown, CountsAndMissedExpectations) {
+    const testing::Fixture f;
+    const std::string md = render_markdown(f.input("out/summary.md"));
+    EXPECT_NE(md.find(fmt::format("{} of {} expectations met", f.summary.met, f.summary.ran)), std::string::npos) << md;
+    ASSERT_GT(f.summary.missed, 0);  // the fixture holds one wrong expectation
+    EXPECT_NE(md.find("### Expectations missed (1)"), std::string::npos) << md;
+    EXPECT_NE(md.find("wrong-expectation"), std::string::npos) << md;
+    EXPECT_NE(md.find("FAILED"), std::string::npos);
+}
+
+TEST(ReportMarkdown, LinksAreRelativeToTheReport) {
+    const testing::Fixture f;
+    const std::string md = render_markdown(f.input("out/summary.md"));
+    EXPECT_NE(md.find("[html](index.html)"), std::string::npos) << md;
+    EXPECT_NE(md.find("[sarif](threadmill.sarif)"), std::string::npos) << md;
+    // From a report one folder down, the same files are one folder up.
+    const std::string nested = render_markdown(f.input("out/ci/summary.md"));
+    EXPECT_NE(nested.find("[html](../index.html)"), std::string::npos) << nested;
+}
+
+TEST(ReportMarkdown, SourcePathsRelativeToTheRoot) {
+    const testing::Fixture f;
+    const std::string md = render_markdown(f.input("out/summary.md"));
+    EXPECT_NE(md.find("`targets/canary/canary_target.cpp:"), std::string::npos) << md;
+    EXPECT_EQ(md.find("/src/threadmill/"), std::string::npos) << md;
+}
+
+TEST(ReportMarkdown, RelativeLink) {
+    EXPECT_EQ(relative_link("out/jobs/0001-x", "out/summary.md"), "jobs/0001-x");
+    EXPECT_EQ(relative_link("out/index.html", "out/ci/summary.md"), "../index.html");
+    EXPECT_EQ(relative_link("a.html", "summary.md"), "a.html");
+}
+
+}  // namespace
+}  // namespace threadmill
