@@ -23,9 +23,10 @@ void setup_compare(CLI::App& app, CompareCliOptions& o) {
                    "compare only this variant of the base run with --new-variant of the new run");
     app.add_option("--new-variant", o.new_variant, "see --base-variant");
     app.footer(
-        "Each side of a figure is the median over its jobs (seeds and --repeat runs); the noise column is half\n"
-        "the larger relative spread (max - min) / median of the two sides. A figure is a REGRESSION when it is\n"
-        "worse (higher latency, lower throughput) by more than the tolerance and by more than that noise.\n"
+        "Each side of a figure is the median over its jobs (seeds and --repeat runs); the noise column is the\n"
+        "larger relative spread, (max - min) / median, of the two sides. A figure is a REGRESSION when it is\n"
+        "worse (higher latency, lower throughput) by more than the tolerance and by more than that noise;\n"
+        "with one sample a side the noise is unknown and only the tolerance applies.\n"
         "Exit status: 0 no regression, 1 a regression, 2 bad input or nothing in common.");
 }
 

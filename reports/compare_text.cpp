@@ -17,9 +17,15 @@ std::string value_text(const MetricChange& m, double v) {
     return format_duration_ns(v);
 }
 
+/// "+4.2%", or "×20.4" once the figure more than doubled (or halved, for throughput).
+std::string worse_text(const MetricChange& m) {
+    if (m.worse_by >= 1.0) return fmt::format("×{:.3g}", 1 + m.worse_by);
+    return fmt::format("{:+.1f}%", 100 * m.worse_by);
+}
+
 std::string noise_text(const MetricChange& m) {
     if (m.base_samples < 2 || m.next_samples < 2) return "n/a";
-    return fmt::format("±{:.0f}%", 100 * std::max(m.base_spread, m.next_spread) / 2);
+    return fmt::format("{:.0f}%", 100 * std::max(m.base_spread, m.next_spread));
 }
 
 }  // namespace
@@ -48,9 +54,9 @@ std::string format_comparison(const Comparison& c, const CompareOptions& o, bool
             } else if (m.within_noise && std::abs(m.worse_by) > o.tolerance) {
                 status = "within noise";
             }
-            out += fmt::format("  {:<20} {:<10} {:>10} {:>10} {:>+8.1f}% {:>7}  {}\n", op.op,
+            out += fmt::format("  {:<20} {:<10} {:>10} {:>10} {:>9} {:>7}  {}\n", op.op,
                                m.metric == "p999" ? "p99.9" : m.metric, value_text(m, m.base), value_text(m, m.next),
-                               100 * m.worse_by, noise_text(m), status);
+                               worse_text(m), noise_text(m), status);
         }
     }
     if (!c.only_in_base.empty()) {
