@@ -62,7 +62,7 @@ int run_report(const ReportOptions& o) {
     for (const auto& r : requests) settings.artifacts.emplace_back(r.format, r.path);
 
     if (requests.empty() || o.console) {
-        ConsoleReporter console(stdout);
+        ConsoleReporter console(stdout, settings.source_root);
         console.run_started(run.context, static_cast<int>(run.jobs.size()));
         for (const auto& j : run.jobs) console.job_finished(j, static_cast<int>(run.jobs.size()));
         console.run_finished(run.jobs, summary);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "engine/scenario.hpp"
+#include "reports/bugs.hpp"
 
 namespace threadmill {
 namespace {
@@ -21,21 +22,17 @@ constexpr const char* k_dim = "\033[2m";
 
 std::string ns(std::uint64_t v) { return format_duration(Nanos(v)); }
 
-std::string source_path(const std::string& file) {
-    const std::string root = std::string(TM_SOURCE_DIR) + "/";
-    return file.starts_with(root) ? file.substr(root.size()) : file;
-}
-
-std::string frame_text(const Frame& f) {
+std::string frame_text(const Frame& f, const std::string& root) {
     const std::string where = f.file.empty() ? f.module
-                                             : fmt::format("{}:{}{}", source_path(f.file), f.line,
+                                             : fmt::format("{}:{}{}", source_relative(f.file, root), f.line,
                                                            f.column > 0 ? fmt::format(":{}", f.column) : "");
     return fmt::format("#{} {} {}", f.index, f.function.empty() ? "??" : f.function, where);
 }
 
 /// User frames in full; the harness, standard library and runtime folded into a count.
 /// Blocks other than accesses (thread creation, ...) with no user frame print their title only.
-void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent, bool is_access) {
+void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent, bool is_access,
+                 const std::string& root) {
     bool any_user = false;
     for (const auto& f : b.frames) any_user |= f.user;
     if (!is_access && !any_user) {
@@ -52,7 +49,7 @@ void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent,
             ++folded;
             continue;
         }
-        fmt::print(out, "{}  {}\n", indent, frame_text(f));
+        fmt::print(out, "{}  {}\n", indent, frame_text(f, root));
         ++shown;
     }
     if (folded > 0) fmt::print(out, "{}  (+{} frame{} in the harness, the standard library or the runtime)\n", indent,
@@ -84,8 +81,9 @@ std::string format_count_rate(double v) {
     return fmt::format("{:.3g}", v);
 }
 
-ConsoleReporter::ConsoleReporter(std::FILE* out)
-    : m_out(out), m_tty(::isatty(::fileno(out)) != 0), m_color(m_tty && std::getenv("NO_COLOR") == nullptr) {}
+ConsoleReporter::ConsoleReporter(std::FILE* out, std::string source_root)
+    : m_out(out),
+      m_source_root(std::move(source_root)), m_tty(::isatty(::fileno(out)) != 0), m_color(m_tty && std::getenv("NO_COLOR") == nullptr) {}
 
 std::string ConsoleReporter::paint(const std::string& text, const char* ansi) const {
     return m_color ? fmt::format("{}{}\033[0m", ansi, text) : text;
@@ -132,8 +130,8 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
             fmt::print(m_out, "  {:<18} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", op.name, group_thousands(op.count),
                        ns(op.p50), ns(op.p90), ns(op.p99), ns(op.p999), ns(op.max), format_count_rate(op.throughput));
         }
-        fmt::print(m_out, "  {:<18} {:>12} {:>59}   {} threads, {:.3f}s{}\n", "total", group_thousands(m.total_ops),
-                   format_count_rate(m.throughput), m.threads, m.wall_seconds,
+        fmt::print(m_out, "  {:<18} {:>12} {:>59}   {} thread{}, {:.3f}s{}\n", "total", group_thousands(m.total_ops),
+                   format_count_rate(m.throughput), m.threads, m.threads == 1 ? "" : "s", m.wall_seconds,
                    m.rounds > 0 ? fmt::format(", {} rounds", m.rounds) : "");
         if (!m.invariants.empty()) fmt::print(m_out, "  invariants\n");
         for (const auto& inv : m.invariants) {
@@ -169,10 +167,12 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
         }
         fmt::print(m_out, "  {} {}: {} [{} · {} · {} · seed {}]{}\n", paint("FINDING", k_red), f.tool, f.kind_name,
                    r.scenario, r.variant, r.flavor, r.seed, f.truncated ? " (report cut short)" : "");
-        for (const auto& a : f.accesses) print_stack(m_out, a.stack, "    ", true);
-        for (const auto& b : f.blocks) print_stack(m_out, b, "    ", false);
-        if (!f.location.empty()) fmt::print(m_out, "    {}\n", f.location);
-        const std::string where = f.user_frame ? fmt::format("{} at {}:{} in {}", f.kind_name, source_path(f.user_frame->file),
+        for (const auto& a : f.accesses) print_stack(m_out, a.stack, "    ", true, m_source_root);
+        for (const auto& b : f.blocks) print_stack(m_out, b, "    ", false, m_source_root);
+        const bool location_shown = std::any_of(f.blocks.begin(), f.blocks.end(),
+                                                [&](const StackBlock& b) { return b.title == f.location; });
+        if (!f.location.empty() && !location_shown) fmt::print(m_out, "    {}\n", f.location);
+        const std::string where = f.user_frame ? fmt::format("{} at {}:{} in {}", f.kind_name, source_relative(f.user_frame->file, m_source_root),
                                                              f.user_frame->line, f.user_frame->function)
                                                : f.summary;
         fmt::print(m_out, "    SUMMARY: {}\n", where);

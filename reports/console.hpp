@@ -14,7 +14,8 @@ public:
     /// On a terminal, a status line (jobs done / total, elapsed, ETA, expectations missed so
     /// far, the job running) is redrawn in place under the finished jobs; when `out` is not a
     /// terminal only plain lines are printed. Colours need a terminal and NO_COLOR unset.
-    explicit ConsoleReporter(std::FILE* out);
+    /// Source paths under `source_root` are printed relative to it.
+    explicit ConsoleReporter(std::FILE* out, std::string source_root = TM_SOURCE_DIR);
     void run_started(const RunContext& context, int planned_jobs) override;
     void job_started(int index, int planned_jobs, const std::string& what) override;
     void job_finished(const JobResult& job, int planned_jobs) override;
@@ -24,6 +25,7 @@ private:
     std::string paint(const std::string& text, const char* ansi) const;
     std::string status_line(const std::string& running) const;
     std::FILE* m_out;
+    std::string m_source_root;
     bool m_tty;
     bool m_color;
     bool m_status_shown = false;
