@@ -12,7 +12,9 @@
 
 #include "engine/text.hpp"
 #include "reports/json.hpp"
+#include "reports/junit.hpp"
 #include "reports/markdown.hpp"
+#include "reports/sarif.hpp"
 
 namespace threadmill {
 
@@ -20,6 +22,10 @@ namespace fs = std::filesystem;
 
 const std::vector<ReportFormat>& report_formats() {
     static const std::vector<ReportFormat> formats = {
+        {"junit", "JUnit XML: a testsuite per scenario, a testcase per job, for CI test tabs", "out/junit.xml",
+         render_junit},
+        {"sarif", "SARIF 2.1.0: one result per distinct sanitizer bug, for code scanning", "out/threadmill.sarif",
+         render_sarif},
         {"md", "Markdown summary for a CI step summary or a PR comment", "out/summary.md", render_markdown},
         {"json", "the whole run as one JSON document (context, jobs, summary)", "out/run.json", render_json},
     };

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Validates JSON documents against a JSON Schema (Debian's python3-jsonschema).
+"""Validates JSON documents against a JSON Schema (Debian's python3-jsonschema), in the draft
+the schema declares (2020-12 for results, draft 4 for SARIF 2.1.0), formats checked.
 
 Usage: validate_json.py SCHEMA FILE [--lines]
   --lines: FILE is JSON Lines (results.jsonl); every line is validated on its own.
@@ -23,7 +24,7 @@ def main() -> int:
         schema = json.load(f)
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
-    validator = validator_class(schema)
+    validator = validator_class(schema, format_checker=jsonschema.FormatChecker())
     with open(args[1], encoding="utf-8") as f:
         docs = [json.loads(line) for line in f if line.strip()] if "--lines" in sys.argv else [json.load(f)]
     errors = 0

@@ -1,0 +1,438 @@
+// The SARIF 2.1.0 report: the run's distinct sanitizer bugs, for code scanning.
+#include "reports/sarif.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "reports/bugs.hpp"
+
+namespace threadmill {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::string_view k_schema_uri =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+constexpr std::string_view k_source_root_id = "SRCROOT";
+
+/// What a rule says about a kind of finding.
+struct RuleText {
+    std::string short_description;
+    std::string help;
+    std::string level;  ///< SARIF level: error or warning
+    std::string category;  ///< a tag: concurrency, memory, undefined-behavior, sanitizer
+};
+
+RuleText rule_text(const Finding& f) {
+    switch (f.kind) {
+        case FindingKind::data_race:
+            return {"Data race: two threads access the same memory without synchronization, one of them writing.",
+                    "ThreadSanitizer saw two threads access the same memory location with no happens-before order "
+                    "between them, at least one of them writing. Protect the data with a mutex, make it std::atomic, "
+                    "or give a single thread ownership of it. The code flow shows each thread's access with the "
+                    "frames of your code on its stack; the result's properties list the jobs that reported it and "
+                    "the command that replays each.",
+                    "error", "concurrency"};
+        case FindingKind::lock_order_inversion:
+            return {"Lock-order inversion: mutexes taken in orders that form a cycle (a potential deadlock).",
+                    "Threads acquired the same mutexes in different orders, so they deadlock when they run at the "
+                    "same moment. Take the mutexes in one global order, or together with std::scoped_lock. The code "
+                    "flow shows, for each thread, where it took one mutex and then the next.",
+                    "warning", "concurrency"};
+        case FindingKind::thread_leak:
+            return {"Thread leak: a thread was neither joined nor detached.",
+                    "A thread finished or was still running when its owner went away, and nobody joined or "
+                    "detached it. Join (or use std::jthread for) every thread the component starts.",
+                    "warning", "concurrency"};
+        case FindingKind::signal_unsafe_call:
+            return {"Signal-unsafe call inside a signal handler.",
+                    "A signal handler called a function that is not async-signal-safe (malloc, a lock, stdio, ...). "
+                    "Only async-signal-safe functions may run in a handler: set a volatile std::sig_atomic_t or "
+                    "write to a pipe and do the work elsewhere.",
+                    "warning", "concurrency"};
+        case FindingKind::mutex_misuse:
+            return {"Mutex misuse: unlock of an unlocked mutex, double lock, destruction of a locked mutex, ...",
+                    "A mutex was used against its contract, which is undefined behavior. Use RAII guards "
+                    "(std::lock_guard, std::unique_lock) so that every lock has exactly one unlock on the same thread.",
+                    "error", "concurrency"};
+        case FindingKind::heap_use_after_free:
+            return {"Heap use after free: memory read or written after it was freed.",
+                    "AddressSanitizer saw an access to heap memory that had been freed, often by another thread "
+                    "while this one still used it. The related locations show where the memory was freed and "
+                    "allocated. Keep the object alive while any thread can reach it (shared ownership, or stop its "
+                    "users before freeing it).",
+                    "error", "memory"};
+        case FindingKind::double_free:
+            return {"Double free: memory freed twice.",
+                    "The same heap block was freed twice, often by two threads that both believed they owned it. "
+                    "Give every allocation exactly one owner (std::unique_ptr) or count the owners "
+                    "(std::shared_ptr).",
+                    "error", "memory"};
+        case FindingKind::heap_buffer_overflow:
+            return {"Heap buffer overflow: an access outside a heap allocation.",
+                    "An access went past the bounds of a heap block. Check the index or size against the "
+                    "container's current size, which another thread may have changed.",
+                    "error", "memory"};
+        case FindingKind::stack_buffer_overflow:
+            return {"Stack buffer overflow: an access outside a stack object.",
+                    "An access went past the bounds of a local variable or array. Check the index against the "
+                    "object's size.",
+                    "error", "memory"};
+        case FindingKind::global_buffer_overflow:
+            return {"Global buffer overflow: an access outside a global object.",
+                    "An access went past the bounds of a global or static object. Check the index against the "
+                    "object's size.",
+                    "error", "memory"};
+        case FindingKind::stack_use_after_return:
+            return {"Stack use after return: an access to a local of a function that has returned.",
+                    "A pointer or reference to a local variable outlived its function, for example one captured by "
+                    "a callback or handed to another thread. Copy the value or give it a longer lifetime.",
+                    "error", "memory"};
+        case FindingKind::stack_use_after_scope:
+            return {"Stack use after scope: an access to a local after its scope ended.",
+                    "A pointer or reference to a local variable was used after the block declaring it ended. "
+                    "Extend the variable's scope or copy the value.",
+                    "error", "memory"};
+        case FindingKind::bad_free:
+            return {"Bad free: memory released by the wrong deallocator or not allocated at all.",
+                    "Memory was freed with a deallocator that does not match its allocation (new/free, "
+                    "new[]/delete, ...) or was not a heap pointer. Pair every allocation with its own deallocator, "
+                    "best through a smart pointer or container.",
+                    "error", "memory"};
+        case FindingKind::other_memory_error:
+            return {fmt::format("Memory error: {}.", f.kind_name),
+                    fmt::format("AddressSanitizer reported {}. The location is the first frame of your code on the "
+                                "faulting stack.",
+                                f.kind_name),
+                    "error", "memory"};
+        case FindingKind::deadly_signal:
+            return {fmt::format("Deadly signal {} caught by the sanitizer runtime.", f.check),
+                    "The process received a fatal signal (a crash) while running under a sanitizer. The location "
+                    "is the first frame of your code on the stack that received it.",
+                    "error", "memory"};
+        case FindingKind::memory_leak:
+            return {"Memory leak: memory allocated and never freed.",
+                    "LeakSanitizer found heap blocks that nothing points to at exit. Give each allocation an owner "
+                    "that frees it (std::unique_ptr, a container).",
+                    "warning", "memory"};
+        case FindingKind::undefined_behavior:
+            return {fmt::format("Undefined behavior: {}.", f.check),
+                    fmt::format("UndefinedBehaviorSanitizer reported {} at runtime. The program's behavior from "
+                                "there on is not defined by the language; fix the operation at the location.",
+                                f.check),
+                    "warning", "undefined-behavior"};
+        case FindingKind::unrecognized:
+            return {"A sanitizer report threadmill could not classify.",
+                    "The report is kept whole in the job's logs; read it there. Please report its text so that "
+                    "threadmill learns to classify it.",
+                    "warning", "sanitizer"};
+    }
+    return {"A sanitizer report.", "", "warning", "sanitizer"};
+}
+
+/// `text` as a URI path: every byte but unreserved characters, sub-delimiters, '@' and '/'
+/// percent-encoded (':' too, so a relative path never reads as a scheme).
+std::string uri_escape(std::string_view text) {
+    static constexpr std::string_view k_kept = "-._~!$&'()*+,;=@/";
+    std::string out;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+            k_kept.find(c) != std::string_view::npos) {
+            out += c;
+        } else {
+            out += fmt::format("%{:02X}", u);
+        }
+    }
+    return out;
+}
+
+Json artifact_location(const std::string& file, const std::string& source_root) {
+    const std::string relative = source_relative(file, source_root);
+    if (!source_root.empty() && relative != file)
+        return Json{{"uri", uri_escape(relative)}, {"uriBaseId", k_source_root_id}};
+    if (file.starts_with('/')) return Json{{"uri", "file://" + uri_escape(file)}};
+    return Json{{"uri", uri_escape(file)}};  // a relative path from the build (../src/libsanitizer/...)
+}
+
+/// A SARIF location for a stack frame: its file and line, and its function as a logical location.
+Json location_of(const Frame& frame, const std::string& source_root, const std::string& message = "") {
+    Json location = Json::object();
+    if (!frame.file.empty()) {
+        Json physical{{"artifactLocation", artifact_location(frame.file, source_root)}};
+        if (frame.line > 0) {
+            physical["region"] = Json{{"startLine", frame.line}};
+            if (frame.column > 0) physical["region"]["startColumn"] = frame.column;
+        }
+        location["physicalLocation"] = std::move(physical);
+    }
+    if (!frame.function.empty()) location["logicalLocations"] = Json::array({{{"name", frame.function}, {"kind", "function"}}});
+    if (!message.empty()) location["message"] = Json{{"text", message}};
+    return location;
+}
+
+/// The finding's location: its first user frame, else the first frame with a source file.
+const Frame* primary_frame(const Finding& f) {
+    if (f.user_frame) return &*f.user_frame;
+    for (const auto& a : f.accesses) {
+        for (const auto& fr : a.stack.frames) {
+            if (!fr.file.empty()) return &fr;
+        }
+    }
+    for (const auto& b : f.blocks) {
+        for (const auto& fr : b.frames) {
+            if (!fr.file.empty()) return &fr;
+        }
+    }
+    return nullptr;
+}
+
+/// A stack title without addresses, thread ids or the trailing "here:".
+std::string clean_title(std::string title) {
+    static const std::regex k_address(R"(( at| on address)? 0x[0-9a-fA-F]+| \(tid=\d+[^)]*\))");
+    title = std::regex_replace(title, k_address, "");
+    while (!title.empty() && (title.back() == ':' || title.back() == ' ')) title.pop_back();
+    if (title.ends_with(" here")) title.resize(title.size() - 5);
+    return title;
+}
+
+std::string thread_label(const std::string& thread) {
+    if (thread.size() > 1 && thread[0] == 'T' && std::isdigit(static_cast<unsigned char>(thread[1])))
+        return "thread " + thread;
+    return thread.empty() ? std::string("an unknown thread") : thread;
+}
+
+/// "read of size 8 by thread T1 'reader' holding M12".
+std::string describe(const Access& a) {
+    std::string text = a.kind.empty() ? "access" : a.kind;
+    if (a.atomic) text = "atomic " + text;
+    if (a.size > 0) text += fmt::format(" of size {}", a.size);
+    text += " by " + thread_label(a.thread);
+    if (!a.thread_name.empty()) text += fmt::format(" '{}'", a.thread_name);
+    if (!a.mutexes.empty()) text += fmt::format(" holding {}", fmt::join(a.mutexes, ", "));
+    return text;
+}
+
+/// The frames a thread flow shows for one stack, oldest call first: the user frames, or the
+/// first frames when none is the user's.
+std::vector<const Frame*> flow_frames(const StackBlock& stack) {
+    std::vector<const Frame*> frames;
+    for (const auto& fr : stack.frames) {
+        if (fr.user) frames.push_back(&fr);
+    }
+    if (frames.empty()) {
+        for (std::size_t k = 0; k < std::min<std::size_t>(3, stack.frames.size()); ++k) frames.push_back(&stack.frames[k]);
+    }
+    std::reverse(frames.begin(), frames.end());
+    return frames;
+}
+
+/// Appends one thread flow location per frame of `stack`; the last (where the thread was) gets
+/// `message` and `kind`.
+void append_steps(Json& locations, const StackBlock& stack, const std::string& source_root, const std::string& message,
+                  const std::string& kind) {
+    const auto frames = flow_frames(stack);
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+        const bool last = k + 1 == frames.size();
+        Json step{{"location", location_of(*frames[k], source_root, last ? message : "")}};
+        if (frames[k]->file.empty() && !frames[k]->module.empty()) step["module"] = frames[k]->module;
+        if (last) step["kinds"] = Json::array({kind});
+        locations.push_back(std::move(step));
+    }
+}
+
+Json race_flows(const Finding& f, const std::string& source_root) {
+    Json flows = Json::array();
+    for (std::size_t i = 0; i < f.accesses.size(); ++i) {
+        const Access& a = f.accesses[i];
+        Json locations = Json::array();
+        append_steps(locations, a.stack, source_root, describe(a), "memory");
+        if (locations.empty()) continue;  // a report cut short before this stack
+        flows.push_back(Json{{"id", a.thread.empty() ? fmt::format("thread {}", i + 1) : a.thread},
+                             {"message", {{"text", describe(a)}}},
+                             {"locations", std::move(locations)}});
+    }
+    return flows;
+}
+
+/// One thread flow per thread of the cycle: where it took a mutex ("previously acquired by the
+/// same thread"), then where it took the next one while holding it.
+Json lock_cycle_flows(const Finding& f, const std::string& source_root) {
+    struct Flow {
+        std::string thread;
+        std::vector<const StackBlock*> steps;
+    };
+    std::vector<Flow> cycle;
+    for (const auto& b : f.blocks) {
+        // "Mutex M1 acquired here while holding mutex M0 in thread T1:" (or "in main thread:")
+        const auto in = b.title.rfind(" in ");
+        if (b.title.find(" while holding ") != std::string::npos && in != std::string::npos) {
+            std::string thread = b.title.substr(in + 4);
+            while (!thread.empty() && (thread.back() == ':' || thread.back() == ' ')) thread.pop_back();
+            if (thread.starts_with("thread ")) thread.erase(0, 7);
+            cycle.push_back({thread, {&b}});
+        } else if (b.title.find("by the same thread") != std::string::npos && !cycle.empty()) {
+            cycle.back().steps.insert(cycle.back().steps.begin(), &b);
+        }
+    }
+    Json flows = Json::array();
+    for (std::size_t i = 0; i < cycle.size(); ++i) {
+        Json locations = Json::array();
+        for (const StackBlock* step : cycle[i].steps) append_steps(locations, *step, source_root, clean_title(step->title), "acquire");
+        if (locations.empty()) continue;
+        const std::string id = cycle[i].thread.empty() ? fmt::format("thread {}", i + 1) : cycle[i].thread;
+        flows.push_back(Json{{"id", id},
+                             {"message", {{"text", fmt::format("{} takes the mutexes in this order", thread_label(id))}}},
+                             {"locations", std::move(locations)}});
+    }
+    return flows;
+}
+
+std::string result_message(const DistinctBug& bug, const std::string& source_root) {
+    const Finding& f = *bug.first;
+    std::string text = fmt::format("{}: {}", f.tool, f.kind_name);
+    if (f.user_frame) {
+        text += fmt::format(" in {} at {}:{}", f.user_frame->function, source_relative(f.user_frame->file, source_root),
+                            f.user_frame->line);
+    } else if (!f.summary.empty()) {
+        text += fmt::format(" ({})", f.summary);
+    }
+    text += ".";
+    if (!f.accesses.empty()) {
+        std::vector<std::string> accesses;
+        for (const auto& a : f.accesses) accesses.push_back(describe(a));
+        text += fmt::format(" {}: {}.", f.accesses.size() > 1 ? "Accesses" : "Access", fmt::join(accesses, "; "));
+    }
+    if (f.kind == FindingKind::lock_order_inversion && !f.mutexes.empty())
+        text += fmt::format(" Mutexes: {}.", fmt::join(f.mutexes, ", "));
+    text += fmt::format(" Reported {} time{} by {} job{}, first by {}.", bug.reports, bug.reports == 1 ? "" : "s",
+                        bug.jobs.size(), bug.jobs.size() == 1 ? "" : "s", job_title(*bug.first_job));
+    return text;
+}
+
+Json result_of(const DistinctBug& bug, int rule_index, const std::string& source_root) {
+    const Finding& f = *bug.first;
+    Json result{{"ruleId", f.kind_name},
+                {"ruleIndex", rule_index},
+                {"level", rule_text(f).level},
+                {"message", {{"text", result_message(bug, source_root)}}}};
+    if (const Frame* where = primary_frame(f)) result["locations"] = Json::array({location_of(*where, source_root)});
+
+    Json flows = Json::array();
+    if (f.kind == FindingKind::data_race) flows = race_flows(f, source_root);
+    if (f.kind == FindingKind::lock_order_inversion) flows = lock_cycle_flows(f, source_root);
+    if (!flows.empty()) {
+        std::vector<std::string> threads;
+        for (const auto& flow : flows) threads.push_back(thread_label(flow["id"].get<std::string>()));
+        result["codeFlows"] = Json::array(
+            {{{"message", {{"text", fmt::format("{} between {}", f.kind_name, fmt::join(threads, " and "))}}},
+              {"threadFlows", std::move(flows)}}});
+    }
+
+    // Where the memory was allocated or freed, where a mutex was created: each stack other than
+    // thread creation that reaches the user's code (a lock cycle's stacks are its code flow).
+    Json related = Json::array();
+    if (f.kind != FindingKind::lock_order_inversion) {
+        for (const auto& b : f.blocks) {
+            if (b.title.starts_with("Thread ")) continue;
+            const auto user = std::find_if(b.frames.begin(), b.frames.end(), [](const Frame& fr) { return fr.user; });
+            if (user == b.frames.end()) continue;
+            Json location{{"id", static_cast<int>(related.size())}};
+            location.update(location_of(*user, source_root, clean_title(b.title)));
+            related.push_back(std::move(location));
+        }
+    }
+    if (!related.empty()) result["relatedLocations"] = std::move(related);
+
+    result["partialFingerprints"] = Json{{k_sarif_fingerprint_key, f.fingerprint}};
+    result["occurrenceCount"] = std::max(bug.reports, 1);
+
+    Json jobs = Json::array();
+    for (const JobResult* j : bug.jobs) {
+        Json job{{"scenario", j->scenario}, {"variant", j->variant}, {"flavor", j->flavor}, {"seed", j->seed}};
+        if (j->repeat > 0) job["repeat"] = j->repeat + 1;
+        job["replay"] = j->replay;
+        jobs.push_back(std::move(job));
+    }
+    Json properties{{"tool", f.tool}, {"mechanism", mechanism_of(f)}, {"reports", bug.reports}, {"jobs", std::move(jobs)}};
+    if (f.truncated) properties["truncated"] = true;
+    result["properties"] = std::move(properties);
+    return result;
+}
+
+Json rule_of(const Finding& f) {
+    const RuleText text = rule_text(f);
+    return Json{{"id", f.kind_name},
+                {"shortDescription", {{"text", text.short_description}}},
+                {"help", {{"text", text.help}}},
+                {"defaultConfiguration", {{"level", text.level}}},
+                {"properties", {{"tags", Json::array({text.category, f.tool})}, {"precision", "high"}}}};
+}
+
+Json invocation_of(const ReportInput& in) {
+    const RunContext& c = in.context;
+    const RunSummary& s = in.summary;
+    Json invocation{{"executionSuccessful", !s.interrupted && s.error == 0}};
+    if (!c.command_line.empty()) invocation["commandLine"] = c.command_line;
+    if (!c.start_time.empty()) invocation["startTimeUtc"] = c.start_time;
+    if (!c.host.empty()) invocation["machine"] = c.host;
+    Json notifications = Json::array();
+    for (const auto& j : in.jobs) {
+        if (j.verdict != Verdict::error) continue;
+        notifications.push_back(
+            Json{{"level", "error"}, {"message", {{"text", fmt::format("{}: {}", job_title(j), j.expectation_detail)}}}});
+    }
+    if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
+    Json flavors = Json::array();
+    for (const auto& [name, flags] : c.flavors) flavors.push_back(Json{{"name", name}, {"flags", flags}});
+    Json properties{{"compiler", c.compiler},           {"buildType", c.build_type}, {"compilerFlags", c.compiler_flags},
+                    {"flavors", std::move(flavors)},    {"seeds", c.seeds},          {"repeat", c.repeat},
+                    {"jobs", s.ran},                    {"planned", s.planned},      {"expectationsMet", s.met},
+                    {"expectationsMissed", s.missed},   {"interrupted", s.interrupted}};
+    if (!c.merged_from.empty()) properties["mergedFrom"] = c.merged_from;
+    invocation["properties"] = std::move(properties);
+    return invocation;
+}
+
+}  // namespace
+
+std::string render_sarif(const ReportInput& in) {
+    const std::string& root = in.settings.source_root;
+    const auto bugs = distinct_bugs(in.jobs);
+
+    Json rules = Json::array();
+    std::vector<std::string> rule_ids;
+    Json results = Json::array();
+    for (const auto& bug : bugs) {
+        const Finding& f = *bug.first;
+        auto at = std::find(rule_ids.begin(), rule_ids.end(), f.kind_name);
+        if (at == rule_ids.end()) {
+            rules.push_back(rule_of(f));
+            at = rule_ids.insert(rule_ids.end(), f.kind_name);
+        }
+        results.push_back(result_of(bug, static_cast<int>(at - rule_ids.begin()), root));
+    }
+
+    Json driver{{"name", "threadmill"},
+                {"fullName", fmt::format("threadmill {}", in.context.tool_version)},
+                {"version", in.context.tool_version},
+                {"rules", std::move(rules)}};
+    Json run{{"tool", {{"driver", std::move(driver)}}}, {"invocations", Json::array({invocation_of(in)})}};
+    if (!root.empty()) {
+        std::string base = root.ends_with('/') ? root : root + "/";
+        base = root.starts_with('/') ? "file://" + uri_escape(base) : uri_escape(base);
+        run["originalUriBaseIds"] = Json{{k_source_root_id, {{"uri", base}}}};
+    }
+    run["results"] = std::move(results);
+
+    const Json log{{"$schema", k_schema_uri}, {"version", "2.1.0"}, {"runs", Json::array({std::move(run)})}};
+    return log.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace threadmill
