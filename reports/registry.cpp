@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/text.hpp"
+#include "reports/html.hpp"
 #include "reports/json.hpp"
 #include "reports/junit.hpp"
 #include "reports/markdown.hpp"
@@ -22,6 +23,7 @@ namespace fs = std::filesystem;
 
 const std::vector<ReportFormat>& report_formats() {
     static const std::vector<ReportFormat> formats = {
+        {"html", "one self-contained page: summary, filterable jobs, latency charts, findings", "out/index.html", render_html},
         {"junit", "JUnit XML: a testsuite per scenario, a testcase per job, for CI test tabs", "out/junit.xml",
          render_junit},
         {"sarif", "SARIF 2.1.0: one result per distinct sanitizer bug, for code scanning", "out/threadmill.sarif",

@@ -1,0 +1,411 @@
+// Tests of the HTML report (reports/html.cpp, reports/html_chart.cpp): golden file, escaping,
+// self-containment, charts, and the page in a real headless Chromium (no console errors, the
+// filters work, screenshots saved for a human to look at).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "reports/bugs.hpp"
+#include "reports/html.hpp"
+#include "reports/html_chart.hpp"
+#include "reports/registry.hpp"
+#include "tests/support/browser.hpp"
+#include "tests/support/golden.hpp"
+
+namespace threadmill {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+    return n;
+}
+
+/// The <details> of job N: from its opening tag to the next job's (or the end of the list).
+std::string job_section(const std::string& html, int index) {
+    const auto begin = html.find(fmt::format("id=\"job-{}\">", index));
+    if (begin == std::string::npos) return "";
+    auto end = html.find("<details class=\"job ", begin);
+    if (end == std::string::npos) end = html.find("</section>\n<footer>", begin);
+    return html.substr(begin, end - begin);
+}
+
+bool has_measured_ops(const JobResult& j) { return j.measurement && j.measurement->total_ops > 0; }
+
+TEST(ReportHtml, MatchesGolden) {
+    const testing::Fixture f;
+    testing::expect_golden(render_html(f.input("out/index.html")), "index.html");
+}
+
+TEST(ReportHtml, IsARegisteredFormat) {
+    const ReportFormat* format = find_report_format("html");
+    ASSERT_NE(format, nullptr);
+    EXPECT_EQ(format->render, &render_html);
+}
+
+TEST(ReportHtml, Deterministic) {
+    const testing::Fixture f;
+    EXPECT_EQ(render_html(f.input("out/index.html")), render_html(f.input("out/index.html")));
+}
+
+TEST(ReportHtml, EveryJobIsInTheTableWithItsDetails) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    ASSERT_EQ(f.run.jobs.size(), 29u);
+    EXPECT_EQ(count_of(html, "<tr class=\"pass") + count_of(html, "<tr class=\"fail") + count_of(html, "<tr class=\"error"),
+              f.run.jobs.size());
+    for (const auto& j : f.run.jobs) {
+        const std::regex row(fmt::format("<tr class=\"{}( missed)?\" data-index=\"{}\" data-verdict=\"{}\" "
+                                         "data-flavor=\"{}\"[^>]*><td class=\"num muted\">{}</td><td><a href=\"#job-{}\">{}</a>",
+                                         to_string(j.verdict), j.index, to_string(j.verdict), j.flavor, j.index, j.index,
+                                         j.scenario));
+        EXPECT_TRUE(std::regex_search(html, row)) << "no table row for " << job_title(j);
+        EXPECT_FALSE(job_section(html, j.index).empty()) << "no details for " << job_title(j);
+    }
+    EXPECT_NE(html.find("<span class=\"count\" id=\"f-count\">29 jobs</span>"), std::string::npos);
+    // Every flavor of the run can be chosen in the flavor filter.
+    for (const char* flavor : {"plain", "tsan", "asan"})
+        EXPECT_NE(html.find(fmt::format("<option value=\"{0}\">{0}</option>", flavor)), std::string::npos) << flavor;
+}
+
+TEST(ReportHtml, SummaryCounts) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    EXPECT_NE(html.find(fmt::format("{} of {} expectations met", f.summary.met, f.summary.ran)), std::string::npos);
+    EXPECT_NE(html.find(fmt::format("<div class=\"n\">{}</div><div class=\"l\">pass</div>", f.summary.pass)), std::string::npos);
+    EXPECT_NE(html.find(fmt::format("<div class=\"n\">{}</div><div class=\"l\">fail</div>", f.summary.fail)), std::string::npos);
+    EXPECT_NE(html.find(fmt::format("<div class=\"n\">{}</div><div class=\"l\">distinct bugs</div>", f.summary.distinct_bugs)),
+              std::string::npos);
+    EXPECT_NE(html.find("<span class=\"status bad\">FAILED</span>"), std::string::npos);
+    EXPECT_NE(html.find("<h2>Expectations missed <span class=\"sub\">1</span>"), std::string::npos);
+}
+
+TEST(ReportHtml, EscapesTextFromResults) {
+    const testing::Fixture f;
+    std::vector<JobResult> jobs = {f.run.jobs[1]};  // the race under tsan: a finding with stacks
+    JobResult& j = jobs.front();
+    j.scenario = "<script>alert('scenario')</script>";
+    j.variant = "std::map<int, int>";
+    j.replay = "threadmill run \"a b.toml\" --variant 'x' && echo <done>";
+    j.expectation_detail = "expected <race> & \"more\"";
+    j.worker_log = "<img src=x onerror=alert(1)>\x1b[31mred\x1b[0m";
+    j.measurement->ops[0].name = "get<T>";
+    j.measurement->invariants.push_back({"sum<&>", false, 1, 1, {"<b>bold</b> detail"}});
+    j.detections.push_back({"invariant:sum<&>", "<i>x</i>"});
+    Frame& frame = j.findings[0].accesses[0].stack.frames[0];
+    frame.function = "std::map<int, int>::operator[](int const&)";
+    j.findings[0].headline = "WARNING: <race> & 'quotes'";
+    j.budgets.push_back({"get<T>.p99", "5x <safe>", "ns", 100, 50, true});
+    RunContext context = f.run.context;
+    context.command_line = "threadmill run <script>";
+    const RunSummary summary = summarize_run(jobs, 1, false, 0, "out/results.jsonl");
+    const std::string html = render_html(ReportInput{context, jobs, summary, "out/index.html", {}});
+
+    for (const char* raw : {"<script>alert", "std::map<int, int>", "<done>", "<race>", "<img src=x", "get<T>", "<b>bold",
+                            "sum<&>", "<i>x</i>", "5x <safe>", "run <script>", "\x1b"}) {
+        EXPECT_EQ(html.find(raw), std::string::npos) << "unescaped: " << raw;
+    }
+    for (const char* escaped : {"&lt;script&gt;alert(&#39;scenario&#39;)&lt;/script&gt;", "std::map&lt;int, int&gt;",
+                                "&quot;a b.toml&quot; --variant &#39;x&#39; &amp;&amp; echo &lt;done&gt;",
+                                "expected &lt;race&gt; &amp; &quot;more&quot;", "&lt;img src=x onerror=alert(1)&gt;\\x1b[31mred",
+                                "<code>get&lt;T&gt;</code>", "&lt;b&gt;bold&lt;/b&gt; detail",
+                                "std::map&lt;int, int&gt;::operator[](int const&amp;)", "WARNING: &lt;race&gt; &amp; &#39;quotes&#39;"}) {
+        EXPECT_NE(html.find(escaped), std::string::npos) << "missing: " << escaped;
+    }
+    // The only <script> element is the report's own.
+    EXPECT_EQ(count_of(html, "<script"), 1u);
+}
+
+TEST(ReportHtml, SelfContained) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    const std::regex remote(R"((src|href|xlink:href|action)\s*=\s*["']?\s*(https?:)?//)", std::regex::icase);
+    EXPECT_FALSE(std::regex_search(html, remote));
+    EXPECT_EQ(html.find("<link"), std::string::npos);
+    EXPECT_EQ(html.find("<script src"), std::string::npos);
+    EXPECT_EQ(html.find("<iframe"), std::string::npos);
+    EXPECT_EQ(html.find("@import"), std::string::npos);
+    EXPECT_EQ(html.find("url("), std::string::npos);
+    EXPECT_NE(html.find("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"), std::string::npos);
+    // Links to the run's files are relative to the report.
+    EXPECT_NE(html.find("<a href=\"summary.md\">md</a>"), std::string::npos);
+    EXPECT_NE(html.find("<a href=\"../run1/jobs/0002-canary-race-race-tsan-7/\">"), std::string::npos);
+}
+
+TEST(ReportHtml, OneLatencyChartPerMeasuredJob) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    std::size_t measured = 0;
+    for (const auto& j : f.run.jobs) {
+        const std::string section = job_section(html, j.index);
+        const std::size_t charts = count_of(section, "<svg class=\"chart chart-ops\"");
+        if (has_measured_ops(j)) {
+            ++measured;
+            EXPECT_EQ(charts, 1u) << job_title(j);
+            // A line per operation, each titled with its name.
+            for (const auto& op : j.measurement->ops)
+                EXPECT_NE(section.find(fmt::format("<title>{}</title></path>", op.name)), std::string::npos) << op.name;
+        } else {
+            EXPECT_EQ(charts, 0u) << job_title(j);
+        }
+    }
+    EXPECT_EQ(measured, 21u);
+    EXPECT_EQ(count_of(html, "<svg class=\"chart chart-ops\""), measured);
+    // Charts are only in the folded job details, not in the page's always-open part.
+    EXPECT_GT(html.find("<svg"), html.find("<section id=\"details\">"));
+}
+
+TEST(ReportHtml, FlavorComparisonForTheSameScenarioVariantAndSeed) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    // cache-queue · safe: jobs 5 (plain), 7 (tsan), 9 (asan).
+    const std::string plain = job_section(html, 5);
+    EXPECT_EQ(count_of(plain, "<svg class=\"chart chart-flavors\""), 1u);
+    EXPECT_NE(plain.find("<b>plain</b> (this job)"), std::string::npos);
+    EXPECT_NE(plain.find("<a href=\"#job-7\">tsan</a>"), std::string::npos);
+    EXPECT_NE(plain.find("<a href=\"#job-9\">asan</a>"), std::string::npos);
+    EXPECT_NE(plain.find("× slower"), std::string::npos);
+    // A job measured in one flavor only has nothing to compare.
+    EXPECT_EQ(job_section(html, 21).find("chart-flavors"), std::string::npos);
+}
+
+TEST(ReportHtml, ReplayCommandInEveryJob) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    for (const auto& j : f.run.jobs) {
+        ASSERT_FALSE(j.replay.empty());
+        EXPECT_NE(job_section(html, j.index).find(fmt::format("<pre class=\"replay\"><code>{}</code></pre>", html_escape(j.replay))),
+                  std::string::npos)
+            << job_title(j);
+    }
+}
+
+TEST(ReportHtml, StacksShowUserFramesAndFoldTheRest) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    const std::string race = job_section(html, 2);
+    EXPECT_NE(race.find("<div class=\"fr user\">#0 run <span class=\"loc\">targets/canary/canary_target.cpp:22</span></div>"),
+              std::string::npos)
+        << race;
+    EXPECT_NE(race.find("<details><summary>9 frames in the harness, the standard library or the runtime</summary>"),
+              std::string::npos);
+    // Paths relative to the source root, except in the report's text as the sanitizer printed it.
+    EXPECT_EQ(race.substr(0, race.find("Full report text")).find("/src/threadmill/"), std::string::npos);
+    // The use-after-free's free stack: runtime and library frames, the user frame, the harness.
+    const std::string uaf = job_section(html, 4);
+    EXPECT_NE(uaf.find("<details><summary>4 frames in the harness"), std::string::npos);
+    EXPECT_NE(uaf.find("<div class=\"fr user\">#4 run"), std::string::npos);
+}
+
+TEST(ReportHtml, BudgetsInvariantsAndTimeouts) {
+    const testing::Fixture f;
+    const std::string html = render_html(f.input("out/index.html"));
+    const std::string slow = job_section(html, 21);
+    EXPECT_NE(slow.find("<code>work.p99 = 10x safe</code></td><td class=\"num\">376us</td><td class=\"num\">400ns</td>"),
+              std::string::npos)
+        << slow;
+    EXPECT_NE(slow.find("<span class=\"badge over\">over</span>"), std::string::npos);
+    const std::string broken = job_section(html, 28);
+    EXPECT_NE(broken.find("<span class=\"badge broken\">BROKEN</span>"), std::string::npos);
+    EXPECT_NE(broken.find("reported broken on purpose after 786124 ops"), std::string::npos);
+    const std::string hang = job_section(html, 25);
+    EXPECT_NE(hang.find("<h3>Threads at the timeout</h3>"), std::string::npos);
+    EXPECT_NE(hang.find("Backtraces of every thread at the timeout"), std::string::npos);
+    EXPECT_NE(hang.find("id=\"job-25-timeline\""), std::string::npos);  // room for the history timeline
+}
+
+TEST(ReportHtml, BigRunStaysCompact) {
+    // 580 jobs (the fixture twenty times): details stay folded, charts a few KB each.
+    const testing::Fixture f;
+    std::vector<JobResult> jobs;
+    for (int copy = 0; copy < 20; ++copy) {
+        for (JobResult j : f.run.jobs) {
+            j.index = static_cast<int>(jobs.size()) + 1;
+            j.seed += static_cast<std::uint64_t>(copy);
+            jobs.push_back(std::move(j));
+        }
+    }
+    const RunSummary summary = summarize_run(jobs, static_cast<int>(jobs.size()), false, 0, "out/results.jsonl");
+    const std::string html = render_html(ReportInput{f.run.context, jobs, summary, "out/index.html", {}});
+    std::cout << "HTML for " << jobs.size() << " jobs: " << html.size() / 1024 << " KiB\n";
+    EXPECT_LT(html.size() / jobs.size(), 48u * 1024) << "bytes per job";
+    EXPECT_EQ(count_of(html, "<details class=\"job "), jobs.size());
+    for (auto at = html.find("<details class=\"job "); at != std::string::npos; at = html.find("<details class=\"job ", at + 1)) {
+        const std::string tag = html.substr(at, html.find('>', at) - at);
+        ASSERT_EQ(tag.find("open"), std::string::npos) << "a job's details are folded until asked: " << tag;
+    }
+}
+
+TEST(ReportHtmlChart, AxesAndLines) {
+    Histogram a, b;
+    for (std::uint64_t v = 100; v < 100000; v += 37) a.record(v);
+    b.record(5'000'000);
+    const std::string svg = render_latency_chart({{"a", &a, "#111111", "", 1.8}, {"b<&>", &b, "#222222", "7 3", 2}},
+                                                 {{20'000'000, 0.01, "b.p99 budget <20ms>", false}}, "chart x", "label \"q\"");
+    EXPECT_TRUE(svg.starts_with("<svg class=\"chart x\" viewBox=\"0 0 600 252\""));
+    EXPECT_NE(svg.find("aria-label=\"label &quot;q&quot;\""), std::string::npos);
+    for (const char* tick : {">100ns<", ">1us<", ">10us<", ">100us<", ">1ms<", ">10ms<", ">100%<", ">10%<", ">1%<", ">0.1%<",
+                             ">0.01%<", ">p99<", ">p99.9<", ">p99.99<", ">latency (log scale)<"})
+        EXPECT_NE(svg.find(tick), std::string::npos) << tick;
+    EXPECT_EQ(svg.find(">10ns<"), std::string::npos);
+    EXPECT_NE(svg.find(">100ms<"), std::string::npos) << "the axis reaches the budget's limit";
+    EXPECT_NE(svg.find("<g stroke=\"#dc2626\" fill=\"#dc2626\">"), std::string::npos) << "a budget over its limit is red";
+    EXPECT_NE(svg.find(">b.p99 budget &lt;20ms&gt;</text>"), std::string::npos);
+    EXPECT_NE(svg.find("stroke=\"#222222\" stroke-width=\"2\" stroke-dasharray=\"7 3\""), std::string::npos);
+    EXPECT_NE(svg.find("<title>b&lt;&amp;&gt;</title>"), std::string::npos);
+    // Thousands of buckets, but only about a point per pixel.
+    EXPECT_LT(svg.size(), 20000u);
+    Histogram empty;
+    EXPECT_EQ(render_latency_chart({{"none", &empty, "#000", "", 1}}, {}, "c", "x"), "");
+}
+
+TEST(ReportHtmlChart, EscapeHtml) {
+    EXPECT_EQ(html_escape("a<b>&\"c\"'d'"), "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");
+    EXPECT_EQ(html_escape("tab\tline\n\x01"), "tab\tline\n\\x01");
+    EXPECT_EQ(html_escape("µs · ×"), "µs · ×");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page in a real browser (tests/support/browser.hpp).
+
+using testing::Browser;
+using testing::file_url;
+
+fs::path browser_output_dir() {
+    const fs::path dir = fs::path(TM_DRIVER_PATH).parent_path() / "report-html";
+    fs::create_directories(dir);
+    return dir;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += "\n  " + l;
+    return out;
+}
+
+TEST(ReportHtmlBrowser, FixtureReportHasNoConsoleErrorsAndItsFiltersWork) {
+    const testing::Fixture f;
+    const fs::path dir = browser_output_dir();
+    const fs::path page = dir / "index.html";
+    std::ofstream(page, std::ios::binary) << render_html(f.input("out/index.html"));
+    std::optional<Browser> browser;
+    try {
+        browser.emplace(browser_output_dir(), "fixture");
+    } catch (const std::exception& e) {
+        FAIL() << e.what();
+    }
+    Browser& b = *browser;
+    b.open(file_url(page));
+    auto visible_rows = [&] {
+        return b.eval("document.querySelectorAll('#jobs-table tbody tr:not([hidden])').length").get<int>();
+    };
+    EXPECT_EQ(visible_rows(), 29);
+    const double height = b.eval("document.documentElement.scrollHeight").get<double>();
+    EXPECT_EQ(b.eval("document.documentElement.scrollWidth").get<int>(), 1280) << "the page scrolls sideways at 1280 px";
+    b.screenshot(dir / "overview.png", 0, 0, 1280, std::min(height, 8000.0));
+    std::cout << "screenshot: " << (dir / "overview.png").string() << "\n";
+
+    // The filters: by verdict, by flavor, by text, missed only; each also hides the job's details.
+    auto set = [&](const std::string& id, const std::string& property, const std::string& value) {
+        b.eval(fmt::format("(function () {{ var e = document.getElementById('{}'); e.{} = {}; "
+                           "e.dispatchEvent(new Event('change')); }})()",
+                           id, property, value));
+    };
+    set("f-verdict", "value", "'pass'");
+    EXPECT_EQ(visible_rows(), f.summary.pass);
+    EXPECT_EQ(b.eval("document.querySelectorAll('details.job:not([hidden])').length").get<int>(), f.summary.pass);
+    set("f-verdict", "value", "''");
+    set("f-flavor", "value", "'tsan'");
+    EXPECT_EQ(visible_rows(), 6);
+    set("f-flavor", "value", "''");
+    set("f-text", "value", "'canary use'");
+    EXPECT_EQ(visible_rows(), 2);
+    EXPECT_EQ(b.eval("document.getElementById('f-count').textContent").get<std::string>(), "2 of 29 jobs");
+    set("f-text", "value", "''");
+    set("f-missed", "checked", "true");
+    EXPECT_EQ(visible_rows(), 1);
+    set("f-missed", "checked", "false");
+    EXPECT_EQ(visible_rows(), 29);
+
+    // A click on a row opens its job; so does #job-N in the address (tested on a fresh load).
+    b.eval("document.querySelector('#jobs-table tr[data-index=\"12\"] td.reason').click()");
+    b.settle();
+    EXPECT_TRUE(b.eval("document.getElementById('job-12').open").get<bool>());
+    b.open("about:blank");
+    b.open(file_url(page) + "#job-2");
+    EXPECT_TRUE(b.eval("document.getElementById('job-2').open").get<bool>());
+    EXPECT_EQ(b.eval("document.querySelectorAll('#job-2 svg.chart-ops path[stroke-linejoin]').length").get<int>(), 1);
+    const json box = b.eval("(function () { var r = document.getElementById('job-2').getBoundingClientRect(); "
+                            "return [r.top + window.scrollY, r.height]; })()");
+    b.screenshot(dir / "job-detail.png", 0, box[0].get<double>() - 8, 1280, std::min(box[1].get<double>() + 16, 6000.0));
+    std::cout << "screenshot: " << (dir / "job-detail.png").string() << "\n";
+    // The plain cache-queue job with its flavor comparison, opened from the hash after load.
+    b.eval("location.hash = 'job-5'");
+    b.settle();
+    EXPECT_TRUE(b.eval("document.getElementById('job-5').open").get<bool>());
+    const json box5 = b.eval("(function () { var r = document.getElementById('job-5').getBoundingClientRect(); "
+                             "return [r.top + window.scrollY, r.height]; })()");
+    b.screenshot(dir / "job-flavors.png", 0, box5[0].get<double>() - 8, 1280, std::min(box5[1].get<double>() + 16, 6000.0));
+    std::cout << "screenshot: " << (dir / "job-flavors.png").string() << "\n";
+
+    const auto errors = b.take_errors();
+    EXPECT_TRUE(errors.empty()) << "the report caused browser errors:" << joined(errors);
+}
+
+TEST(ReportHtmlBrowser, TheCheckCatchesErrorsOnABrokenPage) {
+    // The real report with a script error, a console.error and an image from the network
+    // appended: each must be reported, or the test above proves nothing.
+    const testing::Fixture f;
+    std::string html = render_html(f.input("out/index.html"));
+    const std::string broken =
+        "<img src=\"https://example.invalid/tracker.png\" alt=\"\">\n"
+        "<script>console.error('deliberate console error');</script>\n"
+        "<script>setTimeout(function () { deliberatelyUndefined.call(); }, 50);</script>\n";
+    html.insert(html.rfind("</body>"), broken);
+    const fs::path page = browser_output_dir() / "broken.html";
+    std::ofstream(page, std::ios::binary) << html;
+    std::optional<Browser> browser;
+    try {
+        browser.emplace(browser_output_dir(), "broken");
+    } catch (const std::exception& e) {
+        FAIL() << e.what();
+    }
+    browser->open(file_url(page));
+    const auto errors = browser->take_errors();
+    const std::string all = joined(errors);
+    std::cout << "errors the check reported on the broken page:" << all << "\n";
+    EXPECT_NE(all.find("uncaught exception: ReferenceError: deliberatelyUndefined is not defined"), std::string::npos) << all;
+    EXPECT_NE(all.find("console.error: deliberate console error"), std::string::npos) << all;
+    EXPECT_NE(all.find("https://example.invalid/tracker.png"), std::string::npos) << "a blocked load is an error too:" << all;
+    EXPECT_EQ(errors.size(), 3u) << all;
+
+    // And a page without errors gives none: the check is not simply noisy.
+    const fs::path clean = browser_output_dir() / "clean.html";
+    std::ofstream(clean) << "<!DOCTYPE html><title>ok</title><p>fine</p><script>console.log('just a log');</script>";
+    browser->open(file_url(clean));
+    EXPECT_TRUE(browser->take_errors().empty());
+}
+
+}  // namespace
+}  // namespace threadmill
