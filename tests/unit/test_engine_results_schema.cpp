@@ -11,34 +11,23 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/command.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Validation {
-    int exit_code = -1;
-    std::string output;
-};
-
 /// Runs tests/reports/validate_json.py on a results.jsonl (every line validated).
-Validation validate(const std::string& file) {
-    const std::string cmd =
-        fmt::format("/usr/bin/python3 '{0}/reports/validate_json.py' '{0}/../docs/results-schema.json' '{1}' --lines 2>&1",
-                    TM_TEST_DATA_DIR, file);
-    Validation v;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return v;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) v.output.append(buf, n);
-    const int status = ::pclose(pipe);
-    v.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return v;
+threadmill::testing::CommandResult validate(const std::string& file) {
+    return threadmill::testing::run_command(
+        fmt::format("/usr/bin/python3 '{0}/reports/validate_json.py' '{0}/../docs/results-schema.json' '{1}' --lines",
+                    TM_TEST_DATA_DIR, file));
 }
 
 TEST(ResultsSchema, RecordedRunsAreValid) {
     for (const char* name : {"run.jsonl", "compare-a.jsonl", "compare-b.jsonl"}) {
         const auto v = validate(fmt::format("{}/reports/fixtures/{}", TM_TEST_DATA_DIR, name));
-        EXPECT_EQ(v.exit_code, 0) << name << ":\n" << v.output;
+        EXPECT_EQ(v.status, 0) << name << ":\n" << v.output;
     }
 }
 
@@ -51,7 +40,7 @@ TEST(ResultsSchema, AFreshRunIsValid) {
     ASSERT_TRUE(WIFEXITED(status));
     ASSERT_EQ(WEXITSTATUS(status), 1);  // selftest/wrong-expectation misses on purpose
     const auto v = validate((out / "results.jsonl").string());
-    EXPECT_EQ(v.exit_code, 0) << v.output;
+    EXPECT_EQ(v.status, 0) << v.output;
     fs::remove_all(out);
 }
 
@@ -61,7 +50,7 @@ TEST(ResultsSchema, TheValidatorRejectsABrokenLine) {
                        << R"({"type":"job","index":0,"scenario":"s","target":"t","variant":"v","flavor":"plain","seed":1,)"
                        << R"("verdict":"maybe","expectation_met":true})" << "\n";
     const auto v = validate(bad.string());
-    EXPECT_EQ(v.exit_code, 1) << v.output;
+    EXPECT_EQ(v.status, 1) << v.output;
     EXPECT_NE(v.output.find("document 1: at /: 'tool_version' is a required property"), std::string::npos) << v.output;
     EXPECT_NE(v.output.find("document 2: at /verdict"), std::string::npos) << v.output;
     EXPECT_NE(v.output.find("document 2: at /index"), std::string::npos) << v.output;

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "reports/junit.hpp"
+#include "tests/support/command.hpp"
 #include "tests/support/golden.hpp"
 
 namespace threadmill {
@@ -23,21 +24,8 @@ namespace fs = std::filesystem;
 
 const std::string k_schema = std::string(TM_TEST_DATA_DIR) + "/reports/schemas/junit-10.xsd";
 
-struct CommandResult {
-    int status = -1;
-    std::string output;  ///< stdout and stderr
-};
-
-CommandResult run_command(const std::string& command) {
-    CommandResult r;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (!pipe) return r;
-    char buffer[4096];
-    while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) r.output.append(buffer, n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+using testing::CommandResult;
+using testing::run_command;
 
 /// Validates `xml` against the Jenkins JUnit schema with xmllint. Fails the test (never skips)
 /// when xmllint is missing.

@@ -15,6 +15,7 @@
 
 #include "reports/bugs.hpp"
 #include "reports/sarif.hpp"
+#include "tests/support/command.hpp"
 #include "tests/support/golden.hpp"
 
 namespace threadmill {
@@ -26,21 +27,8 @@ using nlohmann::json;
 const std::string k_schema = std::string(TM_TEST_DATA_DIR) + "/reports/schemas/sarif-schema-2.1.0.json";
 const std::string k_key(k_sarif_fingerprint_key);
 
-struct CommandResult {
-    int status = -1;
-    std::string output;  ///< stdout and stderr
-};
-
-CommandResult run_command(const std::string& command) {
-    CommandResult r;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (!pipe) return r;
-    char buffer[4096];
-    while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) r.output.append(buffer, n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+using testing::CommandResult;
+using testing::run_command;
 
 /// Validates `sarif` against the OASIS SARIF 2.1.0 schema with tests/reports/validate_json.py
 /// (python3-jsonschema, draft 4 as the schema declares); prints each error's path and message. Fails the test
