@@ -373,19 +373,26 @@ private:
             "<h2>Distinct bugs <span class=\"sub\">{} — the same fingerprint counts once over jobs, seeds and flavors"
             "</span></h2>\n<div class=\"tbl\"><table>\n",
             list.size());
-        m_html += "<thead><tr><th>Kind</th><th>Where</th><th class=\"num\">Reports</th><th>Seen in</th></tr></thead><tbody>\n";
+        m_html += "<thead><tr><th>Kind</th><th>Where, and the first jobs that saw it</th><th class=\"num\">Reports</th></tr></thead>"
+                  "<tbody>\n";
         for (const auto& b : list) {
             const Finding& f = *b.first;
             std::string where = f.user_frame ? fmt::format("<code>{}:{}</code> in <code>{}</code>",
                                                            esc(source_relative(f.user_frame->file, m_in.settings.source_root)),
                                                            f.user_frame->line, esc(f.user_frame->function))
-                                             : esc(f.summary);
+                                             : esc(!f.summary.empty() ? f.summary : f.headline);
+            // The first few jobs by name; a bug seen in many jobs would otherwise make its row
+            // taller than a screen (the jobs table lists them all).
+            constexpr std::size_t k_seen_shown = 3;
             std::vector<std::string> seen;
-            for (const JobResult* j : b.jobs)
-                seen.push_back(fmt::format("<a href=\"#{}\">{}</a>", job_anchor(*j), esc(job_title(*j))));
-            add(m_html, "<tr><td><span class=\"badge kind\">{}</span> <span class=\"muted\">{}</span></td><td>{}</td>"
-                        "<td class=\"num\">{}</td><td>{}</td></tr>\n",
-                esc(f.kind_name), esc(f.tool), where, b.reports, fmt::join(seen, "<br>"));
+            for (std::size_t i = 0; i < b.jobs.size() && i < k_seen_shown; ++i)
+                seen.push_back(fmt::format("<a href=\"#{}\">{}</a>", job_anchor(*b.jobs[i]), esc(job_title(*b.jobs[i]))));
+            if (b.jobs.size() > k_seen_shown)
+                seen.push_back(fmt::format("<span class=\"muted\">and {} more job{}</span>", b.jobs.size() - k_seen_shown,
+                                           b.jobs.size() - k_seen_shown == 1 ? "" : "s"));
+            add(m_html, "<tr><td><span class=\"badge kind\">{}</span> <span class=\"muted\">{}</span></td><td>{}"
+                        "<div class=\"muted\">seen in {}</div></td><td class=\"num\">{}</td></tr>\n",
+                esc(f.kind_name), esc(f.tool), where, fmt::join(seen, " · "), b.reports);
         }
         m_html += "</tbody></table></div>\n</section>\n";
     }
