@@ -19,6 +19,7 @@ std::string value_text(const MetricChange& m, double v) {
 
 /// "+4.2%", or "×20.4" once the figure more than doubled (or halved, for throughput).
 std::string worse_text(const MetricChange& m) {
+    if (m.worse_by >= 999.0) return fmt::format("×{:.0f}", 1 + m.worse_by);
     if (m.worse_by >= 1.0) return fmt::format("×{:.3g}", 1 + m.worse_by);
     return fmt::format("{:+.1f}%", 100 * m.worse_by);
 }
