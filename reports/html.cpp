@@ -755,8 +755,9 @@ private:
             for (const auto& b : f->blocks) stack(b);
             const std::string& root = m_in.settings.source_root;
             // TSan gives the location a stack of its own; ASan's ("0x... is located 8 bytes inside ...") is a line.
+            const std::string& location = f->location;  // (clang 14 cannot capture a structured binding)
             const bool location_shown = std::any_of(f->blocks.begin(), f->blocks.end(),
-                                                    [&](const StackBlock& b) { return b.title == f->location; });
+                                                    [&](const StackBlock& b) { return b.title == location; });
             if (!f->location.empty() && !location_shown)
                 add(m_html, "<p class=\"note\">{}</p>\n", esc(strip_root(f->location, root)));
             if (!f->summary.empty()) add(m_html, "<p class=\"note\">SUMMARY: {}</p>\n", esc(strip_root(f->summary, root)));
