@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/target_fixture.hpp"
+
 #include "engine/clock.hpp"
 #include "engine/rng.hpp"
 #include "engine/target.hpp"
@@ -536,63 +538,9 @@ const TargetSpec& spec() {
 }
 
 /// One target instance with its parameters and one ThreadContext per thread.
-struct Fixture {
+struct Fixture : testing::TargetFixture {
     explicit Fixture(const std::string& variant, int threads = 1, std::map<std::string, ParamValue> overrides = {})
-        : info(spec().info), params(Params::defaults(info)) {
-        for (auto& [name, value] : overrides) params.values[name] = value;
-        TargetConfig config;
-        config.variant = info.variant_index(variant);
-        if (config.variant < 0) throw std::runtime_error("no variant " + variant);
-        config.params = &params;
-        config.thread_count = threads;
-        config.key_count = 8;
-        instance = spec().create(config);
-        for (int t = 0; t < threads; ++t) {
-            ThreadContext ctx;
-            ctx.thread_index = t;
-            ctx.thread_count = threads;
-            ctx.rng = Rng(100 + static_cast<std::uint64_t>(t));
-            ctx.m_chaos_rng = Rng(200 + static_cast<std::uint64_t>(t));
-            ctx.m_violation_counts.assign(info.invariants.size(), 0);
-            contexts.push_back(std::move(ctx));
-        }
-    }
-
-    Op op(std::string_view name, std::uint64_t key = 0, std::uint64_t arg = 0) const {
-        const int index = info.op_index(name);
-        if (index < 0) throw std::runtime_error("no op " + std::string(name));
-        return Op{index, key, arg};
-    }
-    void run(std::string_view name, std::uint64_t key = 0, std::uint64_t arg = 0, int thread = 0) {
-        instance->run(op(name, key, arg), contexts[static_cast<std::size_t>(thread)]);
-    }
-    void check(InvariantSink& sink, CheckPoint when = CheckPoint::quiescent) {
-        instance->check(sink, when);
-        sink.count_check();
-    }
-    std::uint64_t violations(const InvariantSink& sink, std::string_view name) const {
-        const auto i = static_cast<std::size_t>(info.invariant_index(name));
-        std::uint64_t n = sink.entries.at(i).violations;
-        for (const auto& ctx : contexts) n += ctx.m_violation_counts.at(i);
-        return n;
-    }
-    std::string details(const InvariantSink& sink) const {
-        std::string out;
-        for (std::size_t i = 0; i < sink.entries.size(); ++i) {
-            for (const auto& d : sink.entries[i].details) out += info.invariants[i].name + ": " + d + "\n";
-        }
-        for (const auto& ctx : contexts) {
-            for (const auto& v : ctx.m_violations) {
-                out += info.invariants[static_cast<std::size_t>(v.invariant)].name + ": " + v.detail + "\n";
-            }
-        }
-        return out;
-    }
-
-    const TargetInfo& info;
-    Params params;
-    std::unique_ptr<TargetInstance> instance;
-    std::vector<ThreadContext> contexts;
+        : TargetFixture(spec(), variant, threads, overrides, 8) {}
 };
 
 void expect_all_held(const Fixture& f, const InvariantSink& sink) {
