@@ -56,10 +56,7 @@ int run_report(const ReportOptions& o) {
     const std::string results_dir = std::filesystem::path(o.results).parent_path().string();
     RunSummary summary = summarize_run(run.jobs, static_cast<int>(run.jobs.size()), false, 0, o.results);
     for (const auto& j : run.jobs) summary.elapsed_seconds += j.elapsed_seconds;
-    ReportSettings settings;
-    settings.results_dir = results_dir.empty() ? "." : results_dir;
-    settings.source_root = o.source_root.empty() ? std::filesystem::current_path().string() : o.source_root;
-    for (const auto& r : requests) settings.artifacts.emplace_back(r.format, r.path);
+    const ReportSettings settings = report_settings(results_dir, o.source_root, requests);
 
     if (requests.empty() || o.console) {
         ConsoleReporter console(stdout, settings.source_root);

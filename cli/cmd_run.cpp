@@ -176,11 +176,8 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
 
     const bool stdout_taken = std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.path == "-"; });
     ReporterSet reporters;
-    ReportSettings settings;
-    settings.results_dir = o.out_dir;
-    settings.source_root = o.source_root.empty() ? std::filesystem::current_path().string() : o.source_root;
+    const ReportSettings settings = report_settings(o.out_dir, o.source_root, requests);
     if (!o.quiet) reporters.add(std::make_unique<ConsoleReporter>(stdout_taken ? stderr : stdout, settings.source_root));
-    for (const auto& r : requests) settings.artifacts.emplace_back(r.format, r.path);
     std::vector<std::string> report_errors;
     for (const auto& r : requests) reporters.add(std::make_unique<FileReporter>(r, settings, report_errors));
     Reporter* reporter = &reporters;

@@ -64,6 +64,15 @@ ReportRequest parse_report_request(std::string_view text) {
     return r;
 }
 
+ReportSettings report_settings(std::string results_dir, const std::string& source_root,
+                               const std::vector<ReportRequest>& requests) {
+    ReportSettings settings;
+    settings.results_dir = results_dir.empty() ? std::string(".") : std::move(results_dir);
+    settings.source_root = source_root.empty() ? fs::current_path().string() : source_root;
+    for (const auto& r : requests) settings.artifacts.emplace_back(r.format, r.path);
+    return settings;
+}
+
 void prepare_report_outputs(const std::vector<ReportRequest>& requests) {
     for (std::size_t i = 0; i < requests.size(); ++i) {
         const auto& r = requests[i];

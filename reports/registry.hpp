@@ -35,6 +35,11 @@ struct ReportRequest {
 /// (and a "did you mean") when the text is malformed or the format unknown.
 ReportRequest parse_report_request(std::string_view text);
 
+/// The settings every report of one run shares: job folders relative to `results_dir`, source
+/// paths relative to `source_root` ("" means the current folder), and the reports as artifacts.
+ReportSettings report_settings(std::string results_dir, const std::string& source_root,
+                               const std::vector<ReportRequest>& requests);
+
 /// Before a run: creates each report's folder and checks it can be written, so that a typo in a
 /// path fails at once, not after an hour of jobs. Throws std::runtime_error naming the path.
 void prepare_report_outputs(const std::vector<ReportRequest>& requests);

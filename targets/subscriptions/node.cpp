@@ -162,6 +162,20 @@ std::int64_t Node::now_ns() const { return (m_options.clock ? *m_options.clock :
 
 // ---- Node: events -----------------------------------------------------------------------------
 
+namespace {
+
+/// Adds one subscription's answer to the publish's tally.
+void count_offer(Offer offer, PublishResult& result) {
+    switch (offer) {
+        case Offer::delivered: ++result.delivered; break;
+        case Offer::dropped: ++result.dropped; break;
+        case Offer::filtered:
+        case Offer::closed: break;
+    }
+}
+
+}  // namespace
+
 PublishResult Node::publish(const Event& event) {
     PublishResult result;
     if (!m_running.load(std::memory_order_acquire)) return result;
@@ -180,12 +194,7 @@ PublishResult Node::publish(const Event& event) {
     }
     for (const auto& sub : subs) {
         pause();
-        switch (sub->offer(event)) {
-            case Offer::delivered: ++result.delivered; break;
-            case Offer::dropped: ++result.dropped; break;
-            case Offer::filtered:
-            case Offer::closed: break;
-        }
+        count_offer(sub->offer(event), result);
     }
     return result;
 }
@@ -195,12 +204,7 @@ void Node::fan_out_live(const Event& event, PublishResult& result) {
     // while subscribe() and unsubscribe() insert and erase its nodes.
     for (const auto& [id, sub] : m_subs) {
         pause();
-        switch (sub->offer(event)) {
-            case Offer::delivered: ++result.delivered; break;
-            case Offer::dropped: ++result.dropped; break;
-            case Offer::filtered:
-            case Offer::closed: break;
-        }
+        count_offer(sub->offer(event), result);
     }
 }
 

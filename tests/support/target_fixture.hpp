@@ -3,14 +3,18 @@
 // invariant violations counted the way the runner counts them (quiescent plus online).
 #pragma once
 
+#include <barrier>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "engine/rng.hpp"
 #include "engine/target.hpp"
@@ -70,6 +74,48 @@ public:
         for (const auto& ctx : contexts) n += ctx.m_violation_counts.at(i);
         return n;
     }
+    /// Every op of the target, in catalog order.
+    std::vector<std::string> op_names() const {
+        std::vector<std::string> names;
+        for (const auto& o : info.ops) names.push_back(o.name);
+        return names;
+    }
+
+    /// Every context on its own thread for `rounds` rounds of 64 ops drawn from `ops` (keys below
+    /// `keys`, each thread's draws seeded by its index), chaos yields at `yield_probability`, the
+    /// quiescent checks at each round's barrier, then the final check.
+    void stress(InvariantSink& sink, int rounds, const std::vector<std::string>& ops, std::uint64_t keys,
+                double yield_probability) {
+        const int threads = static_cast<int>(contexts.size());
+        std::barrier sync(threads, [&]() noexcept { check(sink); });
+        std::vector<std::thread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                auto& ctx = contexts[static_cast<std::size_t>(t)];
+                ctx.m_yield_probability = yield_probability;
+                Rng plan(1000 + static_cast<std::uint64_t>(t));
+                for (int r = 0; r < rounds; ++r) {
+                    for (int i = 0; i < 64; ++i) {
+                        const auto& name = ops[plan.below(ops.size())];
+                        const std::uint64_t key = plan.below(keys);
+                        ctx.chaos();
+                        instance->run(op(name, key, plan.next()), ctx);
+                    }
+                    sync.arrive_and_wait();
+                }
+            });
+        }
+        for (auto& w : workers) w.join();
+        check(sink, CheckPoint::final);
+    }
+
+    /// Fails the test once for each invariant with a violation, with every detail.
+    void expect_all_held(const InvariantSink& sink) const {
+        for (const auto& inv : info.invariants) {
+            EXPECT_EQ(violations(sink, inv.name), 0u) << inv.name << "\n" << details(sink);
+        }
+    }
+
     /// Every violation's detail, "invariant: detail" a line, for failure messages.
     std::string details(const InvariantSink& sink) const {
         std::string out;

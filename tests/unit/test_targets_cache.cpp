@@ -455,23 +455,13 @@ TEST(MemoryQueue, ConcurrentConsumersGetEveryItemExactlyOnce) {
 
 // ---- The adapter ----------------------------------------------------------------------------
 
-const TargetSpec& cache_spec() {
-    const TargetSpec* spec = Registry::instance().find("cache");
-    if (spec == nullptr) throw std::runtime_error("the cache target is not registered");
-    return *spec;
-}
+const TargetSpec& cache_spec() { return testing::registered_target("cache"); }
 
 /// One target instance with its parameters and one ThreadContext per thread.
 struct Fixture : testing::TargetFixture {
     explicit Fixture(const std::string& variant, int threads = 1, std::map<std::string, ParamValue> overrides = {})
         : TargetFixture(cache_spec(), variant, threads, overrides, 64) {}
 };
-
-void expect_all_held(const Fixture& f, const InvariantSink& sink) {
-    for (const auto& inv : f.info.invariants) {
-        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
-    }
-}
 
 TEST(CacheTarget, DeclaresItsCatalog) {
     const auto& info = cache_spec().info;
@@ -518,7 +508,7 @@ TEST(CacheTarget, SafeHoldsEveryInvariantOnOneThread) {
                   {{"capacity", std::int64_t{16}}, {"shards", shards}, {"queue_capacity", std::int64_t{32}}});
         InvariantSink sink(f.info.invariants.size());
         run_every_op(f, sink, 20000);
-        expect_all_held(f, sink);
+        f.expect_all_held(sink);
         EXPECT_GT(sink.entries[0].checks, 100u);
     }
 }
@@ -528,7 +518,7 @@ TEST(CacheTarget, UnlockedDictHoldsEveryInvariantOnOneThread) {
     Fixture f("unlocked_dict", 1, {{"capacity", std::int64_t{16}}});
     InvariantSink sink(f.info.invariants.size());
     run_every_op(f, sink, 5000);
-    expect_all_held(f, sink);
+    f.expect_all_held(sink);
 }
 
 TEST(CacheTarget, RejectsMoreShardsThanCapacity) {
@@ -603,7 +593,7 @@ TEST(CacheTarget, SafeQueueHoldsEveryInvariantUnderContention) {
     Fixture f("safe", 3, {{"queue_capacity", std::int64_t{256}}});
     InvariantSink sink(f.info.invariants.size());
     run_queue_stress(f, sink, 300);
-    expect_all_held(f, sink);
+    f.expect_all_held(sink);
 }
 
 TEST(CacheTarget, DoubleDispatchIsCaughtUnderContention) {
@@ -650,7 +640,7 @@ TEST(CacheTarget, SafeCacheHoldsEveryInvariantUnderContention) {
     }
     for (auto& w : workers) w.join();
     f.check(sink, CheckPoint::final);
-    expect_all_held(f, sink);
+    f.expect_all_held(sink);
 }
 
 }  // namespace

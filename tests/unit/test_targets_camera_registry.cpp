@@ -512,11 +512,7 @@ TEST(FireConsensusFaults, SplitCooldownFiresAgainDuringTheAction) {
 
 // ---- The adapter ----------------------------------------------------------------------------
 
-const TargetSpec& spec() {
-    const TargetSpec* s = Registry::instance().find("camera_registry");
-    if (s == nullptr) throw std::runtime_error("the camera_registry target is not registered");
-    return *s;
-}
+const TargetSpec& spec() { return testing::registered_target("camera_registry"); }
 
 /// One target instance with its parameters and one ThreadContext per thread.
 struct Fixture : testing::TargetFixture {
@@ -529,12 +525,6 @@ struct Fixture : testing::TargetFixture {
         return overrides;
     }
 };
-
-void expect_all_held(const Fixture& f, const InvariantSink& sink) {
-    for (const auto& inv : f.info.invariants) {
-        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
-    }
-}
 
 TEST(CameraRegistryTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
@@ -567,43 +557,14 @@ TEST(CameraRegistryTarget, EveryOpOnOneThreadKeepsEveryInvariant) {
     }
     InvariantSink sink(f.info.invariants.size());
     f.check(sink, CheckPoint::final);
-    expect_all_held(f, sink);
-}
-
-/// Every op on `threads` threads for `rounds` rounds of 64, checked at each round.
-void run_stress(Fixture& f, InvariantSink& sink, int rounds, const std::vector<std::string>& ops) {
-    const int threads = static_cast<int>(f.contexts.size());
-    std::barrier sync(threads, [&]() noexcept { f.check(sink); });
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            auto& ctx = f.contexts[static_cast<std::size_t>(t)];
-            ctx.m_yield_probability = 0.05;
-            Rng plan(1000 + static_cast<std::uint64_t>(t));
-            for (int r = 0; r < rounds; ++r) {
-                for (int i = 0; i < 64; ++i) {
-                    ctx.chaos();
-                    f.instance->run(f.op(ops[plan.below(ops.size())], plan.below(8), plan.next()), ctx);
-                }
-                sync.arrive_and_wait();
-            }
-        });
-    }
-    for (auto& w : workers) w.join();
-    f.check(sink, CheckPoint::final);
-}
-
-std::vector<std::string> all_ops(const TargetInfo& info) {
-    std::vector<std::string> ops;
-    for (const auto& op : info.ops) ops.push_back(op.name);
-    return ops;
+    f.expect_all_held(sink);
 }
 
 TEST(CameraRegistryTarget, SafeHoldsEveryInvariantUnderContention) {
     Fixture f("safe", 3, {{"initial_cameras", std::int64_t{8}}, {"io_latency", Nanos(1000)}});
     InvariantSink sink(f.info.invariants.size());
-    run_stress(f, sink, 100, all_ops(f.info));
-    expect_all_held(f, sink);
+    f.stress(sink, 100, f.op_names(), 8, 0.05);
+    f.expect_all_held(sink);
 }
 
 /// Runs the mutant's stress until its invariant breaks (at most 10 attempts); the number of violations.
@@ -613,7 +574,7 @@ std::uint64_t caught_under_contention(const std::string& variant, const std::str
     for (int attempt = 0; attempt < 10 && caught == 0; ++attempt) {
         Fixture f(variant, 3, params);
         InvariantSink sink(f.info.invariants.size());
-        run_stress(f, sink, 50, ops);
+        f.stress(sink, 50, ops, 8, 0.05);
         caught = f.violations(sink, invariant);
     }
     return caught;
@@ -639,7 +600,7 @@ TEST(CameraRegistryTarget, ARemovedCameraStaysRemoved) {
         f.run("update_status", 0);  // a ping with nothing in its way
         InvariantSink sink(f.info.invariants.size());
         f.check(sink);
-        expect_all_held(f, sink);
+        f.expect_all_held(sink);
     }
 }
 

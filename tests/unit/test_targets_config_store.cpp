@@ -407,11 +407,7 @@ TEST(ConfigStoreFaults, ListenerUnderLockWaitsForItself) {
 
 // ---- The adapter ----------------------------------------------------------------------------
 
-const TargetSpec& spec() {
-    const TargetSpec* s = Registry::instance().find("config_store");
-    if (s == nullptr) throw std::runtime_error("the config_store target is not registered");
-    return *s;
-}
+const TargetSpec& spec() { return testing::registered_target("config_store"); }
 
 /// One target instance with its parameters and one ThreadContext per thread.
 /// The job's work folder, made before the target (a base listed first is built first).
@@ -423,12 +419,6 @@ struct Fixture : WorkDir, testing::TargetFixture {
     explicit Fixture(const std::string& variant, int threads = 1, std::map<std::string, ParamValue> overrides = {})
         : TargetFixture(spec(), variant, threads, overrides, 16, dir.path()) {}
 };
-
-void expect_all_held(const Fixture& f, const InvariantSink& sink) {
-    for (const auto& inv : f.info.invariants) {
-        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
-    }
-}
 
 TEST(ConfigStoreTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
@@ -449,36 +439,12 @@ TEST(ConfigStoreTarget, DeclaresItsCatalog) {
     for (const auto& p : info.params) EXPECT_FALSE(p.help.empty()) << p.name;
 }
 
-/// Every op on `threads` threads for `rounds` rounds of 64, checked at each round.
-void run_stress(Fixture& f, InvariantSink& sink, int rounds) {
-    const int threads = static_cast<int>(f.contexts.size());
-    std::barrier sync(threads, [&]() noexcept { f.check(sink); });
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            auto& ctx = f.contexts[static_cast<std::size_t>(t)];
-            ctx.m_yield_probability = 0.02;
-            Rng plan(1000 + static_cast<std::uint64_t>(t));
-            for (int r = 0; r < rounds; ++r) {
-                for (int i = 0; i < 64; ++i) {
-                    const auto& name = f.info.ops[plan.below(f.info.ops.size())].name;
-                    ctx.chaos();
-                    f.instance->run(f.op(name, plan.below(16), plan.next()), ctx);
-                }
-                sync.arrive_and_wait();
-            }
-        });
-    }
-    for (auto& w : workers) w.join();
-    f.check(sink, CheckPoint::final);
-}
-
 TEST(ConfigStoreTarget, SafeHoldsEveryInvariantUnderContention) {
     for (const bool persist : {false, true}) {
         Fixture f("safe", 3, {{"persist", persist}, {"thread_cache_ttl", Nanos(2'000'000)}});
         InvariantSink sink(f.info.invariants.size());
-        run_stress(f, sink, persist ? 60 : 150);
-        expect_all_held(f, sink);
+        f.stress(sink, persist ? 60 : 150, f.op_names(), 16, 0.02);
+        f.expect_all_held(sink);
     }
 }
 
@@ -533,7 +499,7 @@ TEST(ConfigStoreTarget, FileChecksSeeTheLastCommit) {
     f.run("reload");
     InvariantSink sink(f.info.invariants.size());
     f.check(sink, CheckPoint::final);
-    expect_all_held(f, sink);
+    f.expect_all_held(sink);
 }
 
 }  // namespace

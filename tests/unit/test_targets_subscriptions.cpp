@@ -531,23 +531,13 @@ TEST(SubscriptionsNode, ConcurrentStartsAndStopsLeaveNoStrayWorker) {
 
 // ---- The adapter ----------------------------------------------------------------------------
 
-const TargetSpec& spec() {
-    const TargetSpec* s = Registry::instance().find("subscriptions");
-    if (s == nullptr) throw std::runtime_error("the subscriptions target is not registered");
-    return *s;
-}
+const TargetSpec& spec() { return testing::registered_target("subscriptions"); }
 
 /// One target instance with its parameters and one ThreadContext per thread.
 struct Fixture : testing::TargetFixture {
     explicit Fixture(const std::string& variant, int threads = 1, std::map<std::string, ParamValue> overrides = {})
         : TargetFixture(spec(), variant, threads, overrides, 8) {}
 };
-
-void expect_all_held(const Fixture& f, const InvariantSink& sink) {
-    for (const auto& inv : f.info.invariants) {
-        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
-    }
-}
 
 TEST(SubscriptionsTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
@@ -598,41 +588,16 @@ TEST(SubscriptionsTarget, OneThreadEveryOpKeepsEveryInvariant) {
     f.run("publish", 0, 0);
     f.check(sink);
     f.check(sink, CheckPoint::final);
-    expect_all_held(f, sink);
-}
-
-/// Every op on `threads` threads for `rounds` rounds of 64 ops, checked at each round.
-void run_stress(Fixture& f, InvariantSink& sink, int rounds, const std::vector<std::string>& ops) {
-    const int threads = static_cast<int>(f.contexts.size());
-    std::barrier sync(threads, [&]() noexcept { f.check(sink); });
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            auto& ctx = f.contexts[static_cast<std::size_t>(t)];
-            ctx.m_yield_probability = 0.02;
-            Rng plan(1000 + static_cast<std::uint64_t>(t));
-            for (int r = 0; r < rounds; ++r) {
-                for (int i = 0; i < 64; ++i) {
-                    const auto& name = ops[plan.below(ops.size())];
-                    ctx.chaos();
-                    f.instance->run(f.op(name, plan.below(8), plan.next()), ctx);
-                }
-                sync.arrive_and_wait();
-            }
-        });
-    }
-    for (auto& w : workers) w.join();
-    f.check(sink, CheckPoint::final);
+    f.expect_all_held(sink);
 }
 
 TEST(SubscriptionsTarget, SafeHoldsEveryInvariantUnderContention) {
     Fixture f("safe", 4, {{"buffer_capacity", std::int64_t{8}}, {"slow_consumers", std::int64_t{1}}});
     InvariantSink sink(f.info.invariants.size());
-    std::vector<std::string> ops;
-    for (const auto& o : f.info.ops) ops.push_back(o.name);
+    std::vector<std::string> ops = f.op_names();
     for (int i = 0; i < 6; ++i) ops.push_back("publish");  // mostly publishing
-    run_stress(f, sink, 80, ops);
-    expect_all_held(f, sink);
+    f.stress(sink, 80, ops, 8, 0.02);
+    f.expect_all_held(sink);
 }
 
 TEST(SubscriptionsTarget, BrokenDoubleCheckedIsCaughtUnderContention) {
@@ -643,10 +608,10 @@ TEST(SubscriptionsTarget, BrokenDoubleCheckedIsCaughtUnderContention) {
             ++attempts;
             Fixture f(variant, 4);
             InvariantSink sink(f.info.invariants.size());
-            run_stress(f, sink, 60, {"flow", "flow", "flow", "flow", "flow", "flow", "drop_stream"});
+            f.stress(sink, 60, {"flow", "flow", "flow", "flow", "flow", "flow", "drop_stream"}, 8, 0.02);
             caught = f.violations(sink, "one_controller_per_stream");
             if (std::string(variant) == "safe") {
-                expect_all_held(f, sink);
+                f.expect_all_held(sink);
                 break;
             }
         }
@@ -667,7 +632,7 @@ TEST(SubscriptionsTarget, ClosingTwiceThroughTheAdapterIsHarmless) {
     }
     InvariantSink sink(f.info.invariants.size());
     f.check(sink, CheckPoint::final);
-    expect_all_held(f, sink);
+    f.expect_all_held(sink);
 }
 
 }  // namespace

@@ -285,11 +285,7 @@ TEST(TimerQueue, DirectCallMutantTouchesTheTimerFromTheCaller) {
 
 // ---- The adapter ----------------------------------------------------------------------------
 
-const TargetSpec& timer_queue_spec() {
-    const TargetSpec* spec = Registry::instance().find("timer_queue");
-    if (spec == nullptr) throw std::runtime_error("the timer_queue target is not registered");
-    return *spec;
-}
+const TargetSpec& timer_queue_spec() { return testing::registered_target("timer_queue"); }
 
 /// One target instance with its parameters and one ThreadContext per thread.
 struct Fixture : testing::TargetFixture {
