@@ -2,7 +2,8 @@
 #include "reports/reporter.hpp"
 
 #include <algorithm>
-#include <set>
+
+#include "reports/bugs.hpp"
 
 namespace threadmill {
 
@@ -33,10 +34,7 @@ RunSummary summarize_run(const std::vector<JobResult>& results, int planned, boo
             }
         }
     }
-    std::set<std::string> fingerprints;
-    for (const auto& r : results)
-        for (const auto& f : r.findings) fingerprints.insert(f.fingerprint);
-    s.distinct_bugs = static_cast<int>(fingerprints.size());
+    s.distinct_bugs = static_cast<int>(distinct_bugs(results).size());
     return s;
 }
 
