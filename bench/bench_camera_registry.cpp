@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/clock.hpp"
+#include "api/clock.hpp"
 #include "targets/camera_registry/camera_registry.hpp"
 #include "targets/camera_registry/fire_consensus.hpp"
 

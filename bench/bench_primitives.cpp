@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/barrier.hpp"
-#include "engine/histogram.hpp"
-#include "engine/rng.hpp"
+#include "worker/barrier.hpp"
+#include "model/histogram.hpp"
+#include "api/rng.hpp"
 
 namespace threadmill {
 namespace {

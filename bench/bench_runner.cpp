@@ -3,8 +3,9 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "engine/runner.hpp"
-#include "engine/scenario.hpp"
+#include "worker/runner.hpp"
+#include "model/scenario.hpp"
+#include "scenario/loader.hpp"
 
 namespace {
 

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/compare.hpp"
-#include "engine/results_file.hpp"
+#include "driver/compare.hpp"
+#include "driver/results_file.hpp"
 #include "reports/compare_text.hpp"
 
 namespace threadmill::cli {

@@ -12,8 +12,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/catalog_json.hpp"
-#include "engine/supervisor.hpp"
+#include "model/catalog_json.hpp"
+#include "driver/supervisor.hpp"
+#include "model/flavor.hpp"
+#include "scenario/loader.hpp"
 
 namespace threadmill::cli {
 namespace {
@@ -59,7 +61,8 @@ bool on_path(const std::string& program) {
 }
 
 void check_workers(Doctor& d, const std::string& worker_dir) {
-    for (const std::string flavor : {"plain", "tsan", "asan"}) {
+    for (const auto& row : all_flavors()) {
+        const std::string flavor(row.name);
         const std::string w = worker_path(worker_dir, flavor);
         if (!fs::exists(w)) {
             d.fail(fmt::format("the {} worker is not built ({})", flavor, w),

@@ -3,7 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/catalog_json.hpp"
+#include "model/catalog_json.hpp"
+#include "scenario/loader.hpp"
 
 namespace threadmill::cli {
 namespace {

@@ -6,9 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/results_file.hpp"
+#include "driver/results_file.hpp"
 #include "reports/console.hpp"
 #include "reports/registry.hpp"
+#include "driver/summary.hpp"
 
 namespace threadmill::cli {
 namespace {

@@ -13,14 +13,17 @@
 
 #include <fmt/format.h>
 
-#include "engine/compare.hpp"
-#include "engine/overrides.hpp"
-#include "engine/planner.hpp"
-#include "engine/results_file.hpp"
-#include "engine/supervisor.hpp"
+#include "driver/compare.hpp"
+#include "scenario/overrides.hpp"
+#include "driver/planner.hpp"
+#include "driver/results_file.hpp"
+#include "driver/supervisor.hpp"
+#include "model/flavor.hpp"
 #include "reports/compare_text.hpp"
 #include "reports/console.hpp"
 #include "reports/registry.hpp"
+#include "scenario/loader.hpp"
+#include "driver/summary.hpp"
 
 namespace threadmill::cli {
 namespace {
@@ -44,14 +47,12 @@ std::uint64_t fresh_seed() {
 void add_unmatched_suppressions(RunSummary& summary, const std::vector<Job>& jobs, const std::string& dir) {
     if (dir.empty()) return;
     std::vector<std::pair<std::string, std::string>> files;  // tool, file
-    auto uses = [&](const char* flavor) {
-        return std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) { return j.flavor == flavor; });
-    };
-    if (uses("tsan")) files.emplace_back("ThreadSanitizer", "tsan.supp");
-    if (uses("asan")) {
-        files.emplace_back("AddressSanitizer", "asan.supp");
-        files.emplace_back("LeakSanitizer", "lsan.supp");
-        files.emplace_back("UndefinedBehaviorSanitizer", "ubsan.supp");
+    for (const auto& runtime : all_runtimes()) {
+        const bool used = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
+            const auto rs = runtimes(flavor_of(j.flavor));
+            return std::any_of(rs.begin(), rs.end(), [&](const Runtime& r) { return r.name == runtime.name; });
+        });
+        if (used) files.emplace_back(runtime.tool, fmt::format("{}.supp", runtime.name));
     }
     for (const auto& [tool, name] : files) {
         std::ifstream in(std::filesystem::path(dir) / name);

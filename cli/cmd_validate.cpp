@@ -1,5 +1,6 @@
 // `threadmill validate`: check scenario files against the targets without running anything.
 #include "cli/cmd_validate.hpp"
+#include "scenario/loader.hpp"
 
 #include <fmt/format.h>
 

@@ -8,8 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "engine/catalog_json.hpp"
-#include "engine/supervisor.hpp"
+#include "driver/describe.hpp"
+#include "model/catalog_json.hpp"
+#include "driver/supervisor.hpp"
+#include "model/flavor.hpp"
 
 namespace threadmill::cli {
 namespace fs = std::filesystem;
@@ -30,7 +32,7 @@ std::string resolve_sanitizer_dir() {
 }
 
 Catalog load_catalog(const GlobalOptions& g) {
-    const std::string worker = worker_path(resolve_worker_dir(g), "plain");
+    const std::string worker = worker_path(resolve_worker_dir(g), std::string(all_flavors().front().name));
     if (!fs::exists(worker)) {
         throw CliError(k_exit_internal,
                        fmt::format("the worker {} does not exist; build it (cmake --build --preset default) or pass "

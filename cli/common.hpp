@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/scenario.hpp"
-#include "engine/target.hpp"
+#include "model/scenario.hpp"
+#include "api/target.hpp"
 
 namespace threadmill::cli {
 

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/scenario.hpp"
+#include "model/scenario.hpp"
 
 namespace threadmill {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/compare.hpp"
+#include "model/comparison.hpp"
 
 namespace threadmill {
 

@@ -16,8 +16,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/scenario.hpp"
-#include "reports/bugs.hpp"
+#include "model/scenario.hpp"
+#include "model/bugs.hpp"
+#include "model/flavor.hpp"
 #include "reports/console.hpp"
 #include "reports/html_chart.hpp"
 #include "reports/markdown.hpp"
@@ -76,16 +77,27 @@ std::string budget_figure(double value, const std::string& unit) {
 
 std::string job_anchor(const JobResult& j) { return fmt::format("job-{}", j.index); }
 
+/// A flavor's line in the flavor chart; a flavor this build does not know (a results file of
+/// another version) takes a series colour.
 std::string flavor_color(const std::string& flavor, std::size_t i) {
-    if (flavor == "plain") return "#0f172a";
-    if (flavor == "tsan") return "#2563eb";
-    if (flavor == "asan") return "#c026d3";
+    const auto f = parse_flavor(flavor);
+    if (!f) return std::string(series_color(i));
+    switch (*f) {
+        case Flavor::plain: return "#0f172a";
+        case Flavor::tsan: return "#2563eb";
+        case Flavor::asan: return "#c026d3";
+    }
     return std::string(series_color(i));
 }
 
 std::string flavor_dash(const std::string& flavor) {
-    if (flavor == "tsan") return "7 3";
-    if (flavor == "asan") return "2 3";
+    const auto f = parse_flavor(flavor);
+    if (!f) return "";
+    switch (*f) {
+        case Flavor::plain: return "";
+        case Flavor::tsan: return "7 3";
+        case Flavor::asan: return "2 3";
+    }
     return "";
 }
 
@@ -616,7 +628,7 @@ private:
         const JobResult* plain = nullptr;
         for (std::size_t i = 0; i < group.size(); ++i) {
             for (const auto& op : group[i]->measurement->ops) merged[i].merge(op.histogram);
-            if (group[i]->flavor == "plain") plain = group[i];
+            if (parse_flavor(group[i]->flavor) == Flavor::plain) plain = group[i];
         }
         std::vector<ChartLine> lines;
         for (std::size_t i = 0; i < group.size(); ++i) {

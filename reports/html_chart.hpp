@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/histogram.hpp"
+#include "model/histogram.hpp"
 
 namespace threadmill {
 

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/scenario.hpp"
-#include "reports/bugs.hpp"
+#include "model/scenario.hpp"
+#include "model/bugs.hpp"
 
 namespace threadmill {
 namespace {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/text.hpp"
+#include "model/text.hpp"
 #include "reports/html.hpp"
 #include "reports/json.hpp"
 #include "reports/junit.hpp"

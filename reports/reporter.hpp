@@ -11,26 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "engine/result.hpp"
+#include "model/result.hpp"
+#include "model/summary.hpp"
 
 namespace threadmill {
-
-/// Counts over a run's results; computed once by the engine, printed by reporters.
-struct RunSummary {
-    int planned = 0;
-    int ran = 0;
-    int pass = 0, fail = 0, error = 0;
-    int met = 0, missed = 0;
-    int findings = 0;       ///< sanitizer reports over all jobs
-    int distinct_bugs = 0;  ///< distinct fingerprints over all jobs, seeds and flavors
-    /// Every suppression pattern seen in the run's suppression tables, with its total count.
-    std::vector<SuppressionUse> suppressions;
-    bool interrupted = false;
-    double elapsed_seconds = 0;
-    std::string results_path;
-};
-RunSummary summarize_run(const std::vector<JobResult>& results, int planned, bool interrupted, double elapsed,
-                         std::string results_path);
 
 /// Receives a run as it happens. Reporters print; they decide nothing.
 class Reporter {

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "reports/bugs.hpp"
+#include "model/bugs.hpp"
 
 namespace threadmill {
 namespace {

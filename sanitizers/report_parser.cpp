@@ -1,5 +1,5 @@
 // Sanitizer report parser: splits TSan/ASan/LSan/UBSan output into findings, and their JSON form.
-#include "engine/finding.hpp"
+#include "sanitizers/parser.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,22 +15,12 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 namespace threadmill {
-
-using nlohmann::json;
 
 namespace {
 
 // clang-format off
-constexpr FindingKind k_all_kinds[] = {
-    FindingKind::data_race,              FindingKind::lock_order_inversion,   FindingKind::thread_leak,
-    FindingKind::signal_unsafe_call,     FindingKind::mutex_misuse,           FindingKind::heap_use_after_free,
-    FindingKind::double_free,            FindingKind::heap_buffer_overflow,   FindingKind::stack_buffer_overflow,
-    FindingKind::global_buffer_overflow, FindingKind::stack_use_after_return, FindingKind::stack_use_after_scope,
-    FindingKind::bad_free,               FindingKind::other_memory_error,     FindingKind::deadly_signal,
-    FindingKind::memory_leak,            FindingKind::undefined_behavior,     FindingKind::unrecognized};
 
 // Where sanitizer runtimes live: their sources (gcc's libsanitizer, LLVM's compiler-rt), their shared
 // objects, and the files of their interceptors when symbolized without a directory.
@@ -1029,18 +1019,6 @@ Finding build_finding(const std::vector<Line>& lines, std::size_t head, const Ex
     return f;
 }
 
-template <typename T>
-void get_opt(const json& j, const char* key, T& out) {
-    if (auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(out);
-}
-
-FindingKind kind_from(const std::string& s) {
-    for (const auto k : k_all_kinds) {
-        if (to_string(k) == s) return k;
-    }
-    throw std::runtime_error(fmt::format("unknown finding kind '{}'", s));
-}
-
 }  // namespace
 
 bool FrameFilter::is_user(const Frame& f) const {
@@ -1119,138 +1097,6 @@ std::vector<SuppressionUse> parse_suppression_uses(std::string_view text) {
         }
     }
     return out;
-}
-
-std::string mechanism_of(const Finding& f) {
-    switch (f.kind) {
-        case FindingKind::data_race: return "race";
-        case FindingKind::lock_order_inversion: return "deadlock";
-        case FindingKind::thread_leak: return "thread-leak";
-        case FindingKind::signal_unsafe_call: return "signal-unsafe";
-        case FindingKind::mutex_misuse: return "mutex-misuse";
-        case FindingKind::heap_use_after_free:
-        case FindingKind::double_free:
-        case FindingKind::heap_buffer_overflow:
-        case FindingKind::stack_buffer_overflow:
-        case FindingKind::global_buffer_overflow:
-        case FindingKind::stack_use_after_return:
-        case FindingKind::stack_use_after_scope:
-        case FindingKind::bad_free:
-        case FindingKind::other_memory_error: return "memory:" + f.kind_name;
-        case FindingKind::deadly_signal: return "crash";
-        case FindingKind::memory_leak: return "leak";
-        case FindingKind::undefined_behavior: return "ub:" + f.check;
-        case FindingKind::unrecognized: return "unrecognized";
-    }
-    return "unrecognized";
-}
-
-std::string_view to_string(FindingKind k) {
-    switch (k) {
-        case FindingKind::data_race: return "data_race";
-        case FindingKind::lock_order_inversion: return "lock_order_inversion";
-        case FindingKind::thread_leak: return "thread_leak";
-        case FindingKind::signal_unsafe_call: return "signal_unsafe_call";
-        case FindingKind::mutex_misuse: return "mutex_misuse";
-        case FindingKind::heap_use_after_free: return "heap_use_after_free";
-        case FindingKind::double_free: return "double_free";
-        case FindingKind::heap_buffer_overflow: return "heap_buffer_overflow";
-        case FindingKind::stack_buffer_overflow: return "stack_buffer_overflow";
-        case FindingKind::global_buffer_overflow: return "global_buffer_overflow";
-        case FindingKind::stack_use_after_return: return "stack_use_after_return";
-        case FindingKind::stack_use_after_scope: return "stack_use_after_scope";
-        case FindingKind::bad_free: return "bad_free";
-        case FindingKind::other_memory_error: return "other_memory_error";
-        case FindingKind::deadly_signal: return "deadly_signal";
-        case FindingKind::memory_leak: return "memory_leak";
-        case FindingKind::undefined_behavior: return "undefined_behavior";
-        case FindingKind::unrecognized: return "unrecognized";
-    }
-    return "unrecognized";
-}
-
-void to_json(json& j, const Frame& v) {
-    j = json{{"index", v.index}, {"address", v.address}, {"function", v.function}, {"file", v.file},
-             {"line", v.line},   {"column", v.column},   {"module", v.module},     {"user", v.user}};
-}
-void from_json(const json& j, Frame& v) {
-    get_opt(j, "index", v.index);
-    get_opt(j, "address", v.address);
-    get_opt(j, "function", v.function);
-    get_opt(j, "file", v.file);
-    get_opt(j, "line", v.line);
-    get_opt(j, "column", v.column);
-    get_opt(j, "module", v.module);
-    get_opt(j, "user", v.user);
-}
-
-void to_json(json& j, const StackBlock& v) { j = json{{"title", v.title}, {"frames", v.frames}}; }
-void from_json(const json& j, StackBlock& v) {
-    get_opt(j, "title", v.title);
-    get_opt(j, "frames", v.frames);
-}
-
-void to_json(json& j, const Access& v) {
-    j = json{{"kind", v.kind},
-             {"size", v.size},
-             {"atomic", v.atomic},
-             {"thread", v.thread},
-             {"thread_name", v.thread_name},
-             {"mutexes", v.mutexes},
-             {"stack", v.stack}};
-}
-void from_json(const json& j, Access& v) {
-    get_opt(j, "kind", v.kind);
-    get_opt(j, "size", v.size);
-    get_opt(j, "atomic", v.atomic);
-    get_opt(j, "thread", v.thread);
-    get_opt(j, "thread_name", v.thread_name);
-    get_opt(j, "mutexes", v.mutexes);
-    get_opt(j, "stack", v.stack);
-}
-
-void to_json(json& j, const Finding& v) {
-    j = json{{"tool", v.tool},
-             {"kind", to_string(v.kind)},
-             {"kind_name", v.kind_name},
-             {"check", v.check},
-             {"headline", v.headline},
-             {"summary", v.summary},
-             {"accesses", v.accesses},
-             {"blocks", v.blocks},
-             {"location", v.location},
-             {"threads", v.threads},
-             {"mutexes", v.mutexes},
-             {"user_frame", v.user_frame ? json(*v.user_frame) : json(nullptr)},
-             {"fingerprint", v.fingerprint},
-             {"raw", v.raw},
-             {"truncated", v.truncated}};
-}
-void from_json(const json& j, Finding& v) {
-    get_opt(j, "tool", v.tool);
-    v.kind = kind_from(j.at("kind").get<std::string>());
-    get_opt(j, "kind_name", v.kind_name);
-    get_opt(j, "check", v.check);
-    get_opt(j, "headline", v.headline);
-    get_opt(j, "summary", v.summary);
-    get_opt(j, "accesses", v.accesses);
-    get_opt(j, "blocks", v.blocks);
-    get_opt(j, "location", v.location);
-    get_opt(j, "threads", v.threads);
-    get_opt(j, "mutexes", v.mutexes);
-    if (auto it = j.find("user_frame"); it != j.end() && !it->is_null()) v.user_frame = it->get<Frame>();
-    get_opt(j, "fingerprint", v.fingerprint);
-    get_opt(j, "raw", v.raw);
-    get_opt(j, "truncated", v.truncated);
-}
-
-void to_json(json& j, const SuppressionUse& v) {
-    j = json{{"tool", v.tool}, {"pattern", v.pattern}, {"count", v.count}};
-}
-void from_json(const json& j, SuppressionUse& v) {
-    get_opt(j, "tool", v.tool);
-    get_opt(j, "pattern", v.pattern);
-    get_opt(j, "count", v.count);
 }
 
 }  // namespace threadmill

@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/target.hpp"
-#include "engine/target_tables.hpp"
+#include "api/target.hpp"
+#include "api/target_tables.hpp"
 #include "targets/cache/memory_queue.hpp"
 #include "targets/cache/sharded_cache.hpp"
 #include "targets/cache/ttl_cache.hpp"

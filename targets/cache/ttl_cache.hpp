@@ -1,7 +1,7 @@
 // pyWATS's TTLCache in C++: a capacity-bounded map with per-entry expiry behind one recursive lock.
 #pragma once
 
-#include "engine/clock.hpp"
+#include "api/clock.hpp"
 
 #include <atomic>
 #include <chrono>

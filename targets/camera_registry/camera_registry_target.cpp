@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/clock.hpp"
-#include "engine/target.hpp"
-#include "engine/target_tables.hpp"
+#include "api/clock.hpp"
+#include "api/target.hpp"
+#include "api/target_tables.hpp"
 #include "targets/camera_registry/camera_registry.hpp"
 #include "targets/camera_registry/fire_consensus.hpp"
 

@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/clock.hpp"
+#include "api/clock.hpp"
 #include "targets/camera_registry/camera_registry.hpp"
 
 namespace threadmill::camera_registry {

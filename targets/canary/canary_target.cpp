@@ -3,7 +3,7 @@
 #include <atomic>
 #include <memory>
 
-#include "engine/target.hpp"
+#include "api/target.hpp"
 
 namespace {
 

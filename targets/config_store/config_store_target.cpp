@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/target.hpp"
-#include "engine/target_tables.hpp"
+#include "api/target.hpp"
+#include "api/target_tables.hpp"
 #include "targets/config_store/config_store.hpp"
 
 namespace threadmill::config_store {

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/clock.hpp"
+#include "api/clock.hpp"
 #include "targets/subscriptions/subscription.hpp"
 
 namespace threadmill::subscriptions {

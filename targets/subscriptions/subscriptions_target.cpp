@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/target.hpp"
-#include "engine/target_tables.hpp"
+#include "api/target.hpp"
+#include "api/target_tables.hpp"
 #include "targets/subscriptions/node.hpp"
 #include "targets/subscriptions/subscription.hpp"
 

@@ -1,7 +1,7 @@
 // The wrapped timer of the `timer_queue` target: Godot's BroadcastTimer, usable from its owner thread only.
 #pragma once
 
-#include "engine/clock.hpp"
+#include "api/clock.hpp"
 
 #include <array>
 #include <atomic>

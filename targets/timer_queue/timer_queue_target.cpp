@@ -14,8 +14,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "engine/target.hpp"
-#include "engine/target_tables.hpp"
+#include "api/target.hpp"
+#include "api/target_tables.hpp"
 #include "targets/timer_queue/broadcast_timer.hpp"
 #include "targets/timer_queue/timer_queue.hpp"
 

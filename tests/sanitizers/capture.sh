@@ -9,7 +9,7 @@
 #   tests/sanitizers/capture.sh            # both compilers
 #   tests/sanitizers/capture.sh clang      # one compiler
 #
-# The options are engine/supervisor.cpp's (sanitizer_environment), with stderr captured instead of
+# The options are those of sanitizers/environment.cpp (sanitizer_environment), with stderr captured instead of
 # log_path; like the supervisor, ASan runs get ASAN_SYMBOLIZER_PATH. clang's runtimes then run
 # llvm-symbolizer (found on PATH, or $LLVM_SYMBOLIZER); gcc's keep their built-in libbacktrace
 # symbolizer even so, which prints no columns and names inlined functions without scope or

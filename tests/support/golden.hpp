@@ -12,8 +12,9 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/results_file.hpp"
+#include "driver/results_file.hpp"
 #include "reports/reporter.hpp"
+#include "driver/summary.hpp"
 
 namespace threadmill::testing {
 

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/target.hpp"
+#include "api/target.hpp"
 
 namespace {
 

@@ -16,8 +16,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/rng.hpp"
-#include "engine/target.hpp"
+#include "api/rng.hpp"
+#include "api/target.hpp"
 
 namespace threadmill::testing {
 

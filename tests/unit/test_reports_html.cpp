@@ -23,12 +23,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "reports/bugs.hpp"
+#include "model/bugs.hpp"
 #include "reports/html.hpp"
 #include "reports/html_chart.hpp"
 #include "reports/registry.hpp"
 #include "tests/support/browser.hpp"
 #include "tests/support/golden.hpp"
+#include "driver/summary.hpp"
 
 namespace threadmill {
 namespace {

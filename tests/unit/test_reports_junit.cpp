@@ -16,6 +16,7 @@
 #include "reports/junit.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/golden.hpp"
+#include "driver/summary.hpp"
 
 namespace threadmill {
 namespace {

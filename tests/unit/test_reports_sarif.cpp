@@ -13,10 +13,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "reports/bugs.hpp"
+#include "model/bugs.hpp"
 #include "reports/sarif.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/golden.hpp"
+#include "driver/summary.hpp"
+#include "sanitizers/parser.hpp"
 
 namespace threadmill {
 namespace {

@@ -1,5 +1,6 @@
 // Unit tests of sanitizers/report_parser: every captured gcc and clang fixture, fingerprints, edge cases.
-#include "engine/finding.hpp"
+#include "model/finding.hpp"
+#include "sanitizers/parser.hpp"
 
 #include <gtest/gtest.h>
 
@@ -715,7 +716,7 @@ TEST(ReportParser, FrameForms) {
         "0x6020 is located 0 bytes inside of 8-byte region [0x6020,0x6028)\n"
         "freed by thread T1 (writers-0) here:\n"
         "    #0 0x1 in operator delete(void*) (/usr/lib/x86_64-linux-gnu/libasan.so.8+0xdb5b8)\n"
-        "    #1 0x2 in threadmill::Runner::run() /work/main/engine/runner.cpp:120:7\n"
+        "    #1 0x2 in threadmill::Runner::run() " TM_SOURCE_DIR "/worker/runner.cpp:120:7\n"
         "\n"
         "Thread T3 (readers-1) created by T0 here:\n"
         "    #0 0x3 in pthread_create (/tmp/bin+0x4)\n"
@@ -799,7 +800,7 @@ TEST(ReportParser, FrameFilter) {
     EXPECT_FALSE(filter.is_user(frame("__tsan::CallUserSignalHandler(int)", "tsan_interceptors_posix.cpp.o")));
     EXPECT_FALSE(filter.is_user(
         frame("std::mutex::lock()", "/usr/bin/../lib/gcc/x86_64-linux-gnu/12/../../../../include/c++/12/mutex")));
-    EXPECT_FALSE(filter.is_user(frame("threadmill::Runner::run()", "/work/main/engine/runner.cpp")));
+    EXPECT_FALSE(filter.is_user(frame("threadmill::Runner::run()", TM_SOURCE_DIR "/worker/runner.cpp")));
     EXPECT_FALSE(filter.is_user(frame("__libc_start_call_main", "csu/../sysdeps/nptl/libc_start_call_main.h")));
     EXPECT_FALSE(filter.is_user(frame("", "")));
     FrameFilter custom;

@@ -16,8 +16,8 @@
 
 #include "tests/support/target_fixture.hpp"
 
-#include "engine/rng.hpp"
-#include "engine/target.hpp"
+#include "api/rng.hpp"
+#include "api/target.hpp"
 #include "targets/cache/memory_queue.hpp"
 #include "targets/cache/sharded_cache.hpp"
 #include "targets/cache/ttl_cache.hpp"

@@ -17,9 +17,9 @@
 
 #include "tests/support/target_fixture.hpp"
 
-#include "engine/clock.hpp"
-#include "engine/rng.hpp"
-#include "engine/target.hpp"
+#include "api/clock.hpp"
+#include "api/rng.hpp"
+#include "api/target.hpp"
 #include "targets/camera_registry/camera_registry.hpp"
 #include "targets/camera_registry/fire_consensus.hpp"
 

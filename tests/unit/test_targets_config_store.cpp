@@ -19,8 +19,8 @@
 
 #include "tests/support/target_fixture.hpp"
 
-#include "engine/rng.hpp"
-#include "engine/target.hpp"
+#include "api/rng.hpp"
+#include "api/target.hpp"
 #include "targets/config_store/config_store.hpp"
 #include "targets/config_store/rw_lock.hpp"
 

@@ -16,9 +16,9 @@
 
 #include "tests/support/target_fixture.hpp"
 
-#include "engine/clock.hpp"
-#include "engine/rng.hpp"
-#include "engine/target.hpp"
+#include "api/clock.hpp"
+#include "api/rng.hpp"
+#include "api/target.hpp"
 #include "targets/subscriptions/node.hpp"
 #include "targets/subscriptions/subscription.hpp"
 

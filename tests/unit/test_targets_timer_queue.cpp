@@ -16,8 +16,8 @@
 
 #include "tests/support/target_fixture.hpp"
 
-#include "engine/rng.hpp"
-#include "engine/target.hpp"
+#include "api/rng.hpp"
+#include "api/target.hpp"
 #include "targets/timer_queue/broadcast_timer.hpp"
 #include "targets/timer_queue/timer_queue.hpp"
 

@@ -1,0 +1,194 @@
+// Target registry, parameter access, invariant sinks and the chaos points of ThreadContext.
+#include "api/target.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace threadmill {
+namespace {
+
+template <typename Vec>
+int index_by_name(const Vec& items, std::string_view name) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+[[noreturn]] void die(const std::string& message) {
+    std::fprintf(stderr, "threadmill: internal error: %s\n", message.c_str());
+    std::abort();
+}
+
+template <typename T>
+const T& param_as(const Params& params, std::string_view name) {
+    auto it = params.values.find(name);
+    if (it == params.values.end()) die(fmt::format("parameter '{}' is not declared", name));
+    if (!std::holds_alternative<T>(it->second)) die(fmt::format("parameter '{}' read as the wrong type", name));
+    return std::get<T>(it->second);
+}
+
+}  // namespace
+
+namespace {
+
+ParamSpec make_param(std::string name, ParamType type, ParamValue default_value, double min, double max,
+                     std::string help) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = type;
+    p.default_value = std::move(default_value);
+    p.min = min;
+    p.max = max;
+    p.help = std::move(help);
+    return p;
+}
+
+}  // namespace
+
+ParamSpec integer_param(std::string name, std::int64_t default_value, std::int64_t min, std::int64_t max,
+                        std::string help) {
+    return make_param(std::move(name), ParamType::integer, default_value, static_cast<double>(min),
+                      static_cast<double>(max), std::move(help));
+}
+
+ParamSpec number_param(std::string name, double default_value, double min, double max, std::string help) {
+    return make_param(std::move(name), ParamType::number, default_value, min, max, std::move(help));
+}
+
+ParamSpec duration_param(std::string name, Nanos default_value, Nanos min, Nanos max, std::string help) {
+    return make_param(std::move(name), ParamType::duration, default_value, static_cast<double>(min.count()),
+                      static_cast<double>(max.count()), std::move(help));
+}
+
+ParamSpec boolean_param(std::string name, bool default_value, std::string help) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = ParamType::boolean;
+    p.default_value = default_value;
+    p.help = std::move(help);
+    return p;
+}
+
+ParamSpec string_param(std::string name, std::string default_value, std::vector<std::string> choices,
+                       std::string help) {
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = ParamType::string;
+    p.default_value = std::move(default_value);
+    p.choices = std::move(choices);
+    p.help = std::move(help);
+    return p;
+}
+
+int TargetInfo::variant_index(std::string_view n) const { return index_by_name(variants, n); }
+int TargetInfo::op_index(std::string_view n) const { return index_by_name(ops, n); }
+int TargetInfo::invariant_index(std::string_view n) const { return index_by_name(invariants, n); }
+const ParamSpec* TargetInfo::param(std::string_view n) const {
+    int i = index_by_name(params, n);
+    return i < 0 ? nullptr : &params[static_cast<std::size_t>(i)];
+}
+
+const TargetInfo* Catalog::find(std::string_view name) const {
+    int i = index_by_name(targets, name);
+    return i < 0 ? nullptr : &targets[static_cast<std::size_t>(i)];
+}
+
+std::int64_t Params::integer(std::string_view name) const { return param_as<std::int64_t>(*this, name); }
+double Params::number(std::string_view name) const { return param_as<double>(*this, name); }
+bool Params::boolean(std::string_view name) const { return param_as<bool>(*this, name); }
+Nanos Params::duration(std::string_view name) const { return param_as<Nanos>(*this, name); }
+const std::string& Params::string(std::string_view name) const { return param_as<std::string>(*this, name); }
+
+Params Params::defaults(const TargetInfo& info) {
+    Params p;
+    for (const auto& spec : info.params) p.values.emplace(spec.name, spec.default_value);
+    return p;
+}
+
+void ThreadContext::chaos() {
+    if (m_yield_probability > 0 && m_chaos_rng.chance(m_yield_probability)) std::this_thread::yield();
+    if (m_delay_probability > 0 && m_chaos_rng.chance(m_delay_probability)) {
+        const auto span = static_cast<std::uint64_t>((m_delay_max - m_delay_min).count());
+        const auto extra = span == 0 ? 0 : m_chaos_rng.below(span + 1);
+        const auto until = std::chrono::steady_clock::now() + m_delay_min + Nanos(extra);
+        // Busy-wait: sleeping would round short delays up to the scheduler's tick.
+        while (std::chrono::steady_clock::now() < until) {
+        }
+    }
+}
+
+void ThreadContext::chaos_point() { chaos(); }
+
+void ThreadContext::violate(int invariant, std::string detail) {
+    const auto i = static_cast<std::size_t>(invariant);
+    if (i >= m_violation_counts.size()) die(fmt::format("violate(): no invariant #{}", invariant));
+    if (m_violation_counts[i]++ < InvariantSink::k_max_details) {
+        m_violations.push_back({invariant, std::move(detail)});
+    }
+}
+
+InvariantSink::InvariantSink(std::size_t invariant_count) : entries(invariant_count) {}
+
+void InvariantSink::fail(int index, std::string detail) {
+    const auto i = static_cast<std::size_t>(index);
+    if (i >= entries.size()) die(fmt::format("InvariantSink::fail(): no invariant #{}", index));
+    auto& e = entries[i];
+    ++e.violations;
+    if (e.details.size() < k_max_details) e.details.push_back(std::move(detail));
+}
+
+void InvariantSink::count_check() {
+    for (auto& e : entries) ++e.checks;
+}
+
+Registry& Registry::instance() {
+    static Registry registry;
+    return registry;
+}
+
+bool Registry::add(TargetSpec spec) {
+    const auto& info = spec.info;
+    if (find(info.name) != nullptr) die(fmt::format("target '{}' registered twice", info.name));
+    if (info.variants.empty() || !info.variants.front().is_safe())
+        die(fmt::format("target '{}': the first variant must be a safe one", info.name));
+    if (info.ops.empty()) die(fmt::format("target '{}' declares no operation", info.name));
+    if (!spec.create) die(fmt::format("target '{}' has no create function", info.name));
+    for (const auto& p : info.params) {
+        const bool ok = std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                switch (p.type) {
+                    case ParamType::integer: return std::is_same_v<T, std::int64_t>;
+                    case ParamType::number: return std::is_same_v<T, double>;
+                    case ParamType::boolean: return std::is_same_v<T, bool>;
+                    case ParamType::duration: return std::is_same_v<T, Nanos>;
+                    case ParamType::string: return std::is_same_v<T, std::string>;
+                }
+                return false;
+            },
+            p.default_value);
+        if (!ok) die(fmt::format("target '{}': parameter '{}' has a default of another type", info.name, p.name));
+    }
+    m_targets.push_back(std::move(spec));
+    return true;
+}
+
+const TargetSpec* Registry::find(std::string_view name) const {
+    for (const auto& t : m_targets) {
+        if (t.info.name == name) return &t;
+    }
+    return nullptr;
+}
+
+Catalog Registry::catalog() const {
+    Catalog c;
+    for (const auto& t : m_targets) c.targets.push_back(t.info);
+    return c;
+}
+
+}  // namespace threadmill

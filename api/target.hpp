@@ -1,0 +1,219 @@
+// Target API: what the adapter around a concurrent component declares, and what it implements.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "api/rng.hpp"
+
+namespace threadmill {
+
+using Nanos = std::chrono::nanoseconds;
+
+// ---- What a target declares (plain data: the catalog) ---------------------------------------
+
+enum class ParamType { integer, number, boolean, duration, string };
+
+/// A parameter value; the alternative always matches the ParamSpec's type.
+using ParamValue = std::variant<std::int64_t, double, bool, Nanos, std::string>;
+
+/// One `[params]` key a target accepts. `min`/`max` bound integer and number values, and
+/// duration values in nanoseconds; `choices` lists the allowed string values (empty: any).
+struct ParamSpec {
+    std::string name;
+    ParamType type = ParamType::integer;
+    ParamValue default_value = std::int64_t{0};
+    std::string help;
+    double min = std::numeric_limits<double>::lowest();
+    double max = std::numeric_limits<double>::max();
+    std::vector<std::string> choices;
+};
+
+/// Shorthands for declaring parameters: `integer_param("capacity", 1024, 1, 1 << 24, "...")`.
+ParamSpec integer_param(std::string name, std::int64_t default_value, std::int64_t min, std::int64_t max,
+                        std::string help);
+ParamSpec number_param(std::string name, double default_value, double min, double max, std::string help);
+ParamSpec duration_param(std::string name, Nanos default_value, Nanos min, Nanos max, std::string help);
+ParamSpec boolean_param(std::string name, bool default_value, std::string help);
+ParamSpec string_param(std::string name, std::string default_value, std::vector<std::string> choices,
+                       std::string help);
+
+struct OpSpec {
+    std::string name;
+    std::string help;
+};
+
+/// One implementation of the target's contract. `safe` variants have an empty `caught_by`;
+/// mutants name the mechanism that must catch them (`invariant:<name>`, `crash`, `race`, ...).
+struct VariantSpec {
+    std::string name;
+    std::string help;
+    std::string caught_by;
+    bool is_safe() const { return caught_by.empty(); }
+};
+
+struct InvariantSpec {
+    std::string name;
+    std::string help;
+};
+
+/// Everything the driver needs to know of a target without running it.
+struct TargetInfo {
+    std::string name;
+    std::string description;
+    std::string seed;  ///< the seed document it reproduces (file name under shared/seeds/)
+    std::vector<VariantSpec> variants;
+    std::vector<OpSpec> ops;
+    std::vector<ParamSpec> params;
+    std::vector<InvariantSpec> invariants;
+
+    int variant_index(std::string_view n) const;  ///< -1 when unknown
+    int op_index(std::string_view n) const;
+    int invariant_index(std::string_view n) const;
+    const ParamSpec* param(std::string_view n) const;
+};
+
+/// All targets a worker executable holds.
+struct Catalog {
+    std::vector<TargetInfo> targets;
+    const TargetInfo* find(std::string_view name) const;
+};
+
+// ---- What a target implements ------------------------------------------------------------
+
+/// Validated parameter values for one job: every declared parameter is present.
+class Params {
+public:
+    std::map<std::string, ParamValue, std::less<>> values;
+
+    std::int64_t integer(std::string_view name) const;
+    double number(std::string_view name) const;
+    bool boolean(std::string_view name) const;
+    Nanos duration(std::string_view name) const;
+    const std::string& string(std::string_view name) const;
+
+    /// The declared defaults of every parameter of `info`.
+    static Params defaults(const TargetInfo& info);
+};
+
+/// One operation to run, drawn by the harness from the thread's plan stream: the same seed
+/// gives every thread the same sequence of ops, keys and args, whatever the target does.
+struct Op {
+    int index = 0;          ///< into TargetInfo::ops
+    std::uint64_t key = 0;  ///< from the scenario's key distribution, in [0, keys.count)
+    std::uint64_t arg = 0;  ///< a uniformly random 64-bit value the op may use as it likes
+};
+
+/// A violation of an invariant seen while ops run (an "online" check), kept per thread.
+struct Violation {
+    int invariant = 0;
+    std::string detail;
+};
+
+/// Per worker thread; only its own thread touches it while a round runs.
+class ThreadContext {
+public:
+    int thread_index = 0;  ///< 0..thread_count-1 over all groups
+    int group_index = 0;
+    int thread_count = 1;
+    Rng rng{1};  ///< the target's own random stream (values, choices inside an op)
+
+    /// Call between a check and the act that depends on it: widens race windows with a
+    /// seeded yield or short delay when the scenario's `[chaos]` asks for it.
+    void chaos_point();
+
+    /// Record that an invariant did not hold, as seen inside an operation. Cheap and
+    /// lock-free: kept in this thread's buffer and merged at the next quiescent point.
+    void violate(int invariant, std::string detail);
+
+    // Harness-owned state, public for the runner.
+    std::vector<Violation> m_violations;
+    std::vector<std::uint64_t> m_violation_counts;  ///< per invariant, including unkept details
+    Rng m_chaos_rng{1};
+    double m_yield_probability = 0;
+    double m_delay_probability = 0;
+    Nanos m_delay_min{0};
+    Nanos m_delay_max{0};
+    void chaos();  ///< the same decision, used by the runner around operations
+};
+
+enum class CheckPoint { quiescent, final };
+
+/// Collects invariant results at a quiescent point, where no worker thread runs.
+class InvariantSink {
+public:
+    explicit InvariantSink(std::size_t invariant_count);
+    /// Records a violation of invariant `index` (keeps the first few details).
+    void fail(int index, std::string detail);
+    /// Bumps the check count of every invariant (called by the runner per checkpoint).
+    void count_check();
+
+    struct Entry {
+        std::uint64_t checks = 0;
+        std::uint64_t violations = 0;
+        std::vector<std::string> details;
+    };
+    std::vector<Entry> entries;
+    static constexpr std::size_t k_max_details = 5;
+};
+
+/// What a job hands the target when it creates an instance.
+struct TargetConfig {
+    int variant = 0;
+    const Params* params = nullptr;
+    int thread_count = 1;
+    std::uint64_t key_count = 1;
+    std::uint64_t seed = 0;
+    std::string work_dir;  ///< a per-job scratch directory the target may write to
+};
+
+/// One instance of a target for one job. `run` is called concurrently from every worker
+/// thread; `check` only at quiescent points (no `run` in progress on any thread).
+class TargetInstance {
+public:
+    virtual ~TargetInstance() = default;
+    /// Runs one operation on the calling thread. An exception is recorded as a failure of the
+    /// target (mechanism `exception`); it never stops the run.
+    virtual void run(const Op& op, ThreadContext& ctx) = 0;
+    /// Checks every invariant that can be checked now and reports violations to `sink`.
+    /// At CheckPoint::final the target may first finish pending work (drain, join).
+    virtual void check(InvariantSink& sink, CheckPoint when) = 0;
+};
+
+/// A registered target: its catalog entry and how to make an instance.
+struct TargetSpec {
+    TargetInfo info;
+    std::function<std::unique_ptr<TargetInstance>(const TargetConfig&)> create;
+};
+
+/// The targets linked into this executable, in registration order.
+class Registry {
+public:
+    static Registry& instance();
+    /// Registers a target; aborts on a duplicate name or an inconsistent spec.
+    bool add(TargetSpec spec);
+    const TargetSpec* find(std::string_view name) const;
+    const std::vector<TargetSpec>& all() const { return m_targets; }
+    Catalog catalog() const;
+
+private:
+    std::vector<TargetSpec> m_targets;
+};
+
+}  // namespace threadmill
+
+#define TM_CONCAT_INNER(a, b) a##b
+#define TM_CONCAT(a, b) TM_CONCAT_INNER(a, b)
+/// Registers a target at static-initialization time: `TM_REGISTER_TARGET(make_cache_spec);`
+/// where the function returns a TargetSpec.
+#define TM_REGISTER_TARGET(make_spec)                                                          \
+    [[maybe_unused]] static const bool TM_CONCAT(tm_registered_, __LINE__) =                   \
+        ::threadmill::Registry::instance().add(make_spec())

@@ -1,0 +1,132 @@
+// Comparing the latency and throughput of two runs.
+#include "driver/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace threadmill {
+namespace {
+
+using Key = std::tuple<std::string, std::string, std::string, std::string>;  // scenario, variant, flavor, op
+
+struct Samples {
+    std::string variant;
+    std::vector<double> p50, p99, p999, throughput;
+};
+
+std::map<Key, Samples> collect(const std::vector<JobResult>& jobs, const std::string& only_variant) {
+    std::map<Key, Samples> out;
+    for (const auto& j : jobs) {
+        if (!j.measurement) continue;
+        if (!only_variant.empty() && j.variant != only_variant) continue;
+        for (const auto& op : j.measurement->ops) {
+            if (op.count == 0) continue;
+            // With variants pinned, the variant is not part of the match.
+            Samples& s = out[Key{j.scenario, only_variant.empty() ? j.variant : "", j.flavor, op.name}];
+            s.variant = j.variant;
+            s.p50.push_back(static_cast<double>(op.p50));
+            s.p99.push_back(static_cast<double>(op.p99));
+            s.p999.push_back(static_cast<double>(op.p999));
+            s.throughput.push_back(op.throughput);
+        }
+    }
+    return out;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double spread(const std::vector<double>& v) {
+    if (v.size() < 2) return 0;
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    const double m = median(v);
+    return m > 0 ? (*hi - *lo) / m : 0;
+}
+
+MetricChange change_of(const char* metric, const std::vector<double>& base, const std::vector<double>& next,
+                       bool higher_is_better, double tolerance) {
+    MetricChange c;
+    c.metric = metric;
+    c.base = median(base);
+    c.next = median(next);
+    c.base_spread = spread(base);
+    c.next_spread = spread(next);
+    c.base_samples = static_cast<int>(base.size());
+    c.next_samples = static_cast<int>(next.size());
+    if (c.base > 0) {
+        c.worse_by = (c.next - c.base) / c.base;
+    } else {
+        c.worse_by = c.next > 0 ? 1.0 : 0.0;
+    }
+    if (higher_is_better) c.worse_by = -c.worse_by;
+    const bool measured_noise = c.base_samples >= 2 && c.next_samples >= 2;
+    c.within_noise = measured_noise && std::abs(c.worse_by) <= std::max(c.base_spread, c.next_spread);
+    c.regression = c.worse_by > tolerance && !c.within_noise;
+    c.improvement = -c.worse_by > tolerance && !c.within_noise;
+    return c;
+}
+
+std::string key_text(const Key& k, const std::string& variant) {
+    return fmt::format("{}/{}/{}/{}", std::get<0>(k), variant, std::get<2>(k), std::get<3>(k));
+}
+
+}  // namespace
+
+Comparison compare_runs(const std::vector<JobResult>& base, const std::vector<JobResult>& next,
+                        const CompareOptions& options) {
+    if (options.base_variant.empty() != options.new_variant.empty())
+        throw std::invalid_argument("give both a base variant and a new variant, or neither");
+    const auto a = collect(base, options.base_variant);
+    const auto b = collect(next, options.new_variant);
+    Comparison out;
+    for (const auto& [key, sa] : a) {
+        const auto it = b.find(key);
+        if (it == b.end()) {
+            out.only_in_base.push_back(key_text(key, sa.variant));
+            continue;
+        }
+        const Samples& sb = it->second;
+        OpComparison oc{std::get<0>(key), sa.variant, sb.variant, std::get<2>(key), std::get<3>(key), {}};
+        oc.metrics.push_back(change_of("p50", sa.p50, sb.p50, false, options.tolerance));
+        oc.metrics.push_back(change_of("p99", sa.p99, sb.p99, false, options.tolerance));
+        oc.metrics.push_back(change_of("p999", sa.p999, sb.p999, false, options.tolerance));
+        oc.metrics.push_back(change_of("throughput", sa.throughput, sb.throughput, true, options.tolerance));
+        for (const auto& m : oc.metrics) {
+            out.regressions += m.regression ? 1 : 0;
+            out.improvements += m.improvement ? 1 : 0;
+            out.single_samples |= m.base_samples < 2 || m.next_samples < 2;
+        }
+        out.ops.push_back(std::move(oc));
+    }
+    for (const auto& [key, sb] : b) {
+        if (!a.count(key)) out.only_in_new.push_back(key_text(key, sb.variant));
+    }
+    return out;
+}
+
+double parse_tolerance(const std::string& text) {
+    std::string t = text;
+    t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
+    const bool percent = !t.empty() && t.back() == '%';
+    if (percent) t.pop_back();
+    std::size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(t, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (t.empty() || used != t.size() || !std::isfinite(v) || v < 0)
+        throw std::invalid_argument(fmt::format("'{}' is not a tolerance (like 10% or 0.1)", text));
+    return percent ? v / 100 : v;
+}
+
+}  // namespace threadmill

@@ -1,0 +1,34 @@
+// Reading and merging saved runs (results.jsonl): the input of `report` and `compare`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/result.hpp"
+
+namespace threadmill {
+
+/// A saved run: its context line and its jobs, in file order.
+struct ResultsFile {
+    std::string path;
+    RunContext context;
+    std::vector<JobResult> jobs;
+    /// Lines skipped, each "path:line: why": a last line cut short by a driver killed mid-write
+    /// is skipped with a warning rather than losing the whole file.
+    std::vector<std::string> warnings;
+};
+
+/// Reads a results.jsonl file. Throws std::runtime_error ("path:line: ...") when the file
+/// cannot be read, has no context line, comes from a newer schema, or has a malformed line
+/// other than the last.
+ResultsFile read_results_file(const std::string& path);
+
+/// Merges runs (sharded CI jobs) into one: the first file's context with `merged_from` listing
+/// every file and `seeds`/`flavors` united; jobs in file order, renumbered from 1. Job folders
+/// are made relative to `out_dir` (where the merged file goes) so links keep working.
+ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::string& out_dir);
+
+/// Writes a run as results.jsonl (context line, then one line per job).
+void write_results_file(const ResultsFile& run, const std::string& path);
+
+}  // namespace threadmill

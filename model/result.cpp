@@ -1,0 +1,264 @@
+// JSON form of the result model (results.jsonl, the worker's result file) and its summaries.
+#include "model/result.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include "model/flavor.hpp"
+#include "model/json_util.hpp"
+
+namespace threadmill {
+
+using nlohmann::json;
+
+const char* to_string(Verdict v) {
+    switch (v) {
+        case Verdict::pass: return "pass";
+        case Verdict::fail: return "fail";
+        case Verdict::error: return "error";
+    }
+    return "?";
+}
+
+namespace {
+
+Verdict verdict_from(const std::string& s) {
+    if (s == "pass") return Verdict::pass;
+    if (s == "fail") return Verdict::fail;
+    if (s == "error") return Verdict::error;
+    throw std::runtime_error(fmt::format("unknown verdict '{}'", s));
+}
+
+}  // namespace
+
+void to_json(json& j, const OpStats& v) {
+    json buckets = json::array();
+    for (const auto& [idx, count] : v.histogram.sparse()) buckets.push_back({idx, count});
+    j = json{{"name", v.name},   {"count", v.count}, {"p50", v.p50},   {"p90", v.p90},
+             {"p99", v.p99},     {"p999", v.p999},   {"min", v.min},   {"max", v.max},
+             {"mean", v.mean},   {"throughput", v.throughput},         {"exceptions", v.exceptions},
+             {"first_exception", v.first_exception},
+             {"histogram", {{"buckets", buckets}, {"sum", v.histogram.sum()}}}};
+}
+
+void from_json(const json& j, OpStats& v) {
+    j.at("name").get_to(v.name);
+    j.at("count").get_to(v.count);
+    get_opt(j, "p50", v.p50);
+    get_opt(j, "p90", v.p90);
+    get_opt(j, "p99", v.p99);
+    get_opt(j, "p999", v.p999);
+    get_opt(j, "min", v.min);
+    get_opt(j, "max", v.max);
+    get_opt(j, "mean", v.mean);
+    get_opt(j, "throughput", v.throughput);
+    get_opt(j, "exceptions", v.exceptions);
+    get_opt(j, "first_exception", v.first_exception);
+    if (auto it = j.find("histogram"); it != j.end()) {
+        std::vector<std::pair<std::uint32_t, std::uint64_t>> buckets;
+        for (const auto& b : it->at("buckets")) buckets.emplace_back(b.at(0).get<std::uint32_t>(), b.at(1).get<std::uint64_t>());
+        v.histogram = Histogram::from_sparse(buckets, v.min, v.max, it->value("sum", 0.0));
+    }
+}
+
+void to_json(json& j, const InvariantResult& v) {
+    j = json{{"name", v.name}, {"held", v.held}, {"checks", v.checks}, {"violations", v.violations}, {"details", v.details}};
+}
+void from_json(const json& j, InvariantResult& v) {
+    j.at("name").get_to(v.name);
+    j.at("held").get_to(v.held);
+    get_opt(j, "checks", v.checks);
+    get_opt(j, "violations", v.violations);
+    get_opt(j, "details", v.details);
+}
+
+void to_json(json& j, const ThreadActivity& v) {
+    j = json{{"thread", v.thread}, {"group", v.group}, {"op", v.op}, {"in_op", v.in_op}, {"ops_done", v.ops_done}};
+}
+void from_json(const json& j, ThreadActivity& v) {
+    j.at("thread").get_to(v.thread);
+    get_opt(j, "group", v.group);
+    get_opt(j, "op", v.op);
+    get_opt(j, "in_op", v.in_op);
+    get_opt(j, "ops_done", v.ops_done);
+}
+
+void to_json(json& j, const Measurement& v) {
+    j = json{{"wall_seconds", v.wall_seconds}, {"total_ops", v.total_ops}, {"throughput", v.throughput},
+             {"rounds", v.rounds}, {"threads", v.threads}, {"ops", v.ops}, {"invariants", v.invariants}};
+}
+void from_json(const json& j, Measurement& v) {
+    j.at("wall_seconds").get_to(v.wall_seconds);
+    j.at("total_ops").get_to(v.total_ops);
+    get_opt(j, "throughput", v.throughput);
+    get_opt(j, "rounds", v.rounds);
+    get_opt(j, "threads", v.threads);
+    get_opt(j, "ops", v.ops);
+    get_opt(j, "invariants", v.invariants);
+}
+
+void to_json(json& j, const Detection& v) { j = json{{"mechanism", v.mechanism}, {"detail", v.detail}}; }
+void from_json(const json& j, Detection& v) {
+    j.at("mechanism").get_to(v.mechanism);
+    get_opt(j, "detail", v.detail);
+}
+
+void to_json(json& j, const BudgetResult& v) {
+    j = json{{"key", v.key}, {"budget", v.budget}, {"unit", v.unit}, {"limit", v.limit}, {"value", v.value}, {"met", v.met}};
+}
+void from_json(const json& j, BudgetResult& v) {
+    j.at("key").get_to(v.key);
+    get_opt(j, "budget", v.budget);
+    get_opt(j, "unit", v.unit);
+    get_opt(j, "limit", v.limit);
+    get_opt(j, "value", v.value);
+    get_opt(j, "met", v.met);
+}
+
+void to_json(json& j, const JobResult& v) {
+    j = json{{"type", "job"},
+             {"index", v.index},
+             {"scenario", v.scenario},
+             {"scenario_path", v.scenario_path},
+             {"target", v.target},
+             {"variant", v.variant},
+             {"flavor", v.flavor},
+             {"seed", v.seed},
+             {"repeat", v.repeat},
+             {"replay", v.replay},
+             {"job_dir", v.job_dir},
+             {"verdict", to_string(v.verdict)},
+             {"expected", v.expected},
+             {"expectation_met", v.expectation_met},
+             {"expectation_detail", v.expectation_detail},
+             {"budgets", v.budgets},
+             {"detections", v.detections},
+             {"exit_code", v.exit_code},
+             {"signal", v.signal},
+             {"timed_out", v.timed_out},
+             {"elapsed_seconds", v.elapsed_seconds},
+             {"last_activity", v.last_activity},
+             {"backtraces", v.backtraces},
+             {"findings", v.findings},
+             {"findings_dropped", v.findings_dropped},
+             {"suppressions", v.suppressions},
+             {"worker_log", v.worker_log},
+             {"measurement", v.measurement ? json(*v.measurement) : json(nullptr)}};
+}
+
+void from_json(const json& j, JobResult& v) {
+    j.at("index").get_to(v.index);
+    j.at("scenario").get_to(v.scenario);
+    get_opt(j, "scenario_path", v.scenario_path);
+    j.at("target").get_to(v.target);
+    j.at("variant").get_to(v.variant);
+    j.at("flavor").get_to(v.flavor);
+    j.at("seed").get_to(v.seed);
+    get_opt(j, "repeat", v.repeat);
+    get_opt(j, "replay", v.replay);
+    get_opt(j, "job_dir", v.job_dir);
+    v.verdict = verdict_from(j.at("verdict").get<std::string>());
+    get_opt(j, "expected", v.expected);
+    get_opt(j, "expectation_met", v.expectation_met);
+    get_opt(j, "expectation_detail", v.expectation_detail);
+    get_opt(j, "budgets", v.budgets);
+    get_opt(j, "detections", v.detections);
+    get_opt(j, "exit_code", v.exit_code);
+    get_opt(j, "signal", v.signal);
+    get_opt(j, "timed_out", v.timed_out);
+    get_opt(j, "elapsed_seconds", v.elapsed_seconds);
+    get_opt(j, "last_activity", v.last_activity);
+    get_opt(j, "backtraces", v.backtraces);
+    get_opt(j, "findings", v.findings);
+    get_opt(j, "findings_dropped", v.findings_dropped);
+    get_opt(j, "suppressions", v.suppressions);
+    get_opt(j, "worker_log", v.worker_log);
+    if (auto it = j.find("measurement"); it != j.end() && !it->is_null()) v.measurement = it->get<Measurement>();
+}
+
+void to_json(json& j, const RunContext& v) {
+    json flavors = json::array();
+    for (const auto& [name, flags] : v.flavors) flavors.push_back({{"name", name}, {"flags", flags}});
+    j = json{{"type", "run"},
+             {"tool_version", v.tool_version},
+             {"schema_version", v.schema_version},
+             {"compiler", v.compiler},
+             {"build_type", v.build_type},
+             {"compiler_flags", v.compiler_flags},
+             {"flavors", flavors},
+             {"seeds", v.seeds},
+             {"repeat", v.repeat},
+             {"command_line", v.command_line},
+             {"host", v.host},
+             {"cpu_count", v.cpu_count},
+             {"start_time", v.start_time}};
+    if (!v.merged_from.empty()) j["merged_from"] = v.merged_from;
+}
+void from_json(const json& j, RunContext& v) {
+    get_opt(j, "tool_version", v.tool_version);
+    get_opt(j, "schema_version", v.schema_version);
+    get_opt(j, "compiler", v.compiler);
+    get_opt(j, "build_type", v.build_type);
+    get_opt(j, "compiler_flags", v.compiler_flags);
+    if (auto it = j.find("flavors"); it != j.end() && it->is_array()) {
+        for (const auto& f : *it) v.flavors.emplace_back(f.at("name").get<std::string>(), f.value("flags", ""));
+    }
+    get_opt(j, "seeds", v.seeds);
+    get_opt(j, "repeat", v.repeat);
+    get_opt(j, "command_line", v.command_line);
+    get_opt(j, "host", v.host);
+    get_opt(j, "cpu_count", v.cpu_count);
+    get_opt(j, "start_time", v.start_time);
+    get_opt(j, "merged_from", v.merged_from);
+}
+
+void summarize(OpStats& s, double wall_seconds) {
+    const auto& h = s.histogram;
+    s.count = h.count();
+    s.p50 = h.percentile(0.50);
+    s.p90 = h.percentile(0.90);
+    s.p99 = h.percentile(0.99);
+    s.p999 = h.percentile(0.999);
+    s.min = h.min();
+    s.max = h.max();
+    s.mean = h.mean();
+    s.throughput = wall_seconds > 0 ? static_cast<double>(s.count) / wall_seconds : 0;
+}
+
+std::string flavor_flags(const std::string& flavor) {
+    const auto f = parse_flavor(flavor);
+    return f ? std::string(info(*f).flags) : std::string{};
+}
+
+RunContext current_context(const std::string& command_line) {
+    RunContext c;
+    c.tool_version = TM_VERSION;
+#if defined(__clang__)
+    c.compiler = fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+    c.compiler = fmt::format("g++ {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#endif
+#ifdef NDEBUG
+    c.build_type = "optimized";
+#else
+    c.build_type = "debug";
+#endif
+    c.compiler_flags = TM_CXX_FLAGS;
+    c.command_line = command_line;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) c.host = host;
+    c.cpu_count = std::thread::hardware_concurrency();
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    c.start_time = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
+    return c;
+}
+
+}  // namespace threadmill

@@ -1,0 +1,161 @@
+// The result model: what a job measured and what the supervisor concluded. Plain data; every
+// reporter prints from it and `results.jsonl` stores it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/finding.hpp"
+#include "model/histogram.hpp"
+
+namespace threadmill {
+
+inline constexpr int k_results_schema_version = 2;
+inline constexpr std::size_t k_max_findings = 100;
+
+/// Latency and count of one operation over all threads of a job.
+struct OpStats {
+    std::string name;
+    std::uint64_t count = 0;
+    std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, min = 0, max = 0;  ///< nanoseconds
+    double mean = 0;
+    double throughput = 0;  ///< ops per second of wall time
+    std::uint64_t exceptions = 0;
+    std::string first_exception;
+    Histogram histogram;  ///< kept for charts and re-merging (stored sparse)
+};
+
+struct InvariantResult {
+    std::string name;
+    bool held = true;
+    std::uint64_t checks = 0;      ///< quiescent/final checks run
+    std::uint64_t violations = 0;  ///< quiescent + online
+    std::vector<std::string> details;
+};
+
+/// What one worker thread was doing, published by the worker while it runs.
+struct ThreadActivity {
+    int thread = 0;
+    std::string group;
+    std::string op;  ///< the op in progress, or the last one when not in_op
+    bool in_op = false;
+    std::uint64_t ops_done = 0;
+};
+
+/// The worker's part of a job result.
+struct Measurement {
+    double wall_seconds = 0;  ///< from the start barrier to the last thread's end
+    std::uint64_t total_ops = 0;
+    double throughput = 0;  ///< all ops per second
+    std::uint64_t rounds = 0;
+    int threads = 0;
+    std::vector<OpStats> ops;
+    std::vector<InvariantResult> invariants;
+};
+
+enum class Verdict { pass, fail, error };
+const char* to_string(Verdict v);
+
+/// One mechanism that caught the job: `invariant:<name>`, `exception`, `crash`, `timeout`,
+/// `slo`, `error`; later flavors add sanitizer kinds.
+struct Detection {
+    std::string mechanism;
+    std::string detail;
+};
+
+/// One `[slo]` budget judged against the job's measured figure (plain flavor only).
+struct BudgetResult {
+    std::string key;         ///< "get.p99", "throughput"
+    std::string budget;      ///< as written: "50us", "5x safe"
+    std::string unit;        ///< "ns" (latency) or "ops/s" (throughput)
+    double limit = 0;        ///< the budget in `unit` (a relative one resolved against the safe figure)
+    double value = 0;        ///< the job's figure in `unit`
+    bool met = true;
+};
+
+struct JobResult {
+    // Identity
+    int index = 0;  ///< 1-based position in the plan
+    std::string scenario;
+    std::string scenario_path;
+    std::string target;
+    std::string variant;
+    std::string flavor;
+    std::uint64_t seed = 0;
+    int repeat = 0;       ///< 0-based repetition of the same job (`run --repeat N`)
+    std::string replay;   ///< a command line that reruns exactly this job
+    std::string job_dir;  ///< the job's folder, relative to the folder of results.jsonl
+
+    // From the worker
+    std::optional<Measurement> measurement;
+    std::string worker_log;  ///< tail of the worker's stdout+stderr (crashes, errors)
+
+    // From the supervisor
+    int exit_code = -1;  ///< the worker's exit status, -1 when killed by a signal
+    int signal = 0;
+    bool timed_out = false;
+    double elapsed_seconds = 0;  ///< the worker process's lifetime
+    std::vector<ThreadActivity> last_activity;  ///< on timeout, from the worker's state file
+    std::string backtraces;                     ///< on timeout: gdb's backtraces of every thread
+
+    /// Sanitizer reports of the job, in order (at most k_max_findings; the rest are counted).
+    std::vector<Finding> findings;
+    std::uint64_t findings_dropped = 0;
+    std::vector<SuppressionUse> suppressions;  ///< suppressions that matched, and how often
+
+    std::vector<BudgetResult> budgets;  ///< every `[slo]` budget judged, met or not
+    std::vector<Detection> detections;
+    Verdict verdict = Verdict::error;
+    std::vector<std::string> expected;  ///< the mechanisms expected (`pass`, `any`, ...)
+    bool expectation_met = false;
+    std::string expectation_detail;  ///< why it was (not) met, in words
+};
+
+/// The run as a whole: the first line of results.jsonl.
+struct RunContext {
+    std::string tool_version;
+    int schema_version = k_results_schema_version;
+    std::string compiler;
+    std::string build_type;
+    std::string compiler_flags;  ///< flags of the plain build (CMake's CXX flags for its build type)
+    /// Flavors this run used, each with the extra flags of its build ("" for plain).
+    std::vector<std::pair<std::string, std::string>> flavors;
+    std::vector<std::uint64_t> seeds;  ///< distinct seeds of the run's jobs, in plan order
+    int repeat = 1;                    ///< runs of each job (`--repeat`)
+    std::string command_line;
+    std::string host;
+    unsigned cpu_count = 0;
+    std::string start_time;  ///< ISO 8601, UTC
+    /// For a merged file (`report merge`): the files merged, in order; empty otherwise.
+    std::vector<std::string> merged_from;
+};
+
+void to_json(nlohmann::json& j, const OpStats& v);
+void from_json(const nlohmann::json& j, OpStats& v);
+void to_json(nlohmann::json& j, const InvariantResult& v);
+void from_json(const nlohmann::json& j, InvariantResult& v);
+void to_json(nlohmann::json& j, const ThreadActivity& v);
+void from_json(const nlohmann::json& j, ThreadActivity& v);
+void to_json(nlohmann::json& j, const Measurement& v);
+void from_json(const nlohmann::json& j, Measurement& v);
+void to_json(nlohmann::json& j, const BudgetResult& v);
+void from_json(const nlohmann::json& j, BudgetResult& v);
+void to_json(nlohmann::json& j, const Detection& v);
+void from_json(const nlohmann::json& j, Detection& v);
+void to_json(nlohmann::json& j, const JobResult& v);
+void from_json(const nlohmann::json& j, JobResult& v);
+void to_json(nlohmann::json& j, const RunContext& v);
+void from_json(const nlohmann::json& j, RunContext& v);
+
+/// Fills OpStats' summary figures from its histogram and the wall time.
+void summarize(OpStats& stats, double wall_seconds);
+/// The extra compiler flags of a flavor's build: "" for plain.
+std::string flavor_flags(const std::string& flavor);
+/// The context of this process (version, compiler, host, ...), with the given command line.
+RunContext current_context(const std::string& command_line);
+
+}  // namespace threadmill

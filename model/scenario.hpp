@@ -1,0 +1,130 @@
+// The scenario model: a validated TOML scenario with every default applied.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "api/target.hpp"
+#include "model/units.hpp"
+
+namespace threadmill {
+
+/// Where a value came from, for `file:line:col: error: ...` messages.
+struct SourceLoc {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+enum class KeyDistribution { uniform, zipf, sequential };
+
+/// Largest keys.count accepted (the zipf table costs 16 bytes per key).
+inline constexpr std::uint64_t k_max_key_count = std::uint64_t{1} << 24;
+
+struct KeySpec {
+    std::uint64_t count = 1024;
+    KeyDistribution distribution = KeyDistribution::uniform;
+    double zipf_theta = 0.99;  ///< used by zipf only; > 0
+};
+
+enum class SyncMode { start, rounds };
+
+struct SyncSpec {
+    SyncMode mode = SyncMode::start;
+    std::uint32_t ops_per_round = 64;  ///< rounds mode: rendezvous after this many ops per thread
+    /// Quiescent invariant checks in rounds mode: every Nth round boundary; 0 = only at the end.
+    std::uint32_t checkpoint_every = 1;
+};
+
+struct MixEntry {
+    int op = 0;  ///< into TargetInfo::ops
+    double weight = 1;
+};
+
+struct GroupSpec {
+    std::string name;
+    int threads = 1;
+    std::vector<MixEntry> mix;  ///< never empty; weights > 0
+    SourceLoc where;
+};
+
+struct ChaosSpec {
+    double yield_probability = 0;
+    double delay_probability = 0;
+    Nanos delay_min{0};
+    Nanos delay_max{0};
+    bool enabled() const { return yield_probability > 0 || delay_probability > 0; }
+};
+
+struct CheckSpec {
+    std::vector<int> invariants;  ///< indices of the invariants to check; default: all
+};
+
+/// What a variant's jobs are expected to give in one flavor: `pass`, `any` (not gated), or
+/// the mechanisms of which at least one must catch the job (see model/mechanism.hpp).
+struct Expectation {
+    std::vector<std::string> mechanisms;
+    SourceLoc where;
+};
+
+/// One `[slo]` budget, e.g. `"get.p99" = "20us"`, `"set.p999" = "10x safe"`,
+/// `throughput = "1M/s"`, `"get.throughput" = "0.5x safe"`.
+struct SloBudget {
+    std::string key;         ///< as written
+    std::string op;          ///< empty: the job's total throughput
+    std::string statistic;   ///< p50 p90 p99 p999 max mean, or throughput
+    double absolute = 0;     ///< nanoseconds for latencies, ops/s for throughput
+    double relative = 0;     ///< > 0: a factor of the safe variant's figure instead
+    std::string text;        ///< the budget as written, for messages
+    SourceLoc where;
+    bool is_throughput() const { return statistic == "throughput"; }
+};
+
+struct Scenario {
+    std::string path;
+    std::string name;
+    std::string description;
+    std::string target;
+    std::vector<std::string> variants;  ///< default: every variant of the target
+    std::vector<std::string> flavors;   ///< default: the first flavor of model/flavors.def, plain
+    std::optional<std::uint64_t> seed;
+    std::optional<Nanos> duration;            ///< exactly one of duration / iterations is set
+    std::optional<std::uint64_t> iterations;  ///< per thread
+    Nanos timeout{std::chrono::seconds(30)};
+    Params params;
+    KeySpec keys;
+    SyncSpec sync;
+    std::vector<GroupSpec> groups;
+    ChaosSpec chaos;
+    CheckSpec check;
+    /// Per variant, per flavor ("" = every flavor not listed).
+    std::map<std::string, std::map<std::string, Expectation>> expect;
+    std::vector<SloBudget> slo;
+    /// `[sanitizers]`: extra runtime options by sanitizer (tsan, asan, ubsan, lsan).
+    std::map<std::string, std::string> sanitizer_options;
+
+    int thread_count() const;
+    /// The expectation of (variant, flavor), with the default `pass` for safe variants.
+    /// Returns nullptr when the scenario says nothing (only possible for mutants, which the
+    /// loader rejects, so callers may treat it as an internal error).
+    const Expectation* expectation(const std::string& variant, const std::string& flavor) const;
+};
+
+struct Diagnostic {
+    SourceLoc where;
+    std::string message;
+    std::string format() const;  ///< `file:line:col: error: message`
+};
+
+/// A scenario that cannot be loaded; carries every diagnostic found, in file order.
+class ScenarioError : public std::runtime_error {
+public:
+    explicit ScenarioError(std::vector<Diagnostic> diagnostics);
+    std::vector<Diagnostic> diagnostics;
+};
+
+}  // namespace threadmill

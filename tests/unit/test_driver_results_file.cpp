@@ -1,0 +1,103 @@
+// Tests of reading, merging and writing results.jsonl (driver/results_file.cpp).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "driver/results_file.hpp"
+
+namespace threadmill {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ResultsFileTest : public ::testing::Test {
+protected:
+    fs::path dir = fs::temp_directory_path() /
+                   ("tm-results-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    void SetUp() override { fs::create_directories(dir); }
+    void TearDown() override { fs::remove_all(dir); }
+    std::string write(const std::string& name, const std::string& text) {
+        const auto p = dir / name;
+        fs::create_directories(p.parent_path());
+        std::ofstream(p) << text;
+        return p.string();
+    }
+    static std::string message_of(const std::string& path) {
+        try {
+            read_results_file(path);
+        } catch (const std::runtime_error& e) {
+            return e.what();
+        }
+        return "(no error)";
+    }
+};
+
+const char* k_context = R"({"type":"run","schema_version":2,"tool_version":"0.1.0","seeds":[7],"flavors":[{"name":"plain","flags":""}]})";
+std::string job_line(int index, const std::string& dir = "") {
+    return R"({"type":"job","index":)" + std::to_string(index) +
+           R"(,"scenario":"s","target":"t","variant":"safe","flavor":"plain","seed":7,"verdict":"pass","job_dir":")" + dir +
+           R"("})";
+}
+
+TEST_F(ResultsFileTest, ReadsTheRecordedFixture) {
+    const auto run = read_results_file(std::string(TM_TEST_DATA_DIR) + "/reports/fixtures/run.jsonl");
+    EXPECT_EQ(run.context.schema_version, 2);
+    EXPECT_EQ(run.context.merged_from.size(), 2u);
+    EXPECT_EQ(run.jobs.size(), 29u);
+    EXPECT_TRUE(run.warnings.empty());
+    for (std::size_t i = 0; i < run.jobs.size(); ++i) EXPECT_EQ(run.jobs[i].index, static_cast<int>(i + 1));
+}
+
+TEST_F(ResultsFileTest, ALastLineCutShortIsSkippedWithAWarning) {
+    const auto p = write("r.jsonl", std::string(k_context) + "\n" + job_line(1) + "\n" + R"({"type":"job","ind)");
+    const auto run = read_results_file(p);
+    EXPECT_EQ(run.jobs.size(), 1u);
+    ASSERT_EQ(run.warnings.size(), 1u);
+    EXPECT_NE(run.warnings[0].find("r.jsonl:3: skipped a line cut short"), std::string::npos) << run.warnings[0];
+}
+
+TEST_F(ResultsFileTest, ErrorsNameTheLine) {
+    EXPECT_NE(message_of(write("a.jsonl", std::string(k_context) + "\n{oops\n" + job_line(2) + "\n")).find("a.jsonl:2: not JSON"),
+              std::string::npos);
+    EXPECT_NE(message_of(write("b.jsonl", job_line(1) + "\n")).find("b.jsonl:1: a job line before the context line"),
+              std::string::npos);
+    EXPECT_NE(message_of(write("c.jsonl", R"({"type":"run","schema_version":99})" "\n")).find("schema version 99 is newer"),
+              std::string::npos);
+    EXPECT_NE(message_of(write("d.jsonl", std::string(k_context) + "\n" + k_context + "\n")).find("d.jsonl:2: a second context line"),
+              std::string::npos);
+    EXPECT_NE(message_of(write("e.jsonl", "")).find("empty file"), std::string::npos);
+    EXPECT_NE(message_of((dir / "missing.jsonl").string()).find("cannot read"), std::string::npos);
+    EXPECT_NE(message_of(write("f.jsonl", std::string(k_context) + "\n" + R"({"type":"job","index":1})" + "\n")).find("f.jsonl:2:"),
+              std::string::npos);
+}
+
+TEST_F(ResultsFileTest, MergeRenumbersAndKeepsJobFoldersReachable) {
+    const auto a = write("shard1/results.jsonl", std::string(k_context) + "\n" + job_line(1, "jobs/0001-x") + "\n");
+    const auto b = write("shard2/results.jsonl",
+                         std::string(R"({"type":"run","schema_version":2,"seeds":[8],"flavors":[{"name":"tsan","flags":"-fsanitize=thread"}]})") +
+                             "\n" + job_line(1, "jobs/0001-y") + "\n" + job_line(2, "jobs/0002-z") + "\n");
+    const auto merged = merge_results({read_results_file(a), read_results_file(b)}, (dir / "all").string());
+    ASSERT_EQ(merged.jobs.size(), 3u);
+    EXPECT_EQ(merged.jobs[2].index, 3);
+    EXPECT_EQ(merged.jobs[0].job_dir, "../shard1/jobs/0001-x");
+    EXPECT_EQ(merged.jobs[2].job_dir, "../shard2/jobs/0002-z");
+    EXPECT_EQ(merged.context.seeds, (std::vector<std::uint64_t>{7, 8}));
+    EXPECT_EQ(merged.context.flavors.size(), 2u);
+    EXPECT_EQ(merged.context.merged_from, (std::vector<std::string>{a, b}));
+
+    const auto out = (dir / "all" / "results.jsonl").string();
+    write_results_file(merged, out);
+    const auto back = read_results_file(out);
+    EXPECT_EQ(back.jobs.size(), 3u);
+    EXPECT_EQ(back.context.merged_from.size(), 2u);
+    EXPECT_EQ(back.jobs[1].job_dir, "../shard2/jobs/0001-y");
+    fs::create_directories(dir / "shard1" / "jobs" / "0001-x");
+    EXPECT_TRUE(fs::is_directory(fs::path(out).parent_path() / back.jobs[0].job_dir));
+}
+
+}  // namespace
+}  // namespace threadmill

@@ -1,0 +1,205 @@
+// Tests of driver/supervisor: a crashing, aborting, hanging, throwing or exiting worker
+// becomes that job's result and the run goes on; budgets; results.jsonl; interruption.
+#include "driver/supervisor.hpp"
+#include "driver/describe.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/catalog_json.hpp"
+#include "driver/verdict.hpp"
+#include "scenario/loader.hpp"
+
+namespace threadmill {
+namespace {
+namespace fs = std::filesystem;
+
+// In the harness's own sanitizer builds the self-test worker is sanitized too, and its runtime
+// reports a SEGV itself and exits with a status instead of dying on the signal.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr bool k_sanitized_worker = true;
+#else
+constexpr bool k_sanitized_worker = false;
+#endif
+
+struct SelftestRun {
+    std::vector<Scenario> scenarios;
+    std::vector<Job> jobs;
+    RunOutcome outcome;
+    fs::path out;
+};
+
+SelftestRun run_selftest(const std::string& file, bool stop_first = false) {
+    SelftestRun r;
+    const Catalog catalog = describe_worker(worker_path(TM_SELFTEST_WORKER_DIR, "plain"));
+    r.scenarios.push_back(load_scenario(std::string(TM_TEST_DATA_DIR) + "/scenarios/selftest/" + file, catalog));
+    PlanOptions plan;
+    plan.seeds = {11};
+    r.jobs = plan_jobs(r.scenarios, catalog, plan);
+    r.out = fs::temp_directory_path() / fmt::format("tm-supervisor-{}-{}", ::getpid(), file);
+    SupervisorOptions options;
+    options.out_dir = r.out.string();
+    options.worker_dir = TM_SELFTEST_WORKER_DIR;
+    std::atomic<bool> stop{stop_first};
+    r.outcome = run_jobs(r.jobs, catalog, options, current_context("test"), stop);
+    return r;
+}
+
+const JobResult& job(const SelftestRun& r, const std::string& variant) {
+    for (const auto& j : r.outcome.results) {
+        if (j.variant == variant) return j;
+    }
+    throw std::runtime_error("no job for " + variant);
+}
+
+bool detected(const JobResult& j, const std::string& mechanism) {
+    for (const auto& d : j.detections) {
+        if (d.mechanism == mechanism) return true;
+    }
+    return false;
+}
+
+TEST(Supervisor, EveryKindOfMisbehaviourBecomesThatJobsResult) {
+    const SelftestRun r = run_selftest("misbehave.toml");
+    ASSERT_FALSE(r.outcome.interrupted);
+    ASSERT_EQ(r.outcome.results.size(), 7u);  // the run went on after each crash
+
+    const auto& safe = job(r, "safe");
+    EXPECT_EQ(safe.verdict, Verdict::pass);
+    EXPECT_TRUE(safe.expectation_met);
+    ASSERT_TRUE(safe.measurement.has_value());
+
+    const auto& crash = job(r, "crash");
+    if (k_sanitized_worker) {  // ASan reports the SEGV; UBSan may stop the null store first
+        EXPECT_TRUE(crash.worker_log.find("SEGV") != std::string::npos ||
+                    crash.worker_log.find("null pointer") != std::string::npos)
+            << crash.worker_log;
+    } else {
+        EXPECT_EQ(crash.signal, SIGSEGV);
+    }
+    EXPECT_TRUE(detected(crash, "crash"));
+    EXPECT_TRUE(crash.expectation_met);
+
+    EXPECT_EQ(job(r, "abort").signal, SIGABRT);
+    EXPECT_TRUE(job(r, "abort").expectation_met);
+
+    const auto& hang = job(r, "hang");
+    EXPECT_TRUE(hang.timed_out);
+    EXPECT_TRUE(detected(hang, "timeout"));
+    EXPECT_TRUE(hang.expectation_met);
+    ASSERT_EQ(hang.last_activity.size(), 2u);
+    bool someone_in_work = false;
+    for (const auto& a : hang.last_activity) someone_in_work |= a.in_op && a.op == "work";
+    EXPECT_TRUE(someone_in_work);
+    // With gdb installed, the hung worker's threads were backtraced before it was killed.
+    if (::access("/usr/bin/gdb", X_OK) == 0) {
+        EXPECT_NE(hang.backtraces.find("Thread "), std::string::npos) << hang.backtraces;
+    } else {
+        EXPECT_EQ(hang.backtraces, "(no backtraces: gdb is not installed)");
+    }
+
+    const auto& thrown = job(r, "throw");
+    EXPECT_TRUE(detected(thrown, "exception"));
+    EXPECT_EQ(thrown.verdict, Verdict::fail);
+    EXPECT_TRUE(thrown.expectation_met);
+
+    const auto& exited = job(r, "exit");
+    EXPECT_EQ(exited.exit_code, 9);
+    EXPECT_TRUE(detected(exited, "crash"));
+
+    const auto& broken = job(r, "broken");
+    EXPECT_TRUE(detected(broken, "invariant:ops_counted"));
+    EXPECT_TRUE(broken.expectation_met);
+
+    // results.jsonl: the context line, then one line per job, each readable back.
+    std::ifstream in(r.out / "results.jsonl");
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(nlohmann::json::parse(line).at("type"), "run");
+    int jobs = 0;
+    while (std::getline(in, line)) {
+        const JobResult back = nlohmann::json::parse(line).get<JobResult>();
+        EXPECT_EQ(back.variant, r.outcome.results[static_cast<std::size_t>(jobs)].variant);
+        ++jobs;
+    }
+    EXPECT_EQ(jobs, 7);
+    fs::remove_all(r.out);
+}
+
+TEST(Supervisor, RelativeBudgetCatchesASlowMutantButNotTheSafeVariant) {
+    const SelftestRun r = run_selftest("budget.toml");
+    ASSERT_EQ(r.outcome.results.size(), 2u);
+    EXPECT_EQ(job(r, "safe").verdict, Verdict::pass);
+    const auto& slow = job(r, "slow");
+    EXPECT_TRUE(detected(slow, "slo"));
+    EXPECT_TRUE(slow.expectation_met);
+    fs::remove_all(r.out);
+}
+
+TEST(Supervisor, AStopRequestRunsNothingMoreAndSaysSo) {
+    const SelftestRun r = run_selftest("budget.toml", /*stop_first=*/true);
+    EXPECT_TRUE(r.outcome.interrupted);
+    EXPECT_TRUE(r.outcome.results.empty());
+    fs::remove_all(r.out);
+}
+
+TEST(Supervisor, AbsoluteBudgetsAreJudgedOnPlainOnly) {
+    Scenario sc;
+    SloBudget b;
+    b.key = "get.p99";
+    b.op = "get";
+    b.statistic = "p99";
+    b.absolute = 1000;
+    b.text = "1us";
+    sc.slo.push_back(b);
+    JobResult j;
+    j.flavor = "plain";
+    Measurement m;
+    OpStats op;
+    op.name = "get";
+    op.count = 10;
+    op.p99 = 4100;
+    m.ops.push_back(op);
+    j.measurement = m;
+    judge_budgets(j, sc, nullptr, true);
+    ASSERT_EQ(j.detections.size(), 1u);
+    EXPECT_EQ(j.detections[0].mechanism, "slo");
+    EXPECT_EQ(j.detections[0].detail, "get.p99 = 4.10us > budget 1us");
+
+    JobResult other = j;
+    other.detections.clear();
+    other.flavor = "tsan";
+    judge_budgets(other, sc, nullptr, true);
+    EXPECT_TRUE(other.detections.empty());
+}
+
+TEST(Verdict, GradingFollowsTheExpectation) {
+    JobResult j;
+    j.detections = {{"invariant:exactly_once_dispatch", "2 violations"}};
+    grade(j, Expectation{{"invariant"}, {}});
+    EXPECT_EQ(j.verdict, Verdict::fail);
+    EXPECT_TRUE(j.expectation_met);
+    grade(j, Expectation{{"pass"}, {}});
+    EXPECT_FALSE(j.expectation_met);
+    grade(j, Expectation{{"crash", "timeout"}, {}});
+    EXPECT_FALSE(j.expectation_met);
+    grade(j, Expectation{{"any"}, {}});
+    EXPECT_TRUE(j.expectation_met);
+    j.detections.clear();
+    grade(j, Expectation{{"invariant:exactly_once_dispatch"}, {}});
+    EXPECT_EQ(j.verdict, Verdict::pass);
+    EXPECT_FALSE(j.expectation_met);
+    EXPECT_TRUE(mechanism_matches("invariant", "invariant:x"));
+    EXPECT_FALSE(mechanism_matches("invariant", "invariants:x"));
+    EXPECT_FALSE(mechanism_matches("invariant:x", "invariant:xy"));
+}
+
+}  // namespace
+}  // namespace threadmill

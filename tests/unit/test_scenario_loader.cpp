@@ -1,0 +1,423 @@
+// Unit tests of scenario/loader: the bad-scenario corpus, good scenarios and durations.
+#include "model/scenario.hpp"
+#include "model/flavor.hpp"
+#include "scenario/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef TM_TEST_DATA_DIR
+#define TM_TEST_DATA_DIR "tests"
+#endif
+
+namespace threadmill {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+/// A catalog entry shaped like the built-in `cache` target, so that these tests do not depend
+/// on the real targets.
+TargetInfo fake_cache() {
+    TargetInfo t;
+    t.name = "cache";
+    t.description = "TTL cache, sharded cache and memory queue (fake, for the loader tests)";
+    t.seed = "004";
+    t.variants = {{"safe", "", ""},
+                  {"double_dispatch", "", "invariant:exactly_once_dispatch"},
+                  {"expired_read", "", "invariant:no_expired_read"},
+                  {"unlocked_dict", "", "race"}};
+    for (const char* op : {"get", "set", "set_short", "delete", "cleanup", "size", "queue_add", "queue_get_next",
+                           "queue_remove_done", "queue_count", "queue_snapshot"}) {
+        t.ops.push_back({op, ""});
+    }
+    ParamSpec capacity{"capacity", ParamType::integer, std::int64_t{1024}, "", 1, 16777216, {}};
+    ParamSpec ttl{"default_ttl", ParamType::duration, Nanos(1s), "", 1000, std::numeric_limits<double>::max(), {}};
+    ParamSpec shards{"shards", ParamType::integer, std::int64_t{0}, "", 0, 256, {}};
+    t.params = {capacity, ttl, shards};
+    for (const char* inv : {"size_within_capacity", "cache_structure", "status_counts_sum", "exactly_once_dispatch",
+                            "legal_transitions", "no_expired_read"}) {
+        t.invariants.push_back({inv, ""});
+    }
+    return t;
+}
+
+const Catalog& catalog() {
+    static const Catalog c{{fake_cache()}};
+    return c;
+}
+
+const fs::path k_data_dir = TM_TEST_DATA_DIR;
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+/// Every diagnostic of loading `relative` (a path under the tests folder), one per line.
+std::string error_output(const std::string& relative) {
+    try {
+        parse_scenario(read_text(k_data_dir / relative), relative, catalog());
+    } catch (const ScenarioError& e) {
+        std::string out;
+        for (const auto& d : e.diagnostics) out += d.format() + "\n";
+        EXPECT_EQ(out, std::string(e.what()) + "\n") << "what() differs from the diagnostics";
+        return out;
+    }
+    return "(loaded without error)\n";
+}
+
+Scenario load_good(const std::string& name) {
+    const std::string relative = "scenarios/good/" + name;
+    try {
+        return parse_scenario(read_text(k_data_dir / relative), relative, catalog());
+    } catch (const ScenarioError& e) {
+        ADD_FAILURE() << e.what();
+        throw;
+    }
+}
+
+std::vector<std::string> mechanisms_of(const Scenario& s, const std::string& variant, const std::string& flavor) {
+    const Expectation* e = s.expectation(variant, flavor);
+    return e == nullptr ? std::vector<std::string>{"(none)"} : e->mechanisms;
+}
+
+// ---- The bad-scenario corpus -----------------------------------------------------------------
+
+// Each tests/scenarios/bad/NN-name.toml must fail with exactly the text of NN-name.expected.
+// Set TM_UPDATE_EXPECTED=1 to rewrite the .expected files (then review the diff).
+TEST(ScenarioLoader, EveryBadScenarioGivesItsExpectedMessages) {
+    const fs::path dir = k_data_dir / "scenarios" / "bad";
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().extension() == ".toml") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    EXPECT_GE(files.size(), 24u);
+    const bool update = std::getenv("TM_UPDATE_EXPECTED") != nullptr;
+    for (const auto& file : files) {
+        SCOPED_TRACE(file.filename().string());
+        const std::string actual = error_output("scenarios/bad/" + file.filename().string());
+        fs::path expected_path = file;
+        expected_path.replace_extension(".expected");
+        if (update) std::ofstream(expected_path, std::ios::binary) << actual;
+        ASSERT_TRUE(fs::exists(expected_path)) << "missing " << expected_path;
+        EXPECT_EQ(actual, read_text(expected_path));
+    }
+}
+
+TEST(ScenarioLoader, EveryExpectedFileHasItsScenario) {
+    for (const auto& entry : fs::directory_iterator(k_data_dir / "scenarios" / "bad")) {
+        if (entry.path().extension() != ".expected") continue;
+        fs::path toml = entry.path();
+        toml.replace_extension(".toml");
+        EXPECT_TRUE(fs::exists(toml)) << entry.path() << " has no scenario";
+    }
+}
+
+TEST(ScenarioLoader, DiagnosticsAreInFileOrder) {
+    try {
+        parse_scenario("name = 'x'\ntarget = 'cache'\nvariants = ['safe']\nseed = -1\n[[group]]\nname = 'g'\n"
+                       "threads = 0\nmix = { gett = 1 }\n[keys]\ncount = 0\n",
+                       "t.toml", catalog());
+        FAIL() << "loaded";
+    } catch (const ScenarioError& e) {
+        ASSERT_EQ(e.diagnostics.size(), 4u);
+        for (std::size_t i = 1; i < e.diagnostics.size(); ++i) {
+            EXPECT_LT(e.diagnostics[i - 1].where.line, e.diagnostics[i].where.line);
+        }
+    }
+}
+
+TEST(ScenarioLoader, MissingFileIsAScenarioError) {
+    try {
+        load_scenario("/nonexistent/threadmill/scenario.toml", catalog());
+        FAIL() << "loaded";
+    } catch (const ScenarioError& e) {
+        ASSERT_EQ(e.diagnostics.size(), 1u);
+        EXPECT_EQ(e.diagnostics[0].format(),
+                  "/nonexistent/threadmill/scenario.toml: error: cannot open the scenario file");
+    }
+}
+
+TEST(ScenarioLoader, DiagnosticFormat) {
+    EXPECT_EQ((Diagnostic{{"a.toml", 12, 5}, "boom"}.format()), "a.toml:12:5: error: boom");
+    EXPECT_EQ((Diagnostic{{"a.toml", 12, 0}, "boom"}.format()), "a.toml:12: error: boom");
+    EXPECT_EQ((Diagnostic{{"a.toml", 0, 0}, "boom"}.format()), "a.toml: error: boom");
+}
+
+// ---- Good scenarios --------------------------------------------------------------------------
+
+TEST(ScenarioLoader, LoadScenarioReadsAFile) {
+    const std::string path = (k_data_dir / "scenarios" / "good" / "minimal.toml").string();
+    const Scenario s = load_scenario(path, catalog());
+    EXPECT_EQ(s.path, path);
+    EXPECT_EQ(s.name, "minimal");
+}
+
+TEST(ScenarioLoader, MinimalScenarioGetsEveryDefault) {
+    const Scenario s = load_good("minimal.toml");
+    EXPECT_EQ(s.path, "scenarios/good/minimal.toml");
+    EXPECT_EQ(s.name, "minimal");
+    EXPECT_EQ(s.description, "");
+    EXPECT_EQ(s.target, "cache");
+    EXPECT_EQ(s.variants, std::vector<std::string>{"safe"});
+    EXPECT_EQ(s.flavors, std::vector<std::string>{"plain"});
+    EXPECT_FALSE(s.seed.has_value());
+    ASSERT_TRUE(s.duration.has_value());
+    EXPECT_EQ(*s.duration, 1s);
+    EXPECT_FALSE(s.iterations.has_value());
+    EXPECT_EQ(s.timeout, 30s);
+    EXPECT_EQ(s.params.integer("capacity"), 1024);
+    EXPECT_EQ(s.params.duration("default_ttl"), 1s);
+    EXPECT_EQ(s.params.integer("shards"), 0);
+    EXPECT_EQ(s.keys.count, 1024u);
+    EXPECT_EQ(s.keys.distribution, KeyDistribution::uniform);
+    EXPECT_DOUBLE_EQ(s.keys.zipf_theta, 0.99);
+    EXPECT_EQ(s.sync.mode, SyncMode::start);
+    EXPECT_EQ(s.sync.ops_per_round, 64u);
+    EXPECT_EQ(s.sync.checkpoint_every, 1u);
+    ASSERT_EQ(s.groups.size(), 1u);
+    EXPECT_EQ(s.groups[0].name, "readers");
+    EXPECT_EQ(s.groups[0].threads, 1);
+    EXPECT_EQ(s.groups[0].where.line, 6);
+    EXPECT_EQ(s.groups[0].where.column, 1);
+    ASSERT_EQ(s.groups[0].mix.size(), 1u);
+    EXPECT_EQ(s.groups[0].mix[0].op, 0);
+    EXPECT_DOUBLE_EQ(s.groups[0].mix[0].weight, 1);
+    EXPECT_EQ(s.thread_count(), 1);
+    EXPECT_FALSE(s.chaos.enabled());
+    EXPECT_EQ(s.check.invariants, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+    EXPECT_EQ(mechanisms_of(s, "safe", "plain"), std::vector<std::string>{"pass"});
+    EXPECT_TRUE(s.slo.empty());
+}
+
+TEST(ScenarioLoader, FullScenarioReadsEverySection) {
+    const Scenario s = load_good("full.toml");
+    EXPECT_EQ(s.name, "cache-hot-keys");
+    EXPECT_EQ(s.description, "Writers and readers hammer a small hot key set.");
+    EXPECT_EQ(s.variants, (std::vector<std::string>{"safe", "double_dispatch", "expired_read"}));
+    EXPECT_EQ(s.flavors, std::vector<std::string>{"plain"});
+    EXPECT_EQ(s.seed, std::optional<std::uint64_t>(42));
+    EXPECT_EQ(s.duration, std::optional<Nanos>(2s));
+    EXPECT_EQ(s.timeout, 45s);
+    EXPECT_EQ(s.params.integer("capacity"), 128);
+    EXPECT_EQ(s.params.duration("default_ttl"), 50ms);
+    EXPECT_EQ(s.params.integer("shards"), 8);
+    EXPECT_EQ(s.keys.count, 64u);
+    EXPECT_EQ(s.keys.distribution, KeyDistribution::zipf);
+    EXPECT_DOUBLE_EQ(s.keys.zipf_theta, 1.2);
+    EXPECT_EQ(s.sync.mode, SyncMode::rounds);
+    EXPECT_EQ(s.sync.ops_per_round, 32u);
+    EXPECT_EQ(s.sync.checkpoint_every, 4u);
+
+    ASSERT_EQ(s.groups.size(), 3u);
+    EXPECT_EQ(s.groups[0].name, "writers");
+    EXPECT_EQ(s.groups[0].threads, 2);
+    // The mix keeps the order of the file (set, delete), not the alphabetical one.
+    ASSERT_EQ(s.groups[0].mix.size(), 2u);
+    EXPECT_EQ(s.groups[0].mix[0].op, 1);
+    EXPECT_DOUBLE_EQ(s.groups[0].mix[0].weight, 3);
+    EXPECT_EQ(s.groups[0].mix[1].op, 3);
+    EXPECT_DOUBLE_EQ(s.groups[0].mix[1].weight, 1);
+    EXPECT_EQ(s.groups[1].name, "readers");
+    EXPECT_EQ(s.groups[1].threads, 6);
+    ASSERT_EQ(s.groups[1].mix.size(), 2u);
+    EXPECT_EQ(s.groups[1].mix[0].op, 0);
+    EXPECT_DOUBLE_EQ(s.groups[1].mix[0].weight, 1.5);
+    EXPECT_EQ(s.groups[1].mix[1].op, 5);
+    EXPECT_DOUBLE_EQ(s.groups[1].mix[1].weight, 0.5);
+    EXPECT_EQ(s.groups[2].name, "queue");
+    EXPECT_EQ(s.groups[2].mix.size(), 3u);
+    EXPECT_EQ(s.thread_count(), 10);
+
+    EXPECT_TRUE(s.chaos.enabled());
+    EXPECT_DOUBLE_EQ(s.chaos.yield_probability, 0.02);
+    EXPECT_DOUBLE_EQ(s.chaos.delay_probability, 0.01);
+    EXPECT_EQ(s.chaos.delay_min, 0ns);
+    EXPECT_EQ(s.chaos.delay_max, 20us);
+
+    EXPECT_EQ(s.check.invariants, (std::vector<int>{1, 3, 5}));
+
+    EXPECT_EQ(mechanisms_of(s, "safe", "plain"), std::vector<std::string>{"pass"});
+    EXPECT_EQ(mechanisms_of(s, "double_dispatch", "plain"),
+              std::vector<std::string>{"invariant:exactly_once_dispatch"});
+    EXPECT_EQ(mechanisms_of(s, "expired_read", "plain"),
+              (std::vector<std::string>{"invariant:no_expired_read", "invariant"}));
+    const Expectation* e = s.expectation("double_dispatch", "plain");
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->where.line, 51);
+    EXPECT_EQ(e->where.column, 19);
+
+    ASSERT_EQ(s.slo.size(), 4u);
+    EXPECT_EQ(s.slo[0].key, "get.p99");
+    EXPECT_EQ(s.slo[0].op, "get");
+    EXPECT_EQ(s.slo[0].statistic, "p99");
+    EXPECT_DOUBLE_EQ(s.slo[0].absolute, 20'000);
+    EXPECT_DOUBLE_EQ(s.slo[0].relative, 0);
+    EXPECT_EQ(s.slo[0].text, "20us");
+    EXPECT_FALSE(s.slo[0].is_throughput());
+    EXPECT_EQ(s.slo[1].key, "set.p999");
+    EXPECT_DOUBLE_EQ(s.slo[1].absolute, 200'000);
+    EXPECT_EQ(s.slo[2].key, "get.throughput");
+    EXPECT_EQ(s.slo[2].op, "get");
+    EXPECT_TRUE(s.slo[2].is_throughput());
+    EXPECT_DOUBLE_EQ(s.slo[2].relative, 0.5);
+    EXPECT_DOUBLE_EQ(s.slo[2].absolute, 0);
+    EXPECT_EQ(s.slo[3].key, "throughput");
+    EXPECT_EQ(s.slo[3].op, "");
+    EXPECT_DOUBLE_EQ(s.slo[3].absolute, 1e6);
+    EXPECT_EQ(s.slo[3].where.line, 58);
+}
+
+TEST(ScenarioLoader, EveryVariantByDefaultAndTheOtherSpellings) {
+    const Scenario s = load_good("every-variant.toml");
+    EXPECT_EQ(s.variants, (std::vector<std::string>{"safe", "double_dispatch", "expired_read", "unlocked_dict"}));
+    EXPECT_FALSE(s.duration.has_value());
+    EXPECT_EQ(s.iterations, std::optional<std::uint64_t>(5000));
+    EXPECT_EQ(s.timeout, 2min);
+    EXPECT_EQ(s.params.integer("capacity"), 1024);
+    EXPECT_EQ(s.params.duration("default_ttl"), 1500us);
+    EXPECT_EQ(s.keys.distribution, KeyDistribution::sequential);
+    EXPECT_EQ(s.keys.count, 1000u);
+    EXPECT_EQ(s.sync.mode, SyncMode::rounds);
+    EXPECT_EQ(s.sync.ops_per_round, 64u);
+    EXPECT_EQ(s.sync.checkpoint_every, 0u);
+    EXPECT_EQ(s.thread_count(), 4 + 2);
+    EXPECT_EQ(s.chaos.delay_min, 5us);
+    EXPECT_EQ(s.chaos.delay_max, 5us);
+    EXPECT_DOUBLE_EQ(s.chaos.yield_probability, 0);
+    EXPECT_EQ(s.check.invariants.size(), 6u);
+
+    EXPECT_EQ(mechanisms_of(s, "safe", "plain"), std::vector<std::string>{"pass"});
+    EXPECT_EQ(mechanisms_of(s, "double_dispatch", "plain"),
+              std::vector<std::string>{"invariant:exactly_once_dispatch"});
+    EXPECT_EQ(mechanisms_of(s, "expired_read", "plain"),
+              (std::vector<std::string>{"invariant:no_expired_read", "crash"}));
+    EXPECT_EQ(mechanisms_of(s, "unlocked_dict", "plain"), std::vector<std::string>{"any"});
+    // A per-flavor table with no default says nothing of other flavors; `default` does.
+    EXPECT_EQ(s.expectation("expired_read", "tsan"), nullptr);
+    EXPECT_EQ(mechanisms_of(s, "double_dispatch", "tsan"),
+              std::vector<std::string>{"invariant:exactly_once_dispatch"});
+    EXPECT_EQ(s.expectation("no_such_variant", "plain"), nullptr);
+
+    ASSERT_EQ(s.slo.size(), 4u);
+    EXPECT_EQ(s.slo[0].key, "get.p50");
+    EXPECT_DOUBLE_EQ(s.slo[0].absolute, 5'000);
+    EXPECT_EQ(s.slo[1].key, "get.max");
+    EXPECT_DOUBLE_EQ(s.slo[1].relative, 10);
+    EXPECT_EQ(s.slo[2].key, "set.mean");
+    EXPECT_DOUBLE_EQ(s.slo[2].absolute, 1.5e6);
+    EXPECT_EQ(s.slo[3].key, "throughput");
+    EXPECT_DOUBLE_EQ(s.slo[3].absolute, 250e3);
+}
+
+TEST(ScenarioLoader, DefaultTimeoutCoversLongDurations) {
+    const auto load = [](const std::string& run_length) {
+        return parse_scenario("name = 'x'\ntarget = 'cache'\nvariants = ['safe']\n" + run_length +
+                                  "\n[[group]]\nname = 'g'\nmix = { get = 1 }\n",
+                              "t.toml", catalog());
+    };
+    EXPECT_EQ(load("duration = '2s'").timeout, 30s);
+    EXPECT_EQ(load("duration = '1m'").timeout, 2min);
+    EXPECT_EQ(load("iterations = 100").timeout, 30s);
+    EXPECT_EQ(load("duration = '1m'\ntimeout = '61s'").timeout, 61s);
+}
+
+TEST(ScenarioLoader, OtherSpellingsOfMixAndInvariants) {
+    const auto load = [](const std::string& tail) {
+        return parse_scenario("name = 'x'\ntarget = 'cache'\nvariants = ['safe']\n" + tail, "t.toml", catalog());
+    };
+    const Scenario a = load("[[group]]\nname = 'g'\n[group.mix]\nset = 2\nget = 1\n[check]\ninvariants = 'none'\n");
+    ASSERT_EQ(a.groups.size(), 1u);
+    ASSERT_EQ(a.groups[0].mix.size(), 2u);
+    EXPECT_EQ(a.groups[0].mix[0].op, 1);
+    EXPECT_EQ(a.groups[0].mix[1].op, 0);
+    EXPECT_TRUE(a.check.invariants.empty());
+    const Scenario b = load("[[group]]\nname = 'g'\nmix.delete = 0.25\n[check]\ninvariants = []\n");
+    ASSERT_EQ(b.groups[0].mix.size(), 1u);
+    EXPECT_EQ(b.groups[0].mix[0].op, 3);
+    EXPECT_DOUBLE_EQ(b.groups[0].mix[0].weight, 0.25);
+    EXPECT_TRUE(b.check.invariants.empty());
+}
+
+TEST(ScenarioLoader, SloBudgetSetTwice) {
+    try {
+        parse_scenario("name = 'x'\ntarget = 'cache'\nvariants = ['safe']\n[[group]]\nname = 'g'\n"
+                       "mix = { get = 1 }\n[slo]\n'get.p99' = '1ms'\nget.p99 = '2ms'\n",
+                       "t.toml", catalog());
+        FAIL() << "loaded";
+    } catch (const ScenarioError& e) {
+        ASSERT_EQ(e.diagnostics.size(), 1u);
+        EXPECT_EQ(e.diagnostics[0].format(), "t.toml:9:5: error: [slo] budget 'get.p99' is set twice");
+    }
+}
+
+// ---- Durations -------------------------------------------------------------------------------
+
+TEST(Durations, ParseGood) {
+    const std::pair<const char*, Nanos> table[] = {
+        {"250ns", 250ns},     {"20us", 20us},         {"20µs", 20us},      {"1.5ms", 1500us},
+        {"2s", 2s},           {"1m", 1min},           {"1h", 1h},          {"0.5s", 500ms},
+        {"1.25us", 1250ns},   {"0.0000000015s", 2ns}, {"2562047h", 2562047h},
+    };
+    for (const auto& [text, expected] : table) {
+        SCOPED_TRACE(text);
+        const auto d = parse_duration(text);
+        ASSERT_TRUE(d.has_value());
+        EXPECT_EQ(*d, expected);
+    }
+}
+
+TEST(Durations, ParseBad) {
+    for (const char* text : {"2 s", "-1ms", "", "5", "1x", "ms", "1.ms", ".5ms", "1e3ms", "+1s", "1s ", " 1s",
+                             "1S", "1sec", "1.5.5s", "2562048h", "99999999999999999999ns",
+                             "18446744073709551616s"}) {
+        SCOPED_TRACE(text);
+        EXPECT_FALSE(parse_duration(text).has_value());
+    }
+}
+
+TEST(Durations, ZeroOnlyWhenAllowed) {
+    EXPECT_FALSE(parse_duration("0s").has_value());
+    EXPECT_FALSE(parse_duration("0.1ns").has_value());
+    EXPECT_EQ(parse_duration("0s", true), std::optional<Nanos>(0ns));
+    EXPECT_EQ(parse_duration("0ns", true), std::optional<Nanos>(0ns));
+}
+
+TEST(Durations, FormatWithThreeSignificantDigits) {
+    const std::pair<Nanos, const char*> table[] = {
+        {0ns, "0ns"},          {5ns, "5ns"},           {812ns, "812ns"},       {999ns, "999ns"},
+        {1000ns, "1.00us"},    {20400ns, "20.4us"},    {999'499ns, "999us"},   {999'500ns, "1.00ms"},
+        {1500ms, "1.50s"},     {59s, "59.0s"},         {60s, "1.00m"},         {90s, "1.50m"},
+        {1h, "1.00h"},         {100h, "100h"},         {-20400ns, "-20.4us"},
+    };
+    for (const auto& [d, expected] : table) EXPECT_EQ(format_duration(d), expected);
+    EXPECT_EQ(format_duration_ns(812.4), "812ns");
+    EXPECT_EQ(format_duration_ns(12.34), "12.3ns");
+    EXPECT_EQ(format_duration_ns(0.5), "0.50ns");
+    EXPECT_EQ(format_duration_ns(9.996e3), "10.0us");
+    EXPECT_EQ(format_duration_ns(99.96e6), "100ms");
+}
+
+TEST(Durations, FormattedDurationsParseBack) {
+    for (const Nanos d : {Nanos(812), Nanos(20'400), Nanos(1'500'000'000), Nanos(90'000'000'000)}) {
+        const auto back = parse_duration(format_duration(d));
+        ASSERT_TRUE(back.has_value()) << format_duration(d);
+        EXPECT_EQ(*back, d);
+    }
+}
+
+TEST(Flavors, PlainAndTheSanitizers) { EXPECT_EQ(flavor_names(), (std::vector<std::string>{"plain", "tsan", "asan"})); }
+
+}  // namespace
+}  // namespace threadmill

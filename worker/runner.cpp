@@ -1,0 +1,298 @@
+// The runner: barrier-synchronized thread groups drive one target instance and record latency.
+#include "worker/runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "model/activity.hpp"
+#include "worker/barrier.hpp"
+#include "worker/keys.hpp"
+
+namespace threadmill {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Picks ops by weight from one group's mix, with keys and args, from the plan stream.
+/// Every call consumes exactly three plan values, so the sequence depends on the seed only.
+class OpPlan {
+public:
+    OpPlan(const GroupSpec& group, const KeySampler& keys, std::uint64_t seed)
+        : m_keys(keys), m_rng(seed) {
+        double total = 0;
+        for (const auto& m : group.mix) {
+            total += m.weight;
+            m_cumulative.push_back(total);
+            m_ops.push_back(m.op);
+        }
+        for (auto& c : m_cumulative) c /= total;
+    }
+
+    Op next() {
+        Op op;
+        const double u = m_rng.uniform01();
+        std::size_t i = 0;
+        while (i + 1 < m_cumulative.size() && u >= m_cumulative[i]) ++i;
+        op.index = m_ops[i];
+        op.key = m_keys.next(m_rng, m_cursor);
+        op.arg = m_rng.next();
+        return op;
+    }
+
+private:
+    const KeySampler& m_keys;
+    Rng m_rng;
+    std::uint64_t m_cursor = 0;
+    std::vector<double> m_cumulative;
+    std::vector<int> m_ops;
+};
+
+/// Everything one worker thread owns; only that thread touches it between rendezvous.
+struct alignas(64) ThreadSlot {
+    ThreadContext ctx;
+    std::unique_ptr<OpPlan> plan;
+    std::vector<Histogram> latency;  ///< per op of the target
+    std::vector<std::uint64_t> exceptions;
+    std::vector<std::string> first_exception;
+    std::uint64_t ops_done = 0;
+    Clock::time_point end;
+};
+
+class JobRun {
+public:
+    JobRun(const Scenario& sc, const TargetSpec& target, int variant, std::uint64_t seed, const RunnerOptions& opt)
+        : m_sc(sc),
+          m_info(target.info),
+          m_opt(opt),
+          m_threads(sc.thread_count()),
+          m_keys(sc.keys),
+          m_board(opt.activity_path, m_threads),
+          m_start_barrier(static_cast<std::uint32_t>(m_threads + 1)),
+          m_round_barrier(static_cast<std::uint32_t>(m_threads)),
+          m_sink(target.info.invariants.size()) {
+        TargetConfig config;
+        config.variant = variant;
+        config.params = &sc.params;
+        config.thread_count = m_threads;
+        config.key_count = sc.keys.count;
+        config.seed = seed;
+        config.work_dir = opt.work_dir;
+        m_instance = target.create(config);
+
+        const std::size_t op_count = m_info.ops.size();
+        m_slots = std::make_unique<ThreadSlot[]>(static_cast<std::size_t>(m_threads));
+        int t = 0;
+        for (std::size_t g = 0; g < sc.groups.size(); ++g) {
+            for (int i = 0; i < sc.groups[g].threads; ++i, ++t) {
+                auto& s = m_slots[static_cast<std::size_t>(t)];
+                const auto tu = static_cast<std::uint64_t>(t);
+                s.ctx.thread_index = t;
+                s.ctx.group_index = static_cast<int>(g);
+                s.ctx.thread_count = m_threads;
+                s.ctx.rng = Rng(derive_seed(seed, Stream::target, tu));
+                s.ctx.m_chaos_rng = Rng(derive_seed(seed, Stream::chaos, tu));
+                s.ctx.m_yield_probability = sc.chaos.yield_probability;
+                s.ctx.m_delay_probability = sc.chaos.delay_probability;
+                s.ctx.m_delay_min = sc.chaos.delay_min;
+                s.ctx.m_delay_max = sc.chaos.delay_max;
+                s.ctx.m_violation_counts.assign(m_info.invariants.size(), 0);
+                s.plan = std::make_unique<OpPlan>(sc.groups[g], m_keys, derive_seed(seed, Stream::plan, tu));
+                s.latency.resize(op_count);
+                s.exceptions.assign(op_count, 0);
+                s.first_exception.resize(op_count);
+            }
+        }
+        if (sc.sync.mode == SyncMode::rounds && sc.iterations) {
+            m_total_rounds = (*sc.iterations + sc.sync.ops_per_round - 1) / sc.sync.ops_per_round;
+        }
+    }
+
+    Measurement run() {
+        std::vector<std::thread> threads;
+        threads.reserve(static_cast<std::size_t>(m_threads));
+        for (int t = 0; t < m_threads; ++t) threads.emplace_back([this, t] { thread_main(t); });
+
+        m_start_barrier.arrive_and_wait([this] { on_start(); });
+        if (m_sc.duration && m_sc.sync.mode == SyncMode::start) {
+            std::this_thread::sleep_until(m_deadline);
+            m_stop.store(true, std::memory_order_relaxed);
+        }
+        for (auto& th : threads) th.join();
+
+        Clock::time_point end = m_start;
+        for (int t = 0; t < m_threads; ++t) end = std::max(end, slot(t).end);
+        const double wall = std::chrono::duration<double>(end - m_start).count();
+
+        collect_online_violations();
+        m_instance->check(m_sink, CheckPoint::final);
+        m_sink.count_check();
+        return measurement(wall);
+    }
+
+private:
+    ThreadSlot& slot(int t) { return m_slots[static_cast<std::size_t>(t)]; }
+
+    void thread_main(int t) {
+        ThreadSlot& s = slot(t);
+        // Whoever arrives last runs the completion, so every participant passes the same one.
+        m_start_barrier.arrive_and_wait([this] { on_start(); });
+        if (m_sc.sync.mode == SyncMode::rounds) {
+            run_rounds(s);
+        } else if (m_sc.iterations) {
+            for (std::uint64_t i = 0; i < *m_sc.iterations; ++i) one_op(s);
+        } else {
+            while (!m_stop.load(std::memory_order_relaxed)) one_op(s);
+        }
+        s.end = Clock::now();
+    }
+
+    void run_rounds(ThreadSlot& s) {
+        const std::uint64_t per_round = m_sc.sync.ops_per_round;
+        for (std::uint64_t round = 0;; ++round) {
+            std::uint64_t n = per_round;
+            if (m_sc.iterations && round + 1 == m_total_rounds) n = *m_sc.iterations - per_round * round;
+            for (std::uint64_t i = 0; i < n; ++i) one_op(s);
+            // The barrier orders this round's ops before the next round's: the scenario asks
+            // for exactly that edge. m_finished is written by the completion, read after it.
+            m_round_barrier.arrive_and_wait([this] { end_of_round(); });
+            if (m_finished) return;
+        }
+    }
+
+    void on_start() {
+        m_start = Clock::now();
+        if (m_sc.duration) m_deadline = m_start + *m_sc.duration;
+    }
+
+    void end_of_round() {
+        ++m_rounds;
+        if (m_sc.iterations) {
+            m_finished = m_rounds >= m_total_rounds;
+        } else {
+            m_finished = Clock::now() >= m_deadline;
+        }
+        const std::uint32_t every = m_sc.sync.checkpoint_every;
+        if (!m_finished && every > 0 && m_rounds % every == 0) {
+            collect_online_violations();
+            m_instance->check(m_sink, CheckPoint::quiescent);
+            m_sink.count_check();
+        }
+    }
+
+    void one_op(ThreadSlot& s) {
+        const Op op = s.plan->next();
+        s.ctx.chaos();
+        ActivitySlot& a = m_board.slot(s.ctx.thread_index);
+        a.op.store(op.index, std::memory_order_relaxed);
+        a.in_op.store(1, std::memory_order_relaxed);
+        const auto t0 = m_opt.record_latency ? Clock::now() : Clock::time_point{};
+        try {
+            m_instance->run(op, s.ctx);
+        } catch (const std::exception& e) {
+            note_exception(s, op.index, e.what());
+        } catch (...) {
+            note_exception(s, op.index, "an exception not derived from std::exception");
+        }
+        if (m_opt.record_latency) {
+            const auto t1 = Clock::now();
+            s.latency[static_cast<std::size_t>(op.index)].record(static_cast<std::uint64_t>((t1 - t0).count()));
+        }
+        a.in_op.store(0, std::memory_order_relaxed);
+        a.ops_done.store(++s.ops_done, std::memory_order_relaxed);
+    }
+
+    static void note_exception(ThreadSlot& s, int op, const char* what) {
+        const auto i = static_cast<std::size_t>(op);
+        if (s.exceptions[i]++ == 0) s.first_exception[i] = what;
+    }
+
+    /// Moves every thread's online violations into the sink; called only at quiescent points.
+    void collect_online_violations() {
+        for (int t = 0; t < m_threads; ++t) {
+            auto& ctx = slot(t).ctx;
+            for (auto& v : ctx.m_violations) {
+                auto& e = m_sink.entries[static_cast<std::size_t>(v.invariant)];
+                if (e.details.size() < InvariantSink::k_max_details)
+                    e.details.push_back(fmt::format("thread {}: {}", t, v.detail));
+            }
+            for (std::size_t i = 0; i < ctx.m_violation_counts.size(); ++i) {
+                m_sink.entries[i].violations += ctx.m_violation_counts[i];
+                ctx.m_violation_counts[i] = 0;
+            }
+            ctx.m_violations.clear();
+        }
+    }
+
+    Measurement measurement(double wall) {
+        Measurement m;
+        m.wall_seconds = wall;
+        m.threads = m_threads;
+        m.rounds = m_rounds;
+        for (std::size_t op = 0; op < m_info.ops.size(); ++op) {
+            OpStats st;
+            st.name = m_info.ops[op].name;
+            std::uint64_t executed = 0;
+            for (int t = 0; t < m_threads; ++t) {
+                auto& s = slot(t);
+                st.histogram.merge(s.latency[op]);
+                st.exceptions += s.exceptions[op];
+                if (st.first_exception.empty()) st.first_exception = s.first_exception[op];
+            }
+            summarize(st, wall);
+            executed = st.count;
+            if (!m_opt.record_latency) continue;
+            if (executed == 0 && st.exceptions == 0) continue;  // not in any mix
+            m.ops.push_back(std::move(st));
+        }
+        for (int t = 0; t < m_threads; ++t) m.total_ops += slot(t).ops_done;
+        m.throughput = wall > 0 ? static_cast<double>(m.total_ops) / wall : 0;
+        for (int i : m_sc.check.invariants) {
+            const auto& e = m_sink.entries[static_cast<std::size_t>(i)];
+            InvariantResult r;
+            r.name = m_info.invariants[static_cast<std::size_t>(i)].name;
+            r.checks = e.checks;
+            r.violations = e.violations;
+            r.held = e.violations == 0;
+            r.details = e.details;
+            m.invariants.push_back(std::move(r));
+        }
+        return m;
+    }
+
+    const Scenario& m_sc;
+    const TargetInfo& m_info;
+    const RunnerOptions& m_opt;
+    const int m_threads;
+    KeySampler m_keys;
+    ActivityBoard m_board;
+    Barrier m_start_barrier;
+    Barrier m_round_barrier;
+    InvariantSink m_sink;
+    std::unique_ptr<TargetInstance> m_instance;
+    std::unique_ptr<ThreadSlot[]> m_slots;
+
+    Clock::time_point m_start;
+    Clock::time_point m_deadline;
+    std::atomic<bool> m_stop{false};  ///< start mode with a duration: relaxed, orders nothing
+    std::uint64_t m_total_rounds = 0;
+    std::uint64_t m_rounds = 0;  ///< written only in a barrier completion
+    bool m_finished = false;     ///< written only in a barrier completion
+};
+
+}  // namespace
+
+Measurement run_job(const Scenario& scenario, const TargetSpec& target, const std::string& variant,
+                    std::uint64_t seed, const RunnerOptions& options) {
+    const int v = target.info.variant_index(variant);
+    if (v < 0) throw std::runtime_error(fmt::format("target '{}' has no variant '{}'", target.info.name, variant));
+    JobRun run(scenario, target, v, seed, options);
+    return run.run();
+}
+
+}  // namespace threadmill

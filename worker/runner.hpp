@@ -1,0 +1,30 @@
+// The runner: runs one job's thread groups against one target instance, in this process.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/result.hpp"
+#include "model/scenario.hpp"
+#include "api/target.hpp"
+
+namespace threadmill {
+
+struct RunnerOptions {
+    std::string work_dir;        ///< scratch directory handed to the target
+    std::string activity_path;   ///< where threads publish their current op; "" = in memory
+    bool record_latency = true;  ///< false only for measuring the harness itself
+};
+
+/// Runs `scenario` against variant `variant` of `target` with `seed`:
+///  - every thread starts from one barrier; in rounds mode all threads rendezvous every
+///    ops_per_round ops (the only points where the harness orders target operations), and
+///    quiescent invariant checks run there as the scenario's checkpoint asks;
+///  - each thread draws its ops, keys and args from its own plan stream, derived from the seed;
+///  - latency of every op is recorded per thread and merged at the end;
+///  - the target's final check runs after every thread has stopped.
+/// Exceptions thrown by operations are recorded in the result; other exceptions propagate.
+Measurement run_job(const Scenario& scenario, const TargetSpec& target, const std::string& variant,
+                    std::uint64_t seed, const RunnerOptions& options);
+
+}  // namespace threadmill

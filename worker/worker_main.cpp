@@ -1,0 +1,89 @@
+// threadmill-worker: runs exactly one job (scenario x variant x seed) in this process and
+// writes its measurement as JSON; `--describe` prints the catalog of targets it holds.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/catalog_json.hpp"
+#include "scenario/overrides.hpp"
+#include "worker/runner.hpp"
+#include "model/scenario.hpp"
+#include "model/worker_protocol.hpp"
+#include "scenario/loader.hpp"
+
+using namespace threadmill;
+
+int main(int argc, char** argv) {
+    CLI::App app{"threadmill-worker: runs one threadmill job in this process. The threadmill driver starts it; "
+                 "run it by hand to debug a single job under gdb or rr."};
+    bool describe = false;
+    std::string scenario_path, variant, result_path, activity_path, work_dir, duration_text;
+    std::uint64_t seed = 0;
+    std::optional<std::uint64_t> iterations;
+    app.add_flag("--describe", describe, "print the catalog of targets (JSON) and exit");
+    app.add_option("--scenario", scenario_path, "the scenario file")->check(CLI::ExistingFile);
+    app.add_option("--variant", variant, "the target variant to run");
+    app.add_option("--seed", seed, "the job's seed");
+    app.add_option("--duration", duration_text, "override the scenario's duration (e.g. 200ms)");
+    app.add_option("--iterations", iterations, "override: ops per thread");
+    app.add_option("--result", result_path, "write the result JSON here (default: stdout)");
+    app.add_option("--activity", activity_path, "publish per-thread activity in this file");
+    app.add_option("--work-dir", work_dir, "scratch directory for the target");
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        const Catalog catalog = Registry::instance().catalog();
+        if (describe) {
+            std::cout << catalog_to_json(catalog).dump(1) << "\n";
+            return 0;
+        }
+        if (scenario_path.empty() || variant.empty()) {
+            std::cerr << "threadmill-worker: error: --scenario and --variant are required (or --describe)\n";
+            return k_worker_exit_usage;
+        }
+        Scenario sc = load_scenario(scenario_path, catalog);
+        RunLengthOverride o;
+        if (!duration_text.empty()) {
+            o.duration = parse_duration(duration_text);
+            if (!o.duration) {
+                std::cerr << fmt::format("threadmill-worker: error: bad --duration '{}'\n", duration_text);
+                return k_worker_exit_usage;
+            }
+        }
+        o.iterations = iterations;
+        apply_override(sc, o);
+        const TargetSpec* target = Registry::instance().find(sc.target);
+        if (target == nullptr) {  // the loader already checked it against the same catalog
+            std::cerr << "threadmill-worker: internal error: target vanished\n";
+            return k_worker_exit_internal;
+        }
+        if (work_dir.empty()) work_dir = std::filesystem::temp_directory_path().string();
+        RunnerOptions options{work_dir, activity_path, true};
+        const Measurement m = run_job(sc, *target, variant, seed, options);
+        const std::string text = nlohmann::json(m).dump();
+        if (result_path.empty()) {
+            std::cout << text << "\n";
+        } else {
+            // Write then rename: the driver never reads half a result.
+            const std::string tmp = result_path + ".tmp";
+            {
+                std::ofstream out(tmp);
+                out << text << "\n";
+                if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp));
+            }
+            std::filesystem::rename(tmp, result_path);
+        }
+        return 0;
+    } catch (const ScenarioError& e) {
+        std::cerr << e.what() << "\n";
+        return k_worker_exit_scenario;
+    } catch (const std::exception& e) {
+        std::cerr << "threadmill-worker: internal error: " << e.what() << "\n";
+        return k_worker_exit_internal;
+    }
+}
