@@ -19,6 +19,7 @@
 #include "driver/results_file.hpp"
 #include "driver/supervisor.hpp"
 #include "model/flavor.hpp"
+#include "model/text.hpp"
 #include "reports/compare_text.hpp"
 #include "reports/console.hpp"
 #include "reports/registry.hpp"
@@ -58,9 +59,8 @@ void add_unmatched_suppressions(RunSummary& summary, const std::vector<Job>& job
         std::ifstream in(std::filesystem::path(dir) / name);
         std::string line;
         while (std::getline(in, line)) {
-            const auto start = line.find_first_not_of(" \t");
-            if (start == std::string::npos || line[start] == '#') continue;
-            const std::string pattern = line.substr(start, line.find_last_not_of(" \t\r") - start + 1);
+            const std::string pattern(trim(line));
+            if (pattern.empty() || pattern.front() == '#') continue;
             const bool matched = std::any_of(summary.suppressions.begin(), summary.suppressions.end(),
                                              [&](const SuppressionUse& u) { return u.pattern == pattern; });
             if (!matched) summary.suppressions.push_back({tool, pattern + " (" + name + ")", 0});

@@ -13,8 +13,6 @@
 namespace threadmill {
 namespace {
 
-bool contains(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
-
 bool has_relative_budget(const Scenario& sc) {
     return std::any_of(sc.slo.begin(), sc.slo.end(), [](const SloBudget& b) { return b.relative > 0; });
 }

@@ -1,4 +1,4 @@
-// Small text helpers shared by the loader, the CLI and the reporters.
+// Small text helpers: the one home of trimming, case, search, "did you mean" and source paths.
 #pragma once
 
 #include <string>
@@ -6,6 +6,21 @@
 #include <vector>
 
 namespace threadmill {
+
+/// `s` without leading and trailing blanks (space, tab, CR, LF).
+std::string_view trim(std::string_view s);
+
+/// `s` with ASCII letters in lower case.
+std::string to_lower(std::string_view s);
+
+/// `s` with ASCII letters in upper case.
+std::string to_upper(std::string_view s);
+
+/// Whether `part` occurs in `s`.
+bool contains(std::string_view s, std::string_view part);
+
+/// Whether `names` holds `name`.
+bool contains(const std::vector<std::string>& names, std::string_view name);
 
 /// Levenshtein edit distance (Wagner-Fischer, two rows).
 std::size_t edit_distance(std::string_view a, std::string_view b);

@@ -10,6 +10,7 @@
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
+#include "model/text.hpp"
 
 namespace threadmill {
 namespace {
@@ -198,8 +199,7 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
         }
     }
     const char* verdict_color = r.verdict == Verdict::pass ? k_green : r.verdict == Verdict::fail ? k_yellow : k_red;
-    std::string verdict = to_string(r.verdict);
-    for (auto& c : verdict) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string verdict = to_upper(to_string(r.verdict));
     fmt::print(m_out, "  verdict {}  {} {}\n", paint(verdict, verdict_color),
                r.expectation_met ? paint("expectation met:", k_green) : paint("EXPECTATION MISSED:", k_red),
                r.expectation_detail);

@@ -18,6 +18,7 @@
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
+#include "model/text.hpp"
 #include "model/flavor.hpp"
 #include "reports/console.hpp"
 #include "reports/html_chart.hpp"
@@ -46,12 +47,6 @@ const char* verdict_class(Verdict v) {
         case Verdict::error: return "error";
     }
     return "error";
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 std::string ns(double v) { return format_duration_ns(v); }
@@ -462,7 +457,7 @@ private:
                   "<th>Variant</th><th>Flavor</th><th class=\"num\">Seed</th><th>Verdict</th><th>Expectation</th>"
                   "<th>Reason</th><th class=\"num\">Time</th></tr></thead>\n<tbody>\n";
         for (const auto& j : m_in.jobs) {
-            const std::string search = lower(fmt::format("{} {} {} {} {} {} {} {}", j.scenario, j.variant, j.flavor, j.seed,
+            const std::string search = to_lower(fmt::format("{} {} {} {} {} {} {} {}", j.scenario, j.variant, j.flavor, j.seed,
                                                          to_string(j.verdict), j.target, j.expectation_detail,
                                                          reason_text(j)));
             add(m_html,

@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "model/text.hpp"
+
 namespace threadmill {
 
 namespace {
@@ -50,19 +52,10 @@ constexpr std::size_t k_fingerprint_frames = 3;
 
 // --- text ------------------------------------------------------------------------------------
 
-bool is_blank_char(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_blank_char(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_blank_char(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
 bool all_digits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_digit); }
 
@@ -70,12 +63,6 @@ int to_int(std::string_view s) {
     int v = 0;
     std::from_chars(s.data(), s.data() + s.size(), v);
     return v;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
 }
 
 // Length of the "==1234==" prefix runtimes put before their own lines, 0 when there is none.
@@ -610,7 +597,7 @@ std::optional<Access> parse_access_line(std::string_view line) {
     const auto of_size = s.find(" of size ");
     if (of_size == std::string_view::npos) return std::nullopt;
     Access a;
-    std::string head = lower(s.substr(0, of_size));
+    std::string head = to_lower(s.substr(0, of_size));
     if (head.starts_with("previous ")) head.erase(0, 9);
     if (head.starts_with("atomic ")) {
         a.atomic = true;
@@ -739,7 +726,7 @@ public:
             // The runtime's notes ("==1==The signal is caused by a WRITE memory access.") keep the title.
             const auto note = strip_pid(t);
             if (note.starts_with("The signal is caused by a ")) {
-                const auto what = lower(note.substr(26, note.find(' ', 26) - 26));
+                const auto what = to_lower(note.substr(26, note.find(' ', 26) - 26));
                 if (what == "read" || what == "write") signal_access = what;
             }
             return;

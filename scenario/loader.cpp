@@ -65,10 +65,6 @@ std::string quoted_list(const Names& names) {
     return out;
 }
 
-bool contains(const Names& names, std::string_view n) {
-    return std::find(names.begin(), names.end(), n) != names.end();
-}
-
 bool is_identifier(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
