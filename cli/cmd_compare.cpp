@@ -30,7 +30,7 @@ void setup_compare(CLI::App& app, CompareCliOptions& o) {
         "Exit status: 0 no regression, 1 a regression, 2 bad input or nothing in common.");
 }
 
-int run_compare(const CompareCliOptions& o) {
+ExitCode run_compare(const CompareCliOptions& o) {
     CompareOptions options;
     ResultsFile base, next;
     try {
@@ -42,7 +42,7 @@ int run_compare(const CompareCliOptions& o) {
         base = read_results_file(o.base);
         next = read_results_file(o.next);
     } catch (const std::exception& e) {
-        throw CliError(k_exit_usage, e.what());
+        throw CliError(ExitCode::usage, e.what());
     }
     for (const auto* f : {&base, &next})
         for (const auto& w : f->warnings) std::fprintf(stderr, "threadmill: warning: %s\n", w.c_str());
@@ -50,8 +50,8 @@ int run_compare(const CompareCliOptions& o) {
     fmt::print("base {} ({} jobs) · new {} ({} jobs)\n", o.base, base.jobs.size(), o.next, next.jobs.size());
     fmt::print("{}", format_comparison(c, options, ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr));
     std::fflush(stdout);
-    if (c.ops.empty()) throw CliError(k_exit_usage, "the two runs have no scenario, variant, flavor and operation in common");
-    return c.regressions > 0 ? k_exit_failed : k_exit_ok;
+    if (c.ops.empty()) throw CliError(ExitCode::usage, "the two runs have no scenario, variant, flavor and operation in common");
+    return c.regressions > 0 ? ExitCode::failed : ExitCode::ok;
 }
 
 }  // namespace threadmill::cli

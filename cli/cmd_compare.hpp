@@ -19,6 +19,6 @@ struct CompareCliOptions {
 
 void setup_compare(CLI::App& app, CompareCliOptions& options);
 /// 0: no regression; 1: a regression; 2: bad input or nothing in common.
-int run_compare(const CompareCliOptions& options);
+ExitCode run_compare(const CompareCliOptions& options);
 
 }  // namespace threadmill::cli

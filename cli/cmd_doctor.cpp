@@ -144,7 +144,7 @@ void setup_doctor(CLI::App& app, DoctorOptions& o) {
     app.add_option("paths", o.paths, "scenarios to compare with this machine's cores (optional)");
 }
 
-int run_doctor(const DoctorOptions& o, const GlobalOptions& global) {
+ExitCode run_doctor(const DoctorOptions& o, const GlobalOptions& global) {
     Doctor d;
     check_workers(d, resolve_worker_dir(global));
     check_mmap_rnd_bits(d);
@@ -152,7 +152,7 @@ int run_doctor(const DoctorOptions& o, const GlobalOptions& global) {
     check_cores(d, global, o.paths);
     fmt::print("threadmill doctor: {} problem{}, {} warning{}\n", d.failures, d.failures == 1 ? "" : "s", d.warnings,
                d.warnings == 1 ? "" : "s");
-    return d.failures > 0 ? k_exit_failed : k_exit_ok;
+    return d.failures > 0 ? ExitCode::failed : ExitCode::ok;
 }
 
 }  // namespace threadmill::cli

@@ -17,6 +17,6 @@ struct DoctorOptions {
 
 void setup_doctor(CLI::App& app, DoctorOptions& options);
 /// 0 when nothing is wrong (warnings allowed), 1 when a check failed.
-int run_doctor(const DoctorOptions& options, const GlobalOptions& global);
+ExitCode run_doctor(const DoctorOptions& options, const GlobalOptions& global);
 
 }  // namespace threadmill::cli

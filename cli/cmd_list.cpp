@@ -46,7 +46,7 @@ void list_targets(const Catalog& catalog) {
     }
 }
 
-int list_scenarios(const Catalog& catalog, const std::vector<std::string>& paths) {
+ExitCode list_scenarios(const Catalog& catalog, const std::vector<std::string>& paths) {
     int bad = 0;
     for (const auto& f : collect_scenario_files(paths.empty() ? std::vector<std::string>{"scenarios"} : paths)) {
         try {
@@ -58,7 +58,7 @@ int list_scenarios(const Catalog& catalog, const std::vector<std::string>& paths
             ++bad;
         }
     }
-    return bad == 0 ? k_exit_ok : k_exit_usage;
+    return bad == 0 ? ExitCode::ok : ExitCode::usage;
 }
 
 }  // namespace
@@ -68,12 +68,12 @@ void setup_list(CLI::App& app, ListOptions& o) {
     app.add_option("paths", o.paths, "for `scenarios`: files or folders (default: scenarios/)");
 }
 
-int run_list(const ListOptions& o, const GlobalOptions& global) {
+ExitCode run_list(const ListOptions& o, const GlobalOptions& global) {
     const Catalog catalog = load_catalog(global);
     if (o.what == "targets") {
-        if (!o.paths.empty()) throw CliError(k_exit_usage, "`list targets` takes no paths");
+        if (!o.paths.empty()) throw CliError(ExitCode::usage, "`list targets` takes no paths");
         list_targets(catalog);
-        return k_exit_ok;
+        return ExitCode::ok;
     }
     return list_scenarios(catalog, o.paths);
 }

@@ -16,6 +16,6 @@ struct ListOptions {
 };
 
 void setup_list(CLI::App& app, ListOptions& options);
-int run_list(const ListOptions& options, const GlobalOptions& global);
+ExitCode run_list(const ListOptions& options, const GlobalOptions& global);
 
 }  // namespace threadmill::cli

@@ -20,7 +20,7 @@ ResultsFile read_or_fail(const std::string& path) {
         for (const auto& w : f.warnings) std::fprintf(stderr, "threadmill: warning: %s\n", w.c_str());
         return f;
     } catch (const std::exception& e) {
-        throw CliError(k_exit_usage, e.what());
+        throw CliError(ExitCode::usage, e.what());
     }
 }
 
@@ -42,8 +42,8 @@ CLI::App* setup_report(CLI::App& app, ReportOptions& o) {
     return merge;
 }
 
-int run_report(const ReportOptions& o) {
-    if (o.results.empty()) throw CliError(k_exit_usage, "report: give a results.jsonl (or use `report merge`)");
+ExitCode run_report(const ReportOptions& o) {
+    if (o.results.empty()) throw CliError(ExitCode::usage, "report: give a results.jsonl (or use `report merge`)");
     const ResultsFile run = read_or_fail(o.results);
 
     std::vector<ReportRequest> requests;
@@ -51,7 +51,7 @@ int run_report(const ReportOptions& o) {
         for (const auto& text : o.reports) requests.push_back(parse_report_request(text));
         prepare_report_outputs(requests);
     } catch (const std::exception& e) {
-        throw CliError(k_exit_usage, e.what());
+        throw CliError(ExitCode::usage, e.what());
     }
 
     const std::string results_dir = std::filesystem::path(o.results).parent_path().string();
@@ -75,11 +75,10 @@ int run_report(const ReportOptions& o) {
             ++failed;
         }
     }
-    if (failed > 0) return k_exit_internal;
-    return summary.missed > 0 ? k_exit_failed : k_exit_ok;
+    return gate(summary, 0, failed > 0);
 }
 
-int run_report_merge(const ReportOptions& o) {
+ExitCode run_report_merge(const ReportOptions& o) {
     std::vector<ResultsFile> files;
     for (const auto& path : o.merge_inputs) files.push_back(read_or_fail(path));
     const std::string out_dir = std::filesystem::path(o.merge_output).parent_path().string();
@@ -87,11 +86,11 @@ int run_report_merge(const ReportOptions& o) {
     try {
         write_results_file(merged, o.merge_output);
     } catch (const std::exception& e) {
-        throw CliError(k_exit_usage, e.what());
+        throw CliError(ExitCode::usage, e.what());
     }
     std::fprintf(stderr, "threadmill: merged %zu file%s, %zu jobs, into %s\n", files.size(), files.size() == 1 ? "" : "s",
                  merged.jobs.size(), o.merge_output.c_str());
-    return k_exit_ok;
+    return ExitCode::ok;
 }
 
 }  // namespace threadmill::cli

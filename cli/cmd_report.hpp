@@ -22,7 +22,7 @@ struct ReportOptions {
 
 /// Adds `report` and its `merge` subcommand to `app`; returns the merge subcommand.
 CLI::App* setup_report(CLI::App& app, ReportOptions& options);
-int run_report(const ReportOptions& options);
-int run_report_merge(const ReportOptions& options);
+ExitCode run_report(const ReportOptions& options);
+ExitCode run_report_merge(const ReportOptions& options);
 
 }  // namespace threadmill::cli

@@ -102,7 +102,7 @@ void setup_run(CLI::App& app, RunOptions& o) {
     app.footer(report_formats_help() + "\n" + exit_code_help());
 }
 
-int run_run(const RunOptions& o, const GlobalOptions& global, const std::string& command_line) {
+ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::string& command_line) {
     const Catalog catalog = load_catalog(global);
     const auto files = collect_scenario_files(o.paths);
 
@@ -110,7 +110,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     if (!o.duration.empty()) {
         run_length.duration = parse_duration(o.duration);
         if (!run_length.duration)
-            throw CliError(k_exit_usage, fmt::format("--duration: '{}' is not a duration (like 250ms or 2s)", o.duration));
+            throw CliError(ExitCode::usage, fmt::format("--duration: '{}' is not a duration (like 250ms or 2s)", o.duration));
     }
     run_length.iterations = o.iterations;
 
@@ -124,10 +124,10 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
             print_diagnostics(e);
             bad = true;
         } catch (const std::invalid_argument& e) {
-            throw CliError(k_exit_usage, e.what());
+            throw CliError(ExitCode::usage, e.what());
         }
     }
-    if (bad) throw CliError(k_exit_usage, "scenario errors; nothing was run");
+    if (bad) throw CliError(ExitCode::usage, "scenario errors; nothing was run");
 
     PlanOptions plan;
     plan.variants = o.variants;
@@ -137,7 +137,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     plan.repeat = o.repeat;
     if (o.seed_count) {
         const std::uint64_t base = o.seeds.empty() ? plan.fresh_seed : o.seeds.front();
-        if (o.seeds.size() > 1) throw CliError(k_exit_usage, "--seeds N takes at most one --seed (the first of N)");
+        if (o.seeds.size() > 1) throw CliError(ExitCode::usage, "--seeds N takes at most one --seed (the first of N)");
         for (int i = 0; i < *o.seed_count; ++i) plan.seeds.push_back(base + static_cast<std::uint64_t>(i));
     } else {
         plan.seeds = o.seeds;
@@ -146,7 +146,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     try {
         jobs = plan_jobs(scenarios, catalog, plan);
     } catch (const UsageError& e) {
-        throw CliError(k_exit_usage, e.what());
+        throw CliError(ExitCode::usage, e.what());
     }
 
     // Everything the user asked for is checked before the first job runs.
@@ -156,7 +156,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
         if (o.json) requests.push_back({"json", "-"});
         prepare_report_outputs(requests);
     } catch (const std::exception& e) {
-        throw CliError(k_exit_usage, e.what());
+        throw CliError(ExitCode::usage, e.what());
     }
     CompareOptions compare;
     std::optional<ResultsFile> baseline;
@@ -165,7 +165,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
             compare.tolerance = parse_tolerance(o.tolerance);
             baseline = read_results_file(o.baseline);
         } catch (const std::exception& e) {
-            throw CliError(k_exit_usage, fmt::format("--baseline: {}", e.what()));
+            throw CliError(ExitCode::usage, fmt::format("--baseline: {}", e.what()));
         }
     }
     const bool fresh_used = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
@@ -217,7 +217,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     } catch (const std::exception& e) {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
-        throw CliError(k_exit_internal, e.what());
+        throw CliError(ExitCode::internal, e.what());
     }
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
@@ -228,10 +228,8 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
     add_unmatched_suppressions(summary, jobs, sup.sanitizer_dir);
     reporter->run_finished(outcome.results, summary);
     for (const auto& e : report_errors) std::fprintf(stderr, "threadmill: error: %s\n", e.c_str());
-    if (outcome.interrupted) return k_exit_interrupted;
-
     int regressions = 0;
-    if (baseline) {
+    if (baseline && !summary.interrupted) {
         const Comparison c = compare_runs(baseline->jobs, outcome.results, compare);
         std::FILE* out = stdout_taken ? stderr : stdout;
         fmt::print(out, "\ncompared with the baseline {}:\n{}", o.baseline,
@@ -240,8 +238,7 @@ int run_run(const RunOptions& o, const GlobalOptions& global, const std::string&
                                         o.baseline.c_str());
         regressions = c.regressions;
     }
-    if (!report_errors.empty()) return k_exit_internal;
-    return summary.missed > 0 || regressions > 0 ? k_exit_failed : k_exit_ok;
+    return gate(summary, regressions, !report_errors.empty());
 }
 
 }  // namespace threadmill::cli

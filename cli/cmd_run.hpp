@@ -33,6 +33,6 @@ struct RunOptions {
 
 void setup_run(CLI::App& app, RunOptions& options);
 /// Returns the exit code of the gate contract.
-int run_run(const RunOptions& options, const GlobalOptions& global, const std::string& command_line);
+ExitCode run_run(const RunOptions& options, const GlobalOptions& global, const std::string& command_line);
 
 }  // namespace threadmill::cli

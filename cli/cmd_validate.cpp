@@ -10,7 +10,7 @@ void setup_validate(CLI::App& app, ValidateOptions& o) {
     app.add_option("paths", o.paths, "scenario files, or folders searched for *.toml")->required();
 }
 
-int run_validate(const ValidateOptions& o, const GlobalOptions& global) {
+ExitCode run_validate(const ValidateOptions& o, const GlobalOptions& global) {
     const Catalog catalog = load_catalog(global);
     int bad = 0;
     const auto files = collect_scenario_files(o.paths);
@@ -26,9 +26,9 @@ int run_validate(const ValidateOptions& o, const GlobalOptions& global) {
     }
     if (bad > 0) {
         fmt::print(stderr, "threadmill: {} of {} scenario file{} invalid\n", bad, files.size(), files.size() == 1 ? "" : "s");
-        return k_exit_usage;
+        return ExitCode::usage;
     }
-    return k_exit_ok;
+    return ExitCode::ok;
 }
 
 }  // namespace threadmill::cli

@@ -16,6 +16,6 @@ struct ValidateOptions {
 
 void setup_validate(CLI::App& app, ValidateOptions& options);
 /// 0 when every file is valid, 2 otherwise.
-int run_validate(const ValidateOptions& options, const GlobalOptions& global);
+ExitCode run_validate(const ValidateOptions& options, const GlobalOptions& global);
 
 }  // namespace threadmill::cli

@@ -21,7 +21,7 @@ std::string resolve_worker_dir(const GlobalOptions& g) {
     if (const char* env = std::getenv("THREADMILL_WORKER_DIR"); env != nullptr && *env != '\0') return env;
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) throw CliError(k_exit_internal, "cannot locate the threadmill executable; pass --worker-dir");
+    if (ec) throw CliError(ExitCode::internal, "cannot locate the threadmill executable; pass --worker-dir");
     return self.parent_path().string();
 }
 
@@ -34,7 +34,7 @@ std::string resolve_sanitizer_dir() {
 Catalog load_catalog(const GlobalOptions& g) {
     const std::string worker = worker_path(resolve_worker_dir(g), std::string(all_flavors().front().name));
     if (!fs::exists(worker)) {
-        throw CliError(k_exit_internal,
+        throw CliError(ExitCode::internal,
                        fmt::format("the worker {} does not exist; build it (cmake --build --preset default) or pass "
                                    "--worker-dir",
                                    worker));
@@ -42,7 +42,7 @@ Catalog load_catalog(const GlobalOptions& g) {
     try {
         return describe_worker(worker);
     } catch (const std::exception& e) {
-        throw CliError(k_exit_internal, e.what());
+        throw CliError(ExitCode::internal, e.what());
     }
 }
 
@@ -55,14 +55,14 @@ std::vector<std::string> collect_scenario_files(const std::vector<std::string>& 
             for (const auto& entry : fs::recursive_directory_iterator(p, ec)) {
                 if (entry.is_regular_file() && entry.path().extension() == ".toml") found.push_back(entry.path().string());
             }
-            if (ec) throw CliError(k_exit_usage, fmt::format("cannot read folder {}: {}", p, ec.message()));
-            if (found.empty()) throw CliError(k_exit_usage, fmt::format("no .toml scenario under {}", p));
+            if (ec) throw CliError(ExitCode::usage, fmt::format("cannot read folder {}: {}", p, ec.message()));
+            if (found.empty()) throw CliError(ExitCode::usage, fmt::format("no .toml scenario under {}", p));
             std::sort(found.begin(), found.end());
             files.insert(files.end(), found.begin(), found.end());
         } else if (fs::is_regular_file(p, ec)) {
             files.push_back(p);
         } else {
-            throw CliError(k_exit_usage, fmt::format("no such file or folder: {}", p));
+            throw CliError(ExitCode::usage, fmt::format("no such file or folder: {}", p));
         }
     }
     return files;
@@ -71,10 +71,4 @@ std::vector<std::string> collect_scenario_files(const std::vector<std::string>& 
 void print_diagnostics(const ScenarioError& e) {
     for (const auto& d : e.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
 }
-
-std::string exit_code_help() {
-    return "Exit codes: 0 every job met its expectation; 1 at least one job missed its expectation; "
-           "2 usage or scenario error (nothing ran); 3 internal error; 130 interrupted (finished jobs are saved).";
-}
-
 }  // namespace threadmill::cli

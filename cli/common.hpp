@@ -1,4 +1,4 @@
-// What every subcommand shares: exit codes, the command-level error, worker discovery,
+// What every subcommand shares: the command-level error, worker discovery,
 // finding scenario files and loading them.
 #pragma once
 
@@ -6,22 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "driver/gate.hpp"
 #include "model/scenario.hpp"
 #include "api/target.hpp"
 
 namespace threadmill::cli {
 
-inline constexpr int k_exit_ok = 0;           ///< every job met its expectation
-inline constexpr int k_exit_failed = 1;       ///< at least one job missed its expectation
-inline constexpr int k_exit_usage = 2;        ///< usage or scenario error; nothing ran
-inline constexpr int k_exit_internal = 3;     ///< the harness itself failed
-inline constexpr int k_exit_interrupted = 130;  ///< Ctrl-C: finished jobs are saved
-
 /// A command-level failure: printed once by main as `threadmill: error: ...`.
 class CliError : public std::runtime_error {
 public:
-    CliError(int exit_code, const std::string& message) : std::runtime_error(message), exit_code(exit_code) {}
-    int exit_code;
+    CliError(ExitCode exit_code, const std::string& message) : std::runtime_error(message), exit_code(exit_code) {}
+    ExitCode exit_code;
 };
 
 struct GlobalOptions {
@@ -40,8 +35,5 @@ Catalog load_catalog(const GlobalOptions& g);
 std::vector<std::string> collect_scenario_files(const std::vector<std::string>& paths);
 /// Prints each diagnostic to stderr.
 void print_diagnostics(const ScenarioError& e);
-
-/// The help footer that documents the exit codes.
-std::string exit_code_help();
 
 }  // namespace threadmill::cli

@@ -13,6 +13,7 @@
 #include "cli/cmd_validate.hpp"
 #include "cli/common.hpp"
 
+using namespace threadmill;
 using namespace threadmill::cli;
 
 int main(int argc, char** argv) {
@@ -55,25 +56,25 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
-        return code == 0 ? k_exit_ok : k_exit_usage;
+        return exit_status(code == 0 ? ExitCode::ok : ExitCode::usage);
     }
 
     std::string command_line;
     for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
     try {
-        if (*run_cmd) return run_run(run, global, command_line);
-        if (*list_cmd) return run_list(list, global);
-        if (*merge_cmd) return run_report_merge(report);
-        if (*report_cmd) return run_report(report);
-        if (*compare_cmd) return run_compare(compare);
-        if (*validate_cmd) return run_validate(validate, global);
-        if (*doctor_cmd) return run_doctor(doctor, global);
-        return k_exit_usage;
+        if (*run_cmd) return exit_status(run_run(run, global, command_line));
+        if (*list_cmd) return exit_status(run_list(list, global));
+        if (*merge_cmd) return exit_status(run_report_merge(report));
+        if (*report_cmd) return exit_status(run_report(report));
+        if (*compare_cmd) return exit_status(run_compare(compare));
+        if (*validate_cmd) return exit_status(run_validate(validate, global));
+        if (*doctor_cmd) return exit_status(run_doctor(doctor, global));
+        return exit_status(ExitCode::usage);
     } catch (const CliError& e) {
         std::fprintf(stderr, "threadmill: error: %s\n", e.what());
-        return e.exit_code;
+        return exit_status(e.exit_code);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "threadmill: internal error: %s\n", e.what());
-        return k_exit_internal;
+        return exit_status(ExitCode::internal);
     }
 }

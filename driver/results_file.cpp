@@ -92,16 +92,25 @@ ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::stri
     return merged;
 }
 
+ResultsWriter::ResultsWriter(const std::string& path, const RunContext& context)
+    : m_path(path), m_out(path, std::ios::trunc) {
+    if (!m_out) throw std::runtime_error(fmt::format("cannot write {}", path));
+    m_out << nlohmann::json(context).dump() << "\n" << std::flush;
+    if (!m_out) throw std::runtime_error(fmt::format("cannot write {}", path));
+}
+
+void ResultsWriter::append(const JobResult& job) {
+    m_out << nlohmann::json(job).dump() << "\n" << std::flush;
+    if (!m_out) throw std::runtime_error(fmt::format("cannot write {}", m_path));
+}
+
 void write_results_file(const ResultsFile& run, const std::string& path) {
     const fs::path p(path);
     if (p.has_parent_path()) fs::create_directories(p.parent_path());
     const fs::path tmp = p.string() + ".tmp";
     {
-        std::ofstream out(tmp, std::ios::trunc);
-        if (!out) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-        out << nlohmann::json(run.context).dump() << "\n";
-        for (const auto& j : run.jobs) out << nlohmann::json(j).dump() << "\n";
-        if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+        ResultsWriter out(tmp.string(), run.context);
+        for (const auto& j : run.jobs) out.append(j);
     }
     fs::rename(tmp, p);
 }

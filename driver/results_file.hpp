@@ -1,6 +1,7 @@
 // Reading and merging saved runs (results.jsonl): the input of `report` and `compare`.
 #pragma once
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,24 @@ ResultsFile read_results_file(const std::string& path);
 /// are made relative to `out_dir` (where the merged file goes) so links keep working.
 ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::string& out_dir);
 
-/// Writes a run as results.jsonl (context line, then one line per job).
+/// The one writer of results.jsonl: a context line, then one line per job, each flushed as
+/// it is written so that a driver killed mid-run keeps every finished job.
+class ResultsWriter {
+public:
+    /// Creates (or truncates) `path` and writes the context line. Throws std::runtime_error
+    /// when the file cannot be created.
+    ResultsWriter(const std::string& path, const RunContext& context);
+    /// Appends one job's line and flushes it. Throws std::runtime_error naming the file when
+    /// the line could not be written.
+    void append(const JobResult& job);
+
+private:
+    std::string m_path;
+    std::ofstream m_out;
+};
+
+/// Writes a run as results.jsonl (context line, then one line per job), through a temporary
+/// file renamed into place.
 void write_results_file(const ResultsFile& run, const std::string& path);
 
 }  // namespace threadmill

@@ -39,17 +39,6 @@ std::string worker_path(const std::string& worker_dir, const std::string& flavor
 RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop);
 
-/// Judges the [slo] budgets of a plain-flavor job, against `baseline` (the safe variant's
-/// measurement of the same scenario, seed and flavor) for relative budgets; adds `slo`
-/// detections (and `error` when a budget cannot be judged).
-void judge_budgets(JobResult& job, const Scenario& scenario, const Measurement* baseline, bool job_is_safe);
-
-/// Turns a measurement's broken invariants and operation exceptions into detections.
-void detect_from_measurement(JobResult& job);
-
-/// Turns a job's findings into detections (one per distinct fingerprint).
-void detect_from_findings(JobResult& job);
-
 /// The command line that reruns one job.
 std::string replay_command(const Job& job, const SupervisorOptions& options);
 

@@ -6,6 +6,7 @@
 #include "driver/verdict.hpp"
 #include "sanitizers/environment.hpp"
 #include "sanitizers/parser.hpp"
+#include "driver/detections.hpp"
 
 namespace threadmill {
 namespace {

@@ -16,6 +16,7 @@
 #include "model/catalog_json.hpp"
 #include "driver/verdict.hpp"
 #include "scenario/loader.hpp"
+#include "driver/detections.hpp"
 
 namespace threadmill {
 namespace {

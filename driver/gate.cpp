@@ -1,0 +1,36 @@
+// The gate: the exit-code table and the code a finished run earns.
+#include "driver/gate.hpp"
+
+#include <fmt/format.h>
+
+namespace threadmill {
+namespace {
+
+constexpr ExitCodeInfo k_exit_codes[] = {
+    {ExitCode::ok, "every job met its expectation"},
+    {ExitCode::failed, "at least one job missed its expectation"},
+    {ExitCode::usage, "usage or scenario error (nothing ran)"},
+    {ExitCode::internal, "internal error"},
+    {ExitCode::interrupted, "interrupted (finished jobs are saved)"},
+};
+
+}  // namespace
+
+std::span<const ExitCodeInfo> exit_codes() { return k_exit_codes; }
+
+std::string exit_code_help() {
+    std::string text = "Exit codes:";
+    for (const auto& row : k_exit_codes) {
+        text += fmt::format("{} {} {}", &row == k_exit_codes ? "" : ";", exit_status(row.code), row.meaning);
+    }
+    return text + ".";
+}
+
+ExitCode gate(const RunSummary& summary, int regressions, bool outputs_failed) {
+    if (summary.interrupted) return ExitCode::interrupted;
+    if (outputs_failed) return ExitCode::internal;
+    if (summary.missed > 0 || regressions > 0) return ExitCode::failed;
+    return ExitCode::ok;
+}
+
+}  // namespace threadmill

@@ -1,0 +1,130 @@
+// One worker process: spawn, wait with a time limit, kill, and read what it left behind.
+#include "driver/worker_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace threadmill {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string read_tail(const fs::path& path, std::size_t max_bytes) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::size_t>(in.tellg());
+    const std::size_t start = size > max_bytes ? size - max_bytes : 0;
+    in.seekg(static_cast<std::streamoff>(start));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (start > 0) {
+        const auto nl = text.find('\n');
+        text = "...\n" + (nl == std::string::npos ? text : text.substr(nl + 1));
+    }
+    return text;
+}
+
+std::string signal_name(int sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    const char* desc = strsignal(sig);
+    return fmt::format("SIG{} ({})", abbrev ? abbrev : "?", desc ? desc : "?");
+}
+
+pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log,
+                   const std::vector<std::pair<std::string, std::string>>& env) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error(fmt::format("cannot create {}: {}", log.string(), std::strerror(errno)));
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(fd);
+        throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(errno)));
+    }
+    if (pid == 0) {
+        ::setpgid(0, 0);
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+        const int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+        ::execv(args[0], args.data());
+        const std::string msg = fmt::format("threadmill: cannot execute {}: {}\n", args[0], std::strerror(errno));
+        [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg.data(), msg.size());
+        ::_exit(127);
+    }
+    ::setpgid(pid, pid);  // also from the parent, so a kill never misses the group
+    ::close(fd);
+    return pid;
+}
+
+// log_path=<dir>/sanitizer gives sanitizer.<pid>; a runtime without a log writes to the worker's output.
+std::string sanitizer_text(const fs::path& dir) {
+    std::vector<fs::path> logs;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().filename().string().starts_with("sanitizer.")) logs.push_back(e.path());
+    }
+    std::sort(logs.begin(), logs.end());
+    std::string text;
+    // One file may end mid-line (a worker killed mid-report): never glue the next one onto it.
+    for (const auto& p : logs) text += read_tail(p, std::size_t{64} << 20) + "\n";
+    text += read_tail(dir / "worker.log", std::size_t{64} << 20);
+    return text;
+}
+
+std::string gdb_backtraces(pid_t pid, const fs::path& out) {
+    if (::access("/usr/bin/gdb", X_OK) != 0) return "(no backtraces: gdb is not installed)";
+    const std::string cmd = fmt::format(
+        "timeout 30 /usr/bin/gdb -p {} -batch -nx -q -ex 'set pagination off' -ex 'thread apply all bt' >'{}' 2>&1",
+        pid, out.string());
+    const int status = std::system(cmd.c_str());
+    std::string text = read_tail(out, 64 * 1024);
+    if (status != 0 && text.find("Thread ") == std::string::npos) return "(gdb could not attach: " + text + ")";
+    return text;
+}
+
+WaitResult wait_worker(pid_t pid, Nanos timeout, const std::atomic<bool>& stop,
+                       const std::function<void()>& before_kill) {
+    const auto start = Clock::now();
+    const auto deadline = start + timeout;
+    WaitResult r;
+    for (;;) {
+        int status = 0;
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) {
+            r.status = status;
+            break;
+        }
+        if (done < 0 && errno != EINTR) throw std::runtime_error(fmt::format("waitpid failed: {}", std::strerror(errno)));
+        const bool timed_out = Clock::now() >= deadline;
+        if (timed_out || stop.load()) {
+            r.ending = timed_out ? Ending::timed_out : Ending::stopped;
+            if (timed_out) before_kill();
+            ::kill(-pid, SIGKILL);
+            ::kill(pid, SIGKILL);
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            r.status = status;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return r;
+}
+
+}  // namespace threadmill
