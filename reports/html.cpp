@@ -4,7 +4,8 @@
 // a filterable table of jobs, then one folded <details> per job (closed, so a run of a thousand
 // jobs opens at once; charts only live in there). No network: CSS, SVG and JavaScript are
 // inline and a Content-Security-Policy forbids loading anything, so a report that tried would
-// show (and fail the browser test) at once.
+// show (and fail the browser test) at once. The stylesheet and the script are
+// reports/assets/report.css and report.js, compiled in (the embedded/ headers, made by the build).
 #include "reports/html.hpp"
 
 #include <algorithm>
@@ -16,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include "embedded/report_css.hpp"
+#include "embedded/report_js.hpp"
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
 #include "model/text.hpp"
@@ -102,161 +105,6 @@ std::string swatch(std::string_view color, std::string_view dash) {
     return fmt::format("<span class=\"sw\" style=\"border-top:3px {} {}\"></span>", style, color);
 }
 
-constexpr const char* k_style = R"css(
-:root{--pass:#15803d;--pass-bg:#dcfce7;--pass-bar:#16a34a;--fail:#b45309;--fail-bg:#fef3c7;--fail-bar:#f59e0b;
---error:#b91c1c;--error-bg:#fee2e2;--error-bar:#dc2626;--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f6f7f9;
---accent:#2563eb}
-*{box-sizing:border-box}
-[hidden]{display:none!important}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);
-background:var(--bg)}
-code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
-a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
-header.top{background:#0f172a;color:#e2e8f0;padding:16px 0 18px}
-.wrap{max-width:1200px;margin:0 auto;padding:0 28px}
-header.top h1{margin:0;font-size:20px;font-weight:600;color:#fff;display:flex;align-items:center;gap:12px}
-header.top .context{margin:6px 0 0;color:#94a3b8;font-size:13px}
-header.top .context a{color:#93c5fd}
-.status{font-size:13px;font-weight:700;letter-spacing:.04em;padding:2px 10px;border-radius:12px}
-.status.ok{background:var(--pass-bg);color:var(--pass)}.status.bad{background:var(--error-bg);color:var(--error)}
-main{padding-bottom:48px}
-section{margin-top:26px}
-h2{font-size:16px;margin:0 0 10px;display:flex;align-items:baseline;gap:10px}
-h2 .sub{font-size:13px;font-weight:400;color:var(--muted)}
-h3{font-size:14px;margin:18px 0 8px}
-.cards{display:grid;grid-template-columns:repeat(8,1fr);gap:10px}
-.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 14px}
-.card .n{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums;line-height:1.2}
-.card .l{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.05em}
-.card.pass .n{color:var(--pass)}.card.fail .n{color:var(--fail)}.card.error .n,.card.missed .n{color:var(--error)}
-.card.zero .n{color:#94a3b8}
-.bar{display:flex;height:8px;border-radius:4px;overflow:hidden;background:var(--line);margin-top:12px}
-.bar span.pass{background:var(--pass-bar)}.bar span.fail{background:var(--fail-bar)}.bar span.error{background:var(--error-bar)}
-.legend{font-size:12px;color:var(--muted);margin-top:6px;display:flex;gap:16px}
-.dot{display:inline-block;width:9px;height:9px;border-radius:2px;margin-right:5px;vertical-align:-1px}
-.dot.pass{background:var(--pass-bar)}.dot.fail{background:var(--fail-bar)}.dot.error{background:var(--error-bar)}
-.tbl{border:1px solid var(--line);border-radius:8px;overflow:hidden;background:#fff}
-.tbl.narrow{max-width:640px}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-tr:last-child>td{border-bottom:0}
-th{font-size:11.5px;color:var(--muted);font-weight:600;background:#f8fafc;text-transform:uppercase;letter-spacing:.04em;
-white-space:nowrap}
-.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.nowrap{white-space:nowrap}
-.muted{color:var(--muted)}
-.badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;font-weight:600;line-height:20px;white-space:nowrap}
-.badge.pass,.badge.met,.badge.held{color:var(--pass);background:var(--pass-bg)}
-.badge.fail{color:var(--fail);background:var(--fail-bg)}
-.badge.error,.badge.missed,.badge.broken,.badge.over{color:var(--error);background:var(--error-bg)}
-.badge.kind{color:#334155;background:#e2e8f0}
-#jobs-table tbody tr{cursor:pointer}
-#jobs-table tbody tr:hover td{background:#f1f5f9}
-#jobs-table tr.missed td{background:#fef2f2}
-#jobs-table td.reason{max-width:440px}
-.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden;overflow-wrap:anywhere}
-.mech{font-weight:600}
-.filters{display:flex;gap:10px;align-items:center;flex-wrap:wrap;margin:0 0 10px}
-.filters input[type=search]{width:300px}
-.filters input,.filters select,button{font:inherit;font-size:13px;padding:4px 8px;border:1px solid #cbd5e1;border-radius:6px;
-background:#fff;color:var(--ink)}
-button{cursor:pointer}button:hover{background:#f1f5f9}
-.filters .count{color:var(--muted);margin-left:auto}
-details.job{background:#fff;border:1px solid var(--line);border-left:4px solid var(--pass-bar);border-radius:6px;margin:6px 0}
-details.job.fail{border-left-color:var(--fail-bar)}details.job.error,details.job.missed{border-left-color:var(--error-bar)}
-details.job>summary{cursor:pointer;padding:7px 12px;display:flex;gap:10px;align-items:center}
-details.job>summary::-webkit-details-marker{display:none}
-details.job>summary::before{content:"\25B8";color:var(--muted);width:10px}
-details.job[open]>summary::before{content:"\25BE"}
-details.job>summary .title{font-weight:600}
-details.job>summary .why{color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;flex:1;min-width:0}
-.job-body{padding:2px 18px 16px;border-top:1px solid var(--line)}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:12px 0 0}
-dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
-pre{background:#f8fafc;border:1px solid var(--line);border-radius:6px;padding:8px 10px;margin:6px 0;overflow:auto;
-max-height:420px;white-space:pre-wrap;overflow-wrap:anywhere}
-pre.replay{background:#0f172a;color:#e2e8f0;border-color:#0f172a;white-space:pre-wrap}
-.chart-row{display:flex;gap:24px;align-items:flex-start;margin-top:10px}
-.chart-row>div{flex:0 0 600px;border:1px solid var(--line);border-radius:6px;overflow:hidden}
-.chart-row>.note{max-width:420px;margin-top:12px}
-svg.chart{max-width:100%;height:auto;background:#fff;display:block}
-.sw{display:inline-block;width:22px;height:0;margin-right:7px;vertical-align:middle}
-.note{color:var(--muted);font-size:13px;margin:6px 0}
-.meter{display:inline-block;width:80px;height:6px;background:var(--line);border-radius:3px;vertical-align:middle;
-margin-right:6px;overflow:hidden}
-.meter span{display:block;height:100%;background:var(--pass-bar)}.meter span.over{background:var(--error-bar)}
-.finding{border:1px solid var(--line);border-radius:6px;padding:8px 12px;margin:8px 0;background:#fff}
-.finding .head{display:flex;gap:8px;align-items:center;flex-wrap:wrap}
-.finding .headline{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;color:#334155;
-margin:6px 0}
-.stack{margin:8px 0 0}
-.stack .st{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;font-weight:600}
-.frames{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;margin:2px 0 0 14px}
-.fr{padding:1px 6px;border-radius:3px;overflow-wrap:anywhere}
-.fr.user{background:#fef9c3;border-left:3px solid #ca8a04;font-weight:600}
-.fr .loc{color:#475569;font-weight:400}
-.frames details>summary{cursor:pointer;color:var(--muted);padding:1px 6px;font-family:system-ui,sans-serif;font-size:12px}
-.frames details .fr{color:#64748b}
-details.more>summary{cursor:pointer;color:var(--accent);margin:6px 0;font-size:13px}
-section.timeline{border:1px dashed #cbd5e1;border-radius:6px;padding:8px 12px;margin-top:16px;color:var(--muted)}
-section.timeline h3{margin:0 0 2px;color:#475569}
-footer{color:var(--muted);font-size:12px;margin-top:32px}
-)css";
-
-/// Filtering the jobs table (text, verdict, flavor, missed only), opening a job from the table
-/// or from the URL's #job-N, and expanding or folding every job.
-constexpr const char* k_script = R"js(
-(function () {
-  "use strict";
-  var text = document.getElementById("f-text"), verdict = document.getElementById("f-verdict"),
-      flavor = document.getElementById("f-flavor"), missed = document.getElementById("f-missed"),
-      count = document.getElementById("f-count");
-  var rows = Array.prototype.slice.call(document.querySelectorAll("#jobs-table tbody tr"));
-  function apply() {
-    var words = text.value.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
-    var shown = 0;
-    rows.forEach(function (row) {
-      var d = row.dataset, ok = (!verdict.value || d.verdict === verdict.value) &&
-          (!flavor.value || d.flavor === flavor.value) && (!missed.checked || d.met === "no") &&
-          words.every(function (w) { return d.search.indexOf(w) >= 0; });
-      row.hidden = !ok;
-      var job = document.getElementById("job-" + d.index);
-      if (job) job.hidden = !ok;
-      if (ok) shown++;
-    });
-    count.textContent = shown === rows.length ? rows.length + " jobs" : shown + " of " + rows.length + " jobs";
-  }
-  [text, verdict, flavor, missed].forEach(function (el) {
-    el.addEventListener("input", apply);
-    el.addEventListener("change", apply);
-  });
-  function openJob(id, scroll) {
-    var el = id && document.getElementById(id);
-    if (!el || el.tagName !== "DETAILS") return;
-    el.hidden = false;
-    el.open = true;
-    if (scroll) el.scrollIntoView();
-  }
-  rows.forEach(function (row) {
-    row.addEventListener("click", function (e) {
-      if (e.target.closest("a")) return;
-      var id = "job-" + row.dataset.index;
-      if (location.hash === "#" + id) openJob(id, true); else location.hash = id;
-    });
-  });
-  function fromHash() { openJob(decodeURIComponent(location.hash.slice(1)), true); }
-  window.addEventListener("hashchange", fromHash);
-  document.getElementById("expand-all").addEventListener("click", function () {
-    document.querySelectorAll("details.job:not([hidden])").forEach(function (d) { d.open = true; });
-  });
-  document.getElementById("collapse-all").addEventListener("click", function () {
-    document.querySelectorAll("details.job").forEach(function (d) { d.open = false; });
-  });
-  apply();
-  fromHash();
-})();
-)js";
-
 /// The same scenario, variant, seed and repeat under another flavor.
 using FlavorKey = std::tuple<std::string, std::string, std::uint64_t, int>;
 
@@ -279,7 +127,9 @@ public:
         m_html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
                   "script-src 'unsafe-inline'; img-src data:\">\n";
         add(m_html, "<title>threadmill: {} — {} of {} expectations met</title>\n", ok ? "passed" : "FAILED", s.met, s.ran);
-        add(m_html, "<style>{}</style>\n</head>\n<body>\n", k_style);
+        // The assets are files that start at their first rule or statement; the page puts each on a
+    // line of its own.
+    add(m_html, "<style>\n{}</style>\n</head>\n<body>\n", embedded::k_report_css);
         header(ok);
         m_html += "<main class=\"wrap\">\n";
         summary();
@@ -290,7 +140,7 @@ public:
         job_details();
         footer();
         m_html += "</main>\n";
-        add(m_html, "<script>{}</script>\n</body>\n</html>\n", k_script);
+        add(m_html, "<script>\n{}</script>\n</body>\n</html>\n", embedded::k_report_js);
         return std::move(m_html);
     }
 
