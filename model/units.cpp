@@ -86,11 +86,21 @@ DurationStatus parse_duration_detail(std::string_view text, std::int64_t& out) {
     return DurationStatus::ok;
 }
 
-std::string format_rate(double per_second) {
-    if (per_second >= 1e6) return fmt::format("{:.3g}M/s", per_second / 1e6);
-    if (per_second >= 1e3) return fmt::format("{:.3g}k/s", per_second / 1e3);
-    return fmt::format("{:.3g}/s", per_second);
+namespace {
+
+/// `v` in k, M (and G when `giga`) with three significant digits, then `suffix`.
+std::string format_scaled(double v, bool giga, std::string_view suffix) {
+    if (giga && v >= 1e9) return fmt::format("{:.3g}G{}", v / 1e9, suffix);
+    if (v >= 1e6) return fmt::format("{:.3g}M{}", v / 1e6, suffix);
+    if (v >= 1e3) return fmt::format("{:.3g}k{}", v / 1e3, suffix);
+    return fmt::format("{:.3g}{}", v, suffix);
 }
+
+}  // namespace
+
+std::string format_rate(double per_second) { return format_scaled(per_second, false, "/s"); }
+
+std::string format_count_rate(double per_second) { return format_scaled(per_second, true, ""); }
 
 std::optional<Nanos> parse_duration(std::string_view text, bool allow_zero) {
     std::int64_t ns = 0;

@@ -33,4 +33,8 @@ std::optional<double> parse_rate(std::string_view s);
 /// Operations per second with three significant digits: "1.25M/s", "980k/s", "12/s".
 std::string format_rate(double per_second);
 
+/// A rate as a bare figure for a table cell, three significant digits and up to giga:
+/// "2.71M", "980k", "3.5G", "12".
+std::string format_count_rate(double per_second);
+
 }  // namespace threadmill

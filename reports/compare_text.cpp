@@ -4,17 +4,13 @@
 #include <fmt/format.h>
 
 #include "model/scenario.hpp"
+#include "model/units.hpp"
 
 namespace threadmill {
 namespace {
 
 std::string value_text(const MetricChange& m, double v) {
-    if (m.metric == "throughput") {
-        if (v >= 1e6) return fmt::format("{:.3g}M/s", v / 1e6);
-        if (v >= 1e3) return fmt::format("{:.3g}k/s", v / 1e3);
-        return fmt::format("{:.3g}/s", v);
-    }
-    return format_duration_ns(v);
+    return m.metric == "throughput" ? format_rate(v) : format_duration_ns(v);
 }
 
 /// "+4.2%", or "×20.4" once the figure more than doubled (or halved, for throughput).

@@ -11,6 +11,8 @@
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
 #include "model/text.hpp"
+#include "model/units.hpp"
+#include "reports/report_text.hpp"
 
 namespace threadmill {
 namespace {
@@ -21,13 +23,8 @@ constexpr const char* k_yellow = "\033[33m";
 constexpr const char* k_bold = "\033[1m";
 constexpr const char* k_dim = "\033[2m";
 
-std::string ns(std::uint64_t v) { return format_duration(Nanos(v)); }
-
 std::string frame_text(const Frame& f, const std::string& root) {
-    const std::string where = f.file.empty() ? f.module
-                                             : fmt::format("{}:{}{}", source_relative(f.file, root), f.line,
-                                                           f.column > 0 ? fmt::format(":{}", f.column) : "");
-    return fmt::format("#{} {} {}", f.index, f.function.empty() ? "??" : f.function, where);
+    return fmt::format("#{} {} {}", f.index, f.function.empty() ? "??" : f.function, frame_location(f, root));
 }
 
 /// User frames in full; the harness, standard library and runtime folded into a count.
@@ -73,13 +70,6 @@ std::string group_thousands(std::uint64_t n) {
         out += digits[i];
     }
     return out;
-}
-
-std::string format_count_rate(double v) {
-    if (v >= 1e9) return fmt::format("{:.3g}G", v / 1e9);
-    if (v >= 1e6) return fmt::format("{:.3g}M", v / 1e6);
-    if (v >= 1e3) return fmt::format("{:.3g}k", v / 1e3);
-    return fmt::format("{:.3g}", v);
 }
 
 ConsoleReporter::ConsoleReporter(std::FILE* out, std::string source_root)
@@ -129,7 +119,8 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
                    "p99.9", "max", "ops/s");
         for (const auto& op : m.ops) {
             fmt::print(m_out, "  {:<18} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", op.name, group_thousands(op.count),
-                       ns(op.p50), ns(op.p90), ns(op.p99), ns(op.p999), ns(op.max), format_count_rate(op.throughput));
+                       format_duration(Nanos(op.p50)), format_duration(Nanos(op.p90)), format_duration(Nanos(op.p99)),
+                       format_duration(Nanos(op.p999)), format_duration(Nanos(op.max)), format_count_rate(op.throughput));
         }
         fmt::print(m_out, "  {:<18} {:>12} {:>59}   {} thread{}, {:.3f}s{}\n", "total", group_thousands(m.total_ops),
                    format_count_rate(m.throughput), m.threads, m.threads == 1 ? "" : "s", m.wall_seconds,

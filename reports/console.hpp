@@ -39,7 +39,5 @@ private:
 std::string format_clock(double seconds);
 /// 1234567 -> "1,234,567".
 std::string group_thousands(std::uint64_t n);
-/// 2712345.6 -> "2.71M".
-std::string format_count_rate(double per_second);
 
 }  // namespace threadmill

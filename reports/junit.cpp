@@ -8,6 +8,7 @@
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
+#include "reports/report_text.hpp"
 
 namespace threadmill {
 namespace {
@@ -112,11 +113,6 @@ std::string caught_by(const JobResult& j, const std::string& source_root) {
     return text;
 }
 
-std::string figure(double value, const std::string& unit) {
-    if (unit == "ns") return format_duration_ns(value);
-    return fmt::format("{:.3g} ops/s", value);
-}
-
 std::string system_out(const JobResult& j, const ReportInput& in) {
     std::string text = fmt::format("replay: {}\n", j.replay);
     text += fmt::format("expected: {}\n", fmt::join(j.expected, ", "));
@@ -125,8 +121,8 @@ std::string system_out(const JobResult& j, const ReportInput& in) {
     if (!j.budgets.empty()) {
         text += "budgets:\n";
         for (const auto& b : j.budgets) {
-            text += fmt::format("  - {} = {}: measured {}, limit {}{}\n", b.key, b.budget, figure(b.value, b.unit),
-                                figure(b.limit, b.unit), b.met ? "" : " (over)");
+            text += fmt::format("  - {} = {}: measured {}, limit {}{}\n", b.key, b.budget, budget_figure(b.value, b.unit),
+                                budget_figure(b.limit, b.unit), b.met ? "" : " (over)");
         }
     }
     if (!j.job_dir.empty()) {

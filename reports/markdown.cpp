@@ -8,6 +8,7 @@
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
+#include "reports/report_text.hpp"
 
 namespace threadmill {
 namespace {
@@ -27,17 +28,6 @@ std::string cell(std::string_view text) {
         }
     }
     return out;
-}
-
-std::string figure(double value, const std::string& unit) {
-    if (unit == "ns") return format_duration_ns(value);
-    return fmt::format("{:.3g} ops/s", value);
-}
-
-/// How far a budget is used: > 1 is over. For throughput, less is worse.
-double budget_use(const BudgetResult& b) {
-    if (b.unit == "ops/s") return b.value > 0 ? b.limit / b.value : 1e9;
-    return b.limit > 0 ? b.value / b.limit : 0;
 }
 
 }  // namespace
@@ -115,7 +105,7 @@ std::string render_markdown(const ReportInput& in) {
         for (std::size_t i = 0; i < std::min<std::size_t>(budgets.size(), 5); ++i) {
             const auto& [j, b] = budgets[i];
             md += fmt::format("| {} | `{} = {}` | {} | {} | {}{:.0f}% |\n", cell(job_title(*j)), b->key, b->budget,
-                              figure(b->value, b->unit), figure(b->limit, b->unit), b->met ? "" : "**over** ",
+                              budget_figure(b->value, b->unit), budget_figure(b->limit, b->unit), b->met ? "" : "**over** ",
                               100 * budget_use(*b));
         }
         md += "\n";

@@ -1,0 +1,113 @@
+// The HTML report's run-wide sections: summary cards, missed expectations, distinct bugs, suppressions.
+#include "reports/html_page.hpp"
+
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "model/bugs.hpp"
+#include "reports/html_chart.hpp"
+
+namespace threadmill::html_report {
+
+void Page::card(std::string cls, int n, std::string_view label, std::string_view title) {
+    if (n == 0) cls = "zero";  // nothing to see: grey, whatever it would be
+    add(m_html, "<div class=\"card{}{}\" title=\"{}\"><div class=\"n\">{}</div><div class=\"l\">{}</div></div>\n",
+        cls.empty() ? "" : " ", cls, title, n, label);
+}
+
+void Page::summary() {
+    const RunSummary& s = m_in.summary;
+    m_html += "<section id=\"summary\">\n";
+    add(m_html, "<h2>Summary <span class=\"sub\">{} of {} expectations met{}</span></h2>\n", s.met, s.ran,
+        s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned) : "");
+    m_html += "<div class=\"cards\">\n";
+    card("", s.ran, "jobs", "jobs that ran");
+    card("pass", s.pass, "pass", "no mechanism caught the job");
+    card("fail", s.fail, "fail", "caught by a mechanism (expected for a mutant)");
+    card("error", s.error, "error", "the harness could not run or judge the job");
+    card("pass", s.met, "expectations met", "the verdict matched the scenario's [expect]");
+    card("missed", s.missed, "missed", "the verdict did not match the scenario's [expect]");
+    card("", s.findings, "sanitizer reports", "reports over all jobs");
+    card(s.distinct_bugs > 0 ? "fail" : "", s.distinct_bugs, "distinct bugs",
+         "distinct fingerprints over all jobs, seeds and flavors");
+    m_html += "</div>\n";
+    if (s.ran > 0) {
+        m_html += "<div class=\"bar\" role=\"img\" aria-label=\"jobs by verdict\">";
+        const std::pair<const char*, int> parts[] = {{"pass", s.pass}, {"fail", s.fail}, {"error", s.error}};
+        for (const auto& [cls, n] : parts) {
+            if (n > 0) add(m_html, "<span class=\"{}\" style=\"width:{:.2f}%\"></span>", cls, 100.0 * n / s.ran);
+        }
+        m_html += "</div>\n";
+        add(m_html,
+            "<div class=\"legend\"><span><i class=\"dot pass\"></i>pass {}</span><span><i class=\"dot fail\"></i>fail {}"
+            "</span><span><i class=\"dot error\"></i>error {}</span></div>\n",
+            s.pass, s.fail, s.error);
+    }
+    m_html += "</section>\n";
+}
+
+void Page::missed() {
+    std::vector<const JobResult*> jobs;
+    for (const auto& j : m_in.jobs) {
+        if (!j.expectation_met) jobs.push_back(&j);
+    }
+    if (jobs.empty()) return;
+    m_html += "<section id=\"missed\">\n";
+    add(m_html, "<h2>Expectations missed <span class=\"sub\">{}</span></h2>\n<div class=\"tbl\"><table>\n", jobs.size());
+    m_html += "<thead><tr><th>Job</th><th>Verdict</th><th>Why</th><th>Replay</th></tr></thead><tbody>\n";
+    for (const JobResult* j : jobs) {
+        add(m_html,
+            "<tr><td><a href=\"#{}\">{}</a></td><td><span class=\"badge {}\">{}</span></td><td>{}</td>"
+            "<td><code>{}</code></td></tr>\n",
+            job_anchor(*j), html_escape(job_title(*j)), verdict_class(j->verdict), to_string(j->verdict),
+            html_escape(j->expectation_detail), html_escape(j->replay));
+    }
+    m_html += "</tbody></table></div>\n</section>\n";
+}
+
+void Page::bugs() {
+    const auto list = distinct_bugs(m_in.jobs);
+    if (list.empty()) return;
+    m_html += "<section id=\"bugs\">\n";
+    add(m_html,
+        "<h2>Distinct bugs <span class=\"sub\">{} — the same fingerprint counts once over jobs, seeds and flavors"
+        "</span></h2>\n<div class=\"tbl\"><table>\n",
+        list.size());
+    m_html += "<thead><tr><th>Kind</th><th>Where, and the first jobs that saw it</th><th class=\"num\">Reports</th></tr></thead>"
+              "<tbody>\n";
+    for (const auto& b : list) {
+        const Finding& f = *b.first;
+        std::string where =
+            f.user_frame ? user_frame_html(*f.user_frame) : html_escape(!f.summary.empty() ? f.summary : f.headline);
+        // The first few jobs by name; a bug seen in many jobs would otherwise make its row
+        // taller than a screen (the jobs table lists them all).
+        constexpr std::size_t k_seen_shown = 3;
+        std::vector<std::string> seen;
+        for (std::size_t i = 0; i < b.jobs.size() && i < k_seen_shown; ++i)
+            seen.push_back(
+                fmt::format("<a href=\"#{}\">{}</a>", job_anchor(*b.jobs[i]), html_escape(job_title(*b.jobs[i]))));
+        if (b.jobs.size() > k_seen_shown)
+            seen.push_back(fmt::format("<span class=\"muted\">and {} more job{}</span>", b.jobs.size() - k_seen_shown,
+                                       b.jobs.size() - k_seen_shown == 1 ? "" : "s"));
+        add(m_html, "<tr><td><span class=\"badge kind\">{}</span> <span class=\"muted\">{}</span></td><td>{}"
+                    "<div class=\"muted\">seen in {}</div></td><td class=\"num\">{}</td></tr>\n",
+            html_escape(f.kind_name), html_escape(f.tool), where, fmt::join(seen, " · "), b.reports);
+    }
+    m_html += "</tbody></table></div>\n</section>\n";
+}
+
+void Page::suppressions() {
+    const auto& list = m_in.summary.suppressions;
+    if (list.empty()) return;
+    m_html += "<section id=\"suppressions\">\n<h2>Sanitizer suppressions</h2>\n<div class=\"tbl\"><table>\n";
+    m_html += "<thead><tr><th>Tool</th><th>Pattern</th><th class=\"num\">Matched</th></tr></thead><tbody>\n";
+    for (const auto& u : list) {
+        add(m_html, "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}{}</td></tr>\n", html_escape(u.tool),
+            html_escape(u.pattern), u.count, u.count == 0 ? " <span class=\"badge fail\">stale?</span>" : "");
+    }
+    m_html += "</tbody></table></div>\n</section>\n";
+}
+
+}  // namespace threadmill::html_report

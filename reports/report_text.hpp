@@ -1,0 +1,21 @@
+// Text that several reports print the same way: a budget's figure and use, a frame's location.
+#pragma once
+
+#include <string>
+
+#include "model/result.hpp"
+
+namespace threadmill {
+
+/// How much of a budget is used: above 1 is over. For throughput, less is worse.
+double budget_use(const BudgetResult& b);
+
+/// A budget's measured or limit figure in its unit: a duration ("20.4us") for "ns", otherwise
+/// the rate with three significant digits ("2.71e+06 ops/s").
+std::string budget_figure(double value, const std::string& unit);
+
+/// Where a frame is: "file:line[:column]" relative to `source_root`, or its module when it has
+/// no file.
+std::string frame_location(const Frame& f, const std::string& source_root);
+
+}  // namespace threadmill
