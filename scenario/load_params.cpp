@@ -1,0 +1,90 @@
+// The loader's [params]: each key checked against the target's declared parameters, by type
+// and bounds; parameters left out keep the target's defaults.
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "model/units.hpp"
+#include "scenario/loader_state.hpp"
+
+namespace threadmill::loader_detail {
+
+void Loader::read_params() {
+    if (m_target != nullptr) m_scenario.params = Params::defaults(*m_target);
+    const auto* t = section("params");
+    if (t == nullptr || m_target == nullptr) return;
+    const Names names = names_of(m_target->params);
+    for (auto&& [k, v] : *t) {
+        const std::string_view name = k.str();
+        const ParamSpec* spec = m_target->param(name);
+        if (spec == nullptr) {
+            error(k, fmt::format("target '{}' has no parameter '{}'{}", m_target->name, name,
+                                 names.empty() ? std::string(" (it takes no parameters)") : suggestion(name, names)));
+            continue;
+        }
+        if (auto value = read_param(*spec, v)) m_scenario.params.values[spec->name] = *value;
+    }
+}
+
+std::optional<ParamValue> Loader::read_param(const ParamSpec& spec, const toml::node& n) {
+    const std::string label = fmt::format("params.{}", spec.name);
+    const bool has_lo = spec.min != std::numeric_limits<double>::lowest();
+    const bool has_hi = spec.max != std::numeric_limits<double>::max();
+    switch (spec.type) {
+        case ParamType::integer: {
+            const auto* i = n.as_integer();
+            if (i == nullptr) {
+                type_error(n, label, "an integer");
+                return std::nullopt;
+            }
+            const auto v = static_cast<double>(i->get());
+            if (v < spec.min || v > spec.max) {
+                error(n, fmt::format("{} must be {}, got {}", label,
+                                     range_text(bound_number(spec.min), has_lo, false, bound_number(spec.max), has_hi),
+                                     i->get()));
+                return std::nullopt;
+            }
+            return ParamValue{i->get()};
+        }
+        case ParamType::number: {
+            auto v = read_number(n, label, spec.min, false, spec.max);
+            if (!v) return std::nullopt;
+            return ParamValue{*v};
+        }
+        case ParamType::boolean: {
+            auto v = read_boolean(n, label);
+            if (!v) return std::nullopt;
+            return ParamValue{*v};
+        }
+        case ParamType::duration: {
+            const auto* s = n.as_string();
+            if (s == nullptr) {
+                type_error(n, label, "a duration string such as \"2s\"");
+                return std::nullopt;
+            }
+            std::int64_t ns = 0;
+            const auto status = parse_duration_detail(s->get(), ns);
+            if (status == DurationStatus::syntax) {
+                error(n, fmt::format("{}: '{}' is not a duration; {}", label, s->get(), k_duration_hint));
+                return std::nullopt;
+            }
+            const auto v = static_cast<double>(ns);
+            if (status == DurationStatus::overflow || v < spec.min || v > spec.max) {
+                error(n, fmt::format("{} must be {}, got {}", label,
+                                     range_text(bound_duration(spec.min), has_lo, false, bound_duration(spec.max),
+                                                has_hi),
+                                     s->get()));
+                return std::nullopt;
+            }
+            return ParamValue{Nanos(ns)};
+        }
+        case ParamType::string: {
+            auto s = spec.choices.empty() ? read_string(n, label) : read_choice(n, label, spec.choices);
+            if (!s) return std::nullopt;
+            return ParamValue{*s};
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace threadmill::loader_detail
