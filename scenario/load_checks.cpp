@@ -44,26 +44,16 @@ void Loader::read_delay(const toml::node& n) {
         return;
     }
     const std::string_view text = s->get();
-    const auto dash = text.find('-');
-    std::string lower(text.substr(0, dash));
-    const std::string upper(dash == std::string_view::npos ? text : text.substr(dash + 1));
-    if (parse_plain_number(lower)) {
-        // "0-20us": the lower end takes the unit of the upper one.
-        const auto unit_begin = upper.find_first_not_of("0123456789.");
-        if (unit_begin != std::string::npos) lower += upper.substr(unit_begin);
-    }
     std::int64_t lo = 0;
     std::int64_t hi = 0;
-    const auto lo_status = parse_duration_detail(lower, lo);
-    const auto hi_status = parse_duration_detail(upper, hi);
-    if (lo_status == DurationStatus::syntax || hi_status == DurationStatus::syntax) {
+    const auto status = parse_duration_range_detail(text, lo, hi);
+    if (status == DurationStatus::syntax) {
         error(n, fmt::format("chaos.delay: '{}' is not a delay; write a duration such as \"5us\" or a range "
                              "such as \"0-20us\"",
                              text));
         return;
     }
-    if (lo_status == DurationStatus::overflow || hi_status == DurationStatus::overflow ||
-        hi > k_max_chaos_delay.count()) {
+    if (status == DurationStatus::overflow || hi > k_max_chaos_delay.count()) {
         error(n, fmt::format("chaos.delay must be at most {}, got {}",
                              bound_duration(static_cast<double>(k_max_chaos_delay.count())), text));
         return;

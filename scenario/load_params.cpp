@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "model/units.hpp"
 #include "scenario/loader_state.hpp"
 
 namespace threadmill::loader_detail {
@@ -57,26 +56,11 @@ std::optional<ParamValue> Loader::read_param(const ParamSpec& spec, const toml::
             return ParamValue{*v};
         }
         case ParamType::duration: {
-            const auto* s = n.as_string();
-            if (s == nullptr) {
-                type_error(n, label, "a duration string such as \"2s\"");
-                return std::nullopt;
-            }
-            std::int64_t ns = 0;
-            const auto status = parse_duration_detail(s->get(), ns);
-            if (status == DurationStatus::syntax) {
-                error(n, fmt::format("{}: '{}' is not a duration; {}", label, s->get(), k_duration_hint));
-                return std::nullopt;
-            }
-            const auto v = static_cast<double>(ns);
-            if (status == DurationStatus::overflow || v < spec.min || v > spec.max) {
-                error(n, fmt::format("{} must be {}, got {}", label,
-                                     range_text(bound_duration(spec.min), has_lo, false, bound_duration(spec.max),
-                                                has_hi),
-                                     s->get()));
-                return std::nullopt;
-            }
-            return ParamValue{Nanos(ns)};
+            auto v = read_duration(
+                n, label, spec.min, false, spec.max,
+                range_text(bound_duration(spec.min), has_lo, false, bound_duration(spec.max), has_hi));
+            if (!v) return std::nullopt;
+            return ParamValue{*v};
         }
         case ParamType::string: {
             auto s = spec.choices.empty() ? read_string(n, label) : read_choice(n, label, spec.choices);

@@ -14,6 +14,8 @@
 namespace threadmill::loader_detail {
 namespace {
 
+constexpr std::string_view k_duration_hint = "write a number and a unit with no space: 250ns, 20us, 1.5ms, 2s, 1m, 1h";
+
 std::string_view a_type(const toml::node& n) {
     switch (n.type()) {
         case toml::node_type::none: return "nothing";
@@ -200,8 +202,8 @@ std::optional<double> TomlReader::read_number(const toml::node& n, std::string_v
     return v;
 }
 
-std::optional<Nanos> TomlReader::read_duration(const toml::node& n, std::string_view label, Nanos lo,
-                                               bool lo_exclusive, Nanos hi) {
+std::optional<Nanos> TomlReader::read_duration(const toml::node& n, std::string_view label, double lo,
+                                               bool lo_exclusive, double hi, const std::string& range) {
     const auto* s = n.as_string();
     if (s == nullptr) {
         type_error(n, label, "a duration string such as \"2s\"");
@@ -213,16 +215,21 @@ std::optional<Nanos> TomlReader::read_duration(const toml::node& n, std::string_
         error(n, fmt::format("{}: '{}' is not a duration; {}", label, s->get(), k_duration_hint));
         return std::nullopt;
     }
-    if (status == DurationStatus::overflow || ns < lo.count() || (lo_exclusive && ns == lo.count()) ||
-        ns > hi.count()) {
-        const auto lo_text = lo.count() == 0 ? std::string("0") : bound_duration(static_cast<double>(lo.count()));
-        error(n, fmt::format("{} must be {}, got {}", label,
-                             range_text(lo_text, lo_exclusive || lo.count() > 0, lo_exclusive,
-                                        bound_duration(static_cast<double>(hi.count())), true),
-                             s->get()));
+    const auto v = static_cast<double>(ns);
+    if (status == DurationStatus::overflow || v < lo || (lo_exclusive && v == lo) || v > hi) {
+        error(n, fmt::format("{} must be {}, got {}", label, range, s->get()));
         return std::nullopt;
     }
     return Nanos(ns);
+}
+
+std::optional<Nanos> TomlReader::read_duration(const toml::node& n, std::string_view label, Nanos lo,
+                                               bool lo_exclusive, Nanos hi) {
+    const auto lo_ns = static_cast<double>(lo.count());
+    const auto hi_ns = static_cast<double>(hi.count());
+    const auto lo_text = lo.count() == 0 ? std::string("0") : bound_duration(lo_ns);
+    return read_duration(n, label, lo_ns, lo_exclusive, hi_ns,
+                         range_text(lo_text, lo_exclusive || lo.count() > 0, lo_exclusive, bound_duration(hi_ns), true));
 }
 
 std::optional<std::string> TomlReader::read_choice(const toml::node& n, std::string_view label,

@@ -17,9 +17,6 @@ namespace threadmill::loader_detail {
 
 using Names = std::vector<std::string>;
 
-inline constexpr std::string_view k_duration_hint =
-    "write a number and a unit with no space: 250ns, 20us, 1.5ms, 2s, 1m, 1h";
-
 /// A key of a table with its value.
 using Entry = std::pair<const toml::key*, const toml::node*>;
 
@@ -92,7 +89,12 @@ protected:
     std::optional<double> read_number(const toml::node& n, std::string_view label, double lo, bool lo_exclusive,
                                       double hi);
 
-    /// A duration string within [lo, hi] (or (lo, hi] when lo_exclusive).
+    /// A duration string (model/units grammar) within [lo, hi] nanoseconds (or (lo, hi] when
+    /// lo_exclusive); `range` words the bounds in the out-of-range message.
+    std::optional<Nanos> read_duration(const toml::node& n, std::string_view label, double lo, bool lo_exclusive,
+                                       double hi, const std::string& range);
+
+    /// The same with the bounds worded from `lo` and `hi` ("greater than 0 and at most 1h").
     std::optional<Nanos> read_duration(const toml::node& n, std::string_view label, Nanos lo, bool lo_exclusive,
                                        Nanos hi);
 
