@@ -1,5 +1,4 @@
-// The loader's [chaos] (yields and delays at the targets' chaos points), [check] (which
-// invariants are checked) and [sanitizers] (extra runtime options).
+// The loader's [chaos] (yields and delays), [check] (invariants) and [sanitizers] (runtime options).
 #include <algorithm>
 #include <utility>
 

@@ -1,5 +1,4 @@
-// The loader's [expect]: what should catch each variant, per flavor, checked against the target
-// and against what the scenario's own settings can observe; safe variants default to "pass".
+// The loader's [expect]: what should catch each variant per flavor, checked against what can be seen.
 #include <algorithm>
 #include <utility>
 

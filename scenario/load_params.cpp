@@ -1,5 +1,4 @@
-// The loader's [params]: each key checked against the target's declared parameters, by type
-// and bounds; parameters left out keep the target's defaults.
+// The loader's [params]: each key checked against the target's parameters, by type and bounds.
 #include <limits>
 
 #include <fmt/format.h>

@@ -1,5 +1,4 @@
-// The loader's run section: the scenario's name, target, variants, flavors, seed, and how long
-// each job runs (duration or iterations, and the timeout).
+// The loader's run section: name, target, variants, flavors, seed, duration, iterations, timeout.
 #include <algorithm>
 #include <limits>
 #include <utility>

@@ -1,5 +1,4 @@
-// The loader's [slo]: latency and throughput budgets per operation, absolute ("20us", "1M/s")
-// or relative to the safe variant ("2x safe").
+// The loader's [slo]: latency and throughput budgets, absolute ("20us", "1M/s") or "2x safe".
 #include <utility>
 
 #include <fmt/format.h>

@@ -1,5 +1,4 @@
-// The loader's workload: [keys] (how keys are drawn), [sync] (how threads meet) and the
-// [[group]] tables (threads and their operation mix).
+// The loader's workload: [keys] (key distribution), [sync] (how threads meet) and [[group]].
 #include <algorithm>
 #include <limits>
 #include <utility>

@@ -1,5 +1,4 @@
-// The scenario loader: parses a TOML scenario, checks every key against the catalog, applies
-// the defaults and reports every problem as `file:line:col: error: message`.
+// The scenario loader: TOML text to a validated Scenario, every problem reported as file:line:col.
 #include "scenario/loader.hpp"
 
 #include <fstream>

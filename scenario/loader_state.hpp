@@ -1,5 +1,4 @@
-// Internal to the loader: its limits and key tables, and the Loader, whose sections are read
-// by the scenario/load_*.cpp files into one Scenario.
+// Internal to the loader: its limits, key tables and the Loader that the load_*.cpp files fill in.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,4 @@
-// Internal to the loader: typed reads of TOML values with `file:line:col` diagnostics, and the
-// wording of ranges, types and suggestions in those diagnostics.
+// Internal to the loader: typed TOML reads with file:line:col diagnostics, and their wording.
 #include "scenario/toml_reader.hpp"
 
 #include <algorithm>

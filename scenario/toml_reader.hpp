@@ -1,5 +1,4 @@
-// Internal to the loader: typed reads of TOML values that report every problem as a
-// `file:line:col` diagnostic, and the wording of those diagnostics.
+// Internal to the loader: typed TOML reads that report problems as file:line:col diagnostics.
 #pragma once
 
 #include <cstdint>
