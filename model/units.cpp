@@ -10,19 +10,46 @@
 
 namespace threadmill {
 
-/// A plain decimal number: digits, optionally a dot and more digits (no sign, no exponent).
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// The length of the number a duration starts with, digits [ "." digits ]; 0 when it has none.
+std::size_t duration_number_length(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size() && is_digit(text[i])) ++i;
+    if (i == 0) return 0;
+    if (i < text.size() && text[i] == '.') {
+        const std::size_t fraction_begin = ++i;
+        while (i < text.size() && is_digit(text[i])) ++i;
+        if (i == fraction_begin) return 0;
+    }
+    return i;
+}
+
+/// Nanoseconds per `unit`, or 0 when it is not a unit.
+std::uint64_t unit_scale(std::string_view unit) {
+    if (unit == "ns") return 1;
+    if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") return 1'000;
+    if (unit == "ms") return 1'000'000;
+    if (unit == "s") return 1'000'000'000;
+    if (unit == "m") return 60'000'000'000;
+    if (unit == "h") return 3'600'000'000'000;
+    return 0;
+}
+
+}  // namespace
+
 std::optional<double> parse_plain_number(std::string_view s) {
-    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
     if (s.empty() || !is_digit(s.front()) || !is_digit(s.back())) return std::nullopt;
     if (std::count(s.begin(), s.end(), '.') > 1) return std::nullopt;
-    if (!std::all_of(s.begin(), s.end(), [&](char c) { return is_digit(c) || c == '.'; })) return std::nullopt;
+    if (!std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == '.'; })) return std::nullopt;
     double v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed);
     if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
     return v;
 }
 
-/// "1M/s", "250k/s", "1500/s" → operations per second.
 std::optional<double> parse_rate(std::string_view s) {
     if (!s.ends_with("/s")) return std::nullopt;
     s.remove_suffix(2);
@@ -42,47 +69,51 @@ std::optional<double> parse_rate(std::string_view s) {
     return *v * scale;
 }
 
-/// The whole duration grammar: digits [ "." digits ] unit, rounded to the nearest nanosecond.
 DurationStatus parse_duration_detail(std::string_view text, std::int64_t& out) {
     __extension__ using U128 = unsigned __int128;
-    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-    std::size_t i = 0;
-    bool overflow = false;
+    const std::size_t length = duration_number_length(text);
+    const std::uint64_t scale = length == 0 ? 0 : unit_scale(text.substr(length));
+    if (scale == 0) return DurationStatus::syntax;
+    const std::string_view number = text.substr(0, length);
+    const auto dot = number.find('.');
     std::uint64_t whole = 0;
-    const std::size_t whole_begin = i;
-    for (; i < text.size() && is_digit(text[i]); ++i) {
-        const auto d = static_cast<std::uint64_t>(text[i] - '0');
-        if (whole > (std::numeric_limits<std::uint64_t>::max() - d) / 10) overflow = true;
-        else whole = whole * 10 + d;
+    for (const char c : number.substr(0, dot)) {
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        if (whole > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return DurationStatus::overflow;
+        whole = whole * 10 + d;
     }
-    if (i == whole_begin) return DurationStatus::syntax;
+    // Digits past the 18th are below any unit's nanosecond and are dropped.
     std::uint64_t fraction = 0;
     int fraction_digits = 0;
-    if (i < text.size() && text[i] == '.') {
-        const std::size_t fraction_begin = ++i;
-        for (; i < text.size() && is_digit(text[i]); ++i) {
-            if (fraction_digits < 18) {
-                fraction = fraction * 10 + static_cast<std::uint64_t>(text[i] - '0');
-                ++fraction_digits;
-            }
+    if (dot != std::string_view::npos) {
+        for (const char c : number.substr(dot + 1)) {
+            if (fraction_digits == 18) break;
+            fraction = fraction * 10 + static_cast<std::uint64_t>(c - '0');
+            ++fraction_digits;
         }
-        if (i == fraction_begin) return DurationStatus::syntax;
     }
-    const std::string_view unit = text.substr(i);
-    std::uint64_t scale = 0;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") scale = 1'000;
-    else if (unit == "ms") scale = 1'000'000;
-    else if (unit == "s") scale = 1'000'000'000;
-    else if (unit == "m") scale = 60'000'000'000;
-    else if (unit == "h") scale = 3'600'000'000'000;
-    else return DurationStatus::syntax;
-    if (overflow) return DurationStatus::overflow;
     U128 pow10 = 1;
     for (int k = 0; k < fraction_digits; ++k) pow10 *= 10;
     const U128 total = U128{whole} * scale + (U128{fraction} * scale * 2 + pow10) / (pow10 * 2);
     if (total > static_cast<U128>(std::numeric_limits<std::int64_t>::max())) return DurationStatus::overflow;
     out = static_cast<std::int64_t>(total);
+    return DurationStatus::ok;
+}
+
+DurationStatus parse_duration_range_detail(std::string_view text, std::int64_t& lo, std::int64_t& hi) {
+    const auto dash = text.find('-');
+    const std::string_view upper = dash == std::string_view::npos ? text : text.substr(dash + 1);
+    std::string lower(text.substr(0, dash));
+    const std::size_t upper_number = duration_number_length(upper);
+    if (upper_number > 0 && parse_plain_number(lower)) lower += upper.substr(upper_number);
+    std::int64_t lo_ns = 0;
+    std::int64_t hi_ns = 0;
+    const auto lo_status = parse_duration_detail(lower, lo_ns);
+    const auto hi_status = parse_duration_detail(upper, hi_ns);
+    if (lo_status == DurationStatus::syntax || hi_status == DurationStatus::syntax) return DurationStatus::syntax;
+    if (lo_status == DurationStatus::overflow || hi_status == DurationStatus::overflow) return DurationStatus::overflow;
+    lo = lo_ns;
+    hi = hi_ns;
     return DurationStatus::ok;
 }
 

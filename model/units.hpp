@@ -17,6 +17,12 @@ enum class DurationStatus { ok, syntax, overflow };
 /// space, rounded to the nearest nanosecond. `out` is set only when the result is `ok`.
 DurationStatus parse_duration_detail(std::string_view text, std::int64_t& out);
 
+/// A duration or a range of them: "5us" (lo = hi), "1us-20us", or "0-20us" (a bare number as
+/// the lower end takes the upper end's unit); each end follows parse_duration_detail. The
+/// result is `syntax` when either end is not a duration, else `overflow` when either end
+/// overflows; `lo` and `hi` are set only when it is `ok` (`lo > hi` is left to the caller).
+DurationStatus parse_duration_range_detail(std::string_view text, std::int64_t& lo, std::int64_t& hi);
+
 /// Parses "250ns", "20us", "1.5ms", "2s", "1m", "1h" (> 0 unless allow_zero).
 std::optional<Nanos> parse_duration(std::string_view text, bool allow_zero = false);
 
