@@ -9,16 +9,8 @@
 
 namespace threadmill::sanitizers_detail {
 
-Kind classify_tsan(std::string_view type) {
-    const std::string t(type);
-    const auto is = [&](std::string_view prefix) { return type.starts_with(prefix); };
-    if (is("data race") || is("heap-use-after-free") || is("race on")) return {FindingKind::data_race, "data-race", t};
-    if (is("lock-order-inversion")) return {FindingKind::lock_order_inversion, "lock-order-inversion", t};
-    if (is("thread leak")) return {FindingKind::thread_leak, "thread-leak", t};
-    if (is("signal-unsafe call") || is("signal handler spoils errno"))
-        return {FindingKind::signal_unsafe_call, "signal-unsafe-call", t};
-    if (contains(type, "mutex")) return {FindingKind::mutex_misuse, "mutex-misuse", t};
-    return {};
+FindingKind tsan_kind(std::string_view type) {
+    return kind_called("ThreadSanitizer", type).value_or(FindingKind::unrecognized);
 }
 
 std::optional<std::string> deadly_signal_name(std::string_view rest) {
@@ -52,16 +44,7 @@ std::string asan_error_name(std::string_view rest, std::string_view summary) {
 }
 
 FindingKind asan_kind(std::string_view name) {
-    if (name == "heap-use-after-free") return FindingKind::heap_use_after_free;
-    if (name == "double-free") return FindingKind::double_free;
-    if (name == "heap-buffer-overflow") return FindingKind::heap_buffer_overflow;
-    if (name == "stack-buffer-overflow") return FindingKind::stack_buffer_overflow;
-    if (name == "global-buffer-overflow") return FindingKind::global_buffer_overflow;
-    if (name == "stack-use-after-return") return FindingKind::stack_use_after_return;
-    if (name == "stack-use-after-scope") return FindingKind::stack_use_after_scope;
-    if (name == "bad-free" || name == "alloc-dealloc-mismatch" || name == "new-delete-type-mismatch")
-        return FindingKind::bad_free;
-    return FindingKind::other_memory_error;
+    return kind_called("AddressSanitizer", name).value_or(FindingKind::other_memory_error);
 }
 
 // The UBSan check (its SUMMARY name, as with report_error_type=1) from the message of a runtime error,

@@ -9,16 +9,9 @@
 
 namespace threadmill::sanitizers_detail {
 
-/// A finding's kind, its stable name and its check.
-struct Kind {
-    FindingKind kind = FindingKind::unrecognized;
-    std::string kind_name = "unrecognized";
-    std::string check;
-};
-
-/// The kind of a ThreadSanitizer warning from its type ("data race", "thread leak", ...); unrecognized for a
-/// type it does not know.
-Kind classify_tsan(std::string_view type);
+/// The kind of a ThreadSanitizer warning from its type ("data race", "thread leak", ...), as the table's
+/// names column says; unrecognized for a type it does not know.
+FindingKind tsan_kind(std::string_view type);
 
 /// The signal of "SEGV on unknown address ...": "SEGV"; nullopt when `rest` is not a deadly signal.
 std::optional<std::string> deadly_signal_name(std::string_view rest);
@@ -27,7 +20,8 @@ std::optional<std::string> deadly_signal_name(std::string_view rest);
 /// else read from the headline's `rest`; "" when neither names one.
 std::string asan_error_name(std::string_view rest, std::string_view summary);
 
-/// The kind of an AddressSanitizer error name; other_memory_error for names without a kind of their own.
+/// The kind of an AddressSanitizer error name, as the table's names column says; other_memory_error for
+/// names without a kind of their own.
 FindingKind asan_kind(std::string_view name);
 
 /// The UBSan check (its SUMMARY name, as with report_error_type=1) from the message of a runtime error;

@@ -36,21 +36,17 @@ Finding build_finding(const std::vector<Line>& lines, std::size_t head, const Ex
             auto type = start.rest;
             if (const auto pid = type.rfind(" (pid="); pid != std::string_view::npos) type = type.substr(0, pid);
             if (f.tool == "ThreadSanitizer") {
-                auto k = classify_tsan(type);
-                f.kind = k.kind;
-                f.kind_name = std::move(k.kind_name);
-                f.check = std::move(k.check);
+                f.kind = tsan_kind(type);
+                f.check = std::string(type);
             }
             break;
         }
         case Family::error:
             if (f.tool == "LeakSanitizer" && start.rest.starts_with("detected memory leaks")) {
                 f.kind = FindingKind::memory_leak;
-                f.kind_name = "leak";
             } else if (auto sig = deadly_signal_name(start.rest)) {
                 f.kind = FindingKind::deadly_signal;
                 f.check = *sig;
-                f.kind_name = "deadly-signal:" + *sig;
                 main_is_access = true;
             } else if (f.tool == "AddressSanitizer") {
                 asan_rest = std::string(start.rest);  // named once the SUMMARY is known
@@ -58,7 +54,6 @@ Finding build_finding(const std::vector<Line>& lines, std::size_t head, const Ex
             } else if (start.rest.starts_with("stack-overflow")) {
                 f.kind = FindingKind::deadly_signal;
                 f.check = "stack-overflow";
-                f.kind_name = "deadly-signal:stack-overflow";
                 main_is_access = true;
             }
             break;
@@ -81,7 +76,6 @@ Finding build_finding(const std::vector<Line>& lines, std::size_t head, const Ex
         main_is_access = !name.empty();
         if (!name.empty()) {
             f.kind = asan_kind(name);
-            f.kind_name = name;
             f.check = name;
         }
     }
@@ -104,12 +98,9 @@ Finding build_finding(const std::vector<Line>& lines, std::size_t head, const Ex
             word = word.substr(0, word.find(' '));
             if (is_error_name(word) && word != "undefined-behavior") f.check = std::string(word);
         }
-        f.kind_name = "ub:" + f.check;
     }
-    if (f.kind == FindingKind::unrecognized) {
-        f.kind_name = "unrecognized";
-        f.check.clear();
-    }
+    if (f.kind == FindingKind::unrecognized) f.check.clear();
+    f.kind_name = kind_name_of(f.kind, f.check);
 
     // Threads, their names, and mutexes.
     std::vector<std::pair<std::string, std::string>> names;
