@@ -1,4 +1,4 @@
-// Findings: their kinds, their `[expect]` mechanism, and their JSON form.
+// Findings: their `[expect]` mechanism and their JSON form.
 #include "model/finding.hpp"
 
 #include <stdexcept>
@@ -14,72 +14,14 @@ using nlohmann::json;
 
 namespace {
 
-// clang-format off
-constexpr FindingKind k_all_kinds[] = {
-    FindingKind::data_race,              FindingKind::lock_order_inversion,   FindingKind::thread_leak,
-    FindingKind::signal_unsafe_call,     FindingKind::mutex_misuse,           FindingKind::heap_use_after_free,
-    FindingKind::double_free,            FindingKind::heap_buffer_overflow,   FindingKind::stack_buffer_overflow,
-    FindingKind::global_buffer_overflow, FindingKind::stack_use_after_return, FindingKind::stack_use_after_scope,
-    FindingKind::bad_free,               FindingKind::other_memory_error,     FindingKind::deadly_signal,
-    FindingKind::memory_leak,            FindingKind::undefined_behavior,     FindingKind::unrecognized};
-// clang-format on
-
 FindingKind kind_from(const std::string& s) {
-    for (const auto k : k_all_kinds) {
-        if (to_string(k) == s) return k;
-    }
+    if (const auto k = parse_finding_kind(s)) return *k;
     throw std::runtime_error(fmt::format("unknown finding kind '{}'", s));
 }
 
 }  // namespace
 
-std::string mechanism_of(const Finding& f) {
-    switch (f.kind) {
-        case FindingKind::data_race: return "race";
-        case FindingKind::lock_order_inversion: return "deadlock";
-        case FindingKind::thread_leak: return "thread-leak";
-        case FindingKind::signal_unsafe_call: return "signal-unsafe";
-        case FindingKind::mutex_misuse: return "mutex-misuse";
-        case FindingKind::heap_use_after_free:
-        case FindingKind::double_free:
-        case FindingKind::heap_buffer_overflow:
-        case FindingKind::stack_buffer_overflow:
-        case FindingKind::global_buffer_overflow:
-        case FindingKind::stack_use_after_return:
-        case FindingKind::stack_use_after_scope:
-        case FindingKind::bad_free:
-        case FindingKind::other_memory_error: return "memory:" + f.kind_name;
-        case FindingKind::deadly_signal: return "crash";
-        case FindingKind::memory_leak: return "leak";
-        case FindingKind::undefined_behavior: return "ub:" + f.check;
-        case FindingKind::unrecognized: return "unrecognized";
-    }
-    return "unrecognized";
-}
-
-std::string_view to_string(FindingKind k) {
-    switch (k) {
-        case FindingKind::data_race: return "data_race";
-        case FindingKind::lock_order_inversion: return "lock_order_inversion";
-        case FindingKind::thread_leak: return "thread_leak";
-        case FindingKind::signal_unsafe_call: return "signal_unsafe_call";
-        case FindingKind::mutex_misuse: return "mutex_misuse";
-        case FindingKind::heap_use_after_free: return "heap_use_after_free";
-        case FindingKind::double_free: return "double_free";
-        case FindingKind::heap_buffer_overflow: return "heap_buffer_overflow";
-        case FindingKind::stack_buffer_overflow: return "stack_buffer_overflow";
-        case FindingKind::global_buffer_overflow: return "global_buffer_overflow";
-        case FindingKind::stack_use_after_return: return "stack_use_after_return";
-        case FindingKind::stack_use_after_scope: return "stack_use_after_scope";
-        case FindingKind::bad_free: return "bad_free";
-        case FindingKind::other_memory_error: return "other_memory_error";
-        case FindingKind::deadly_signal: return "deadly_signal";
-        case FindingKind::memory_leak: return "memory_leak";
-        case FindingKind::undefined_behavior: return "undefined_behavior";
-        case FindingKind::unrecognized: return "unrecognized";
-    }
-    return "unrecognized";
-}
+std::string mechanism_of(const Finding& f) { return fill_in(info(f.kind).mechanism, f.kind_name, f.check); }
 
 void to_json(json& j, const Frame& v) {
     j = json{{"index", v.index}, {"address", v.address}, {"function", v.function}, {"file", v.file},

@@ -9,30 +9,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace threadmill {
+#include "model/finding_kinds.hpp"
 
-/// What a report is about. A `switch` over it has no `default:`, so a printer that forgets a
-/// kind does not compile quietly.
-enum class FindingKind {
-    data_race,               ///< TSan: data race
-    lock_order_inversion,    ///< TSan: lock-order-inversion (potential deadlock)
-    thread_leak,             ///< TSan: thread leak
-    signal_unsafe_call,      ///< TSan: signal-unsafe call inside of a signal
-    mutex_misuse,            ///< TSan: destroy of a locked mutex, unlock of an unlocked mutex, double lock, ...
-    heap_use_after_free,     ///< ASan
-    double_free,             ///< ASan: attempting double-free
-    heap_buffer_overflow,    ///< ASan
-    stack_buffer_overflow,   ///< ASan
-    global_buffer_overflow,  ///< ASan
-    stack_use_after_return,  ///< ASan (needs detect_stack_use_after_return)
-    stack_use_after_scope,   ///< ASan
-    bad_free,                ///< ASan: free of a pointer not from malloc, alloc-dealloc mismatch, ...
-    other_memory_error,      ///< ASan: any other ERROR kind (kept by its own name in kind_name)
-    deadly_signal,           ///< any sanitizer: SEGV, BUS, FPE, ... reported by the runtime
-    memory_leak,             ///< LeakSanitizer
-    undefined_behavior,      ///< UBSan: `check` holds the check name
-    unrecognized,            ///< a report the parser could not classify: kept whole, never dropped
-};
+namespace threadmill {
 
 /// One stack frame as printed by a sanitizer runtime.
 struct Frame {
@@ -94,8 +73,8 @@ struct SuppressionUse {
     std::uint64_t count = 0;
 };
 
-/// The `[expect]` mechanism of a finding: race, deadlock, memory:<kind>, leak, ub:<check>,
-/// crash (a deadly signal), thread-leak, signal-unsafe, mutex-misuse, unrecognized.
+/// The `[expect]` mechanism of a finding (its kind's mechanism column): race, deadlock, memory:<kind>,
+/// leak, ub:<check>, crash (a deadly signal), thread-leak, signal-unsafe, mutex-misuse, unrecognized.
 std::string mechanism_of(const Finding& f);
 
 void to_json(nlohmann::json& j, const Frame& v);
@@ -108,6 +87,5 @@ void to_json(nlohmann::json& j, const Finding& v);
 void from_json(const nlohmann::json& j, Finding& v);
 void to_json(nlohmann::json& j, const SuppressionUse& v);
 void from_json(const nlohmann::json& j, SuppressionUse& v);
-std::string_view to_string(FindingKind k);
 
 }  // namespace threadmill

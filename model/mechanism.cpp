@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "model/finding_kinds.hpp"
 #include "model/text.hpp"
 
 namespace threadmill {
@@ -36,12 +37,14 @@ const std::vector<MechanismInfo>& mechanisms() {
 }
 
 const std::vector<std::string>& memory_kinds() {
-    static const std::vector<std::string> kinds = {
-        "heap-use-after-free",    "double-free",          "heap-buffer-overflow",   "stack-buffer-overflow",
-        "global-buffer-overflow", "stack-use-after-return", "stack-use-after-scope", "bad-free",
-        "alloc-dealloc-mismatch", "use-after-poison",     "container-overflow",     "dynamic-stack-buffer-overflow",
-        "new-delete-type-mismatch", "stack-overflow",     "calloc-overflow",        "allocation-size-too-big",
-        "invalid-pointer-pair",   "memcpy-param-overlap", "unknown-crash"};
+    static const std::vector<std::string> kinds = [] {
+        std::vector<std::string> out;
+        for (const auto& row : all_finding_kinds()) {
+            if (!row.mechanism.starts_with("memory:")) continue;
+            for (const auto name : report_names(row)) out.emplace_back(name);
+        }
+        return out;
+    }();
     return kinds;
 }
 

@@ -17,7 +17,8 @@ struct MechanismInfo {
 };
 const std::vector<MechanismInfo>& mechanisms();
 
-/// The AddressSanitizer error kinds `memory:<kind>` may name.
+/// The AddressSanitizer error kinds `memory:<kind>` may name: the names of every finding kind whose
+/// mechanism is memory:<kind>, in table order (model/finding_kinds.def).
 const std::vector<std::string>& memory_kinds();
 
 /// Checks one `[expect]` word against the mechanisms and the target's invariants: nullopt when

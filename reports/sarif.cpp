@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/bugs.hpp"
+#include "model/finding_kinds.hpp"
 
 namespace threadmill {
 namespace {
@@ -21,119 +22,18 @@ constexpr std::string_view k_schema_uri =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 constexpr std::string_view k_source_root_id = "SRCROOT";
 
-/// What a rule says about a kind of finding.
+/// What a rule says about a kind of finding (its row of model/finding_kinds.def, filled in).
 struct RuleText {
     std::string short_description;
     std::string help;
-    std::string level;  ///< SARIF level: error or warning
+    std::string level;     ///< SARIF level: error or warning
     std::string category;  ///< a tag: concurrency, memory, undefined-behavior, sanitizer
 };
 
 RuleText rule_text(const Finding& f) {
-    switch (f.kind) {
-        case FindingKind::data_race:
-            return {"Data race: two threads access the same memory without synchronization, one of them writing.",
-                    "ThreadSanitizer saw two threads access the same memory location with no happens-before order "
-                    "between them, at least one of them writing. Protect the data with a mutex, make it std::atomic, "
-                    "or give a single thread ownership of it. The code flow shows each thread's access with the "
-                    "frames of your code on its stack; the result's properties list the jobs that reported it and "
-                    "the command that replays each.",
-                    "error", "concurrency"};
-        case FindingKind::lock_order_inversion:
-            return {"Lock-order inversion: mutexes taken in orders that form a cycle (a potential deadlock).",
-                    "Threads acquired the same mutexes in different orders, so they deadlock when they run at the "
-                    "same moment. Take the mutexes in one global order, or together with std::scoped_lock. The code "
-                    "flow shows, for each thread, where it took one mutex and then the next.",
-                    "warning", "concurrency"};
-        case FindingKind::thread_leak:
-            return {"Thread leak: a thread was neither joined nor detached.",
-                    "A thread finished or was still running when its owner went away, and nobody joined or "
-                    "detached it. Join (or use std::jthread for) every thread the component starts.",
-                    "warning", "concurrency"};
-        case FindingKind::signal_unsafe_call:
-            return {"Signal-unsafe call inside a signal handler.",
-                    "A signal handler called a function that is not async-signal-safe (malloc, a lock, stdio, ...). "
-                    "Only async-signal-safe functions may run in a handler: set a volatile std::sig_atomic_t or "
-                    "write to a pipe and do the work elsewhere.",
-                    "warning", "concurrency"};
-        case FindingKind::mutex_misuse:
-            return {"Mutex misuse: unlock of an unlocked mutex, double lock, destruction of a locked mutex, ...",
-                    "A mutex was used against its contract, which is undefined behavior. Use RAII guards "
-                    "(std::lock_guard, std::unique_lock) so that every lock has exactly one unlock on the same thread.",
-                    "error", "concurrency"};
-        case FindingKind::heap_use_after_free:
-            return {"Heap use after free: memory read or written after it was freed.",
-                    "AddressSanitizer saw an access to heap memory that had been freed, often by another thread "
-                    "while this one still used it. The related locations show where the memory was freed and "
-                    "allocated. Keep the object alive while any thread can reach it (shared ownership, or stop its "
-                    "users before freeing it).",
-                    "error", "memory"};
-        case FindingKind::double_free:
-            return {"Double free: memory freed twice.",
-                    "The same heap block was freed twice, often by two threads that both believed they owned it. "
-                    "Give every allocation exactly one owner (std::unique_ptr) or count the owners "
-                    "(std::shared_ptr).",
-                    "error", "memory"};
-        case FindingKind::heap_buffer_overflow:
-            return {"Heap buffer overflow: an access outside a heap allocation.",
-                    "An access went past the bounds of a heap block. Check the index or size against the "
-                    "container's current size, which another thread may have changed.",
-                    "error", "memory"};
-        case FindingKind::stack_buffer_overflow:
-            return {"Stack buffer overflow: an access outside a stack object.",
-                    "An access went past the bounds of a local variable or array. Check the index against the "
-                    "object's size.",
-                    "error", "memory"};
-        case FindingKind::global_buffer_overflow:
-            return {"Global buffer overflow: an access outside a global object.",
-                    "An access went past the bounds of a global or static object. Check the index against the "
-                    "object's size.",
-                    "error", "memory"};
-        case FindingKind::stack_use_after_return:
-            return {"Stack use after return: an access to a local of a function that has returned.",
-                    "A pointer or reference to a local variable outlived its function, for example one captured by "
-                    "a callback or handed to another thread. Copy the value or give it a longer lifetime.",
-                    "error", "memory"};
-        case FindingKind::stack_use_after_scope:
-            return {"Stack use after scope: an access to a local after its scope ended.",
-                    "A pointer or reference to a local variable was used after the block declaring it ended. "
-                    "Extend the variable's scope or copy the value.",
-                    "error", "memory"};
-        case FindingKind::bad_free:
-            return {"Bad free: memory released by the wrong deallocator or not allocated at all.",
-                    "Memory was freed with a deallocator that does not match its allocation (new/free, "
-                    "new[]/delete, ...) or was not a heap pointer. Pair every allocation with its own deallocator, "
-                    "best through a smart pointer or container.",
-                    "error", "memory"};
-        case FindingKind::other_memory_error:
-            return {fmt::format("Memory error: {}.", f.kind_name),
-                    fmt::format("AddressSanitizer reported {}. The location is the first frame of your code on the "
-                                "faulting stack.",
-                                f.kind_name),
-                    "error", "memory"};
-        case FindingKind::deadly_signal:
-            return {fmt::format("Deadly signal {} caught by the sanitizer runtime.", f.check),
-                    "The process received a fatal signal (a crash) while running under a sanitizer. The location "
-                    "is the first frame of your code on the stack that received it.",
-                    "error", "memory"};
-        case FindingKind::memory_leak:
-            return {"Memory leak: memory allocated and never freed.",
-                    "LeakSanitizer found heap blocks that nothing points to at exit. Give each allocation an owner "
-                    "that frees it (std::unique_ptr, a container).",
-                    "warning", "memory"};
-        case FindingKind::undefined_behavior:
-            return {fmt::format("Undefined behavior: {}.", f.check),
-                    fmt::format("UndefinedBehaviorSanitizer reported {} at runtime. The program's behavior from "
-                                "there on is not defined by the language; fix the operation at the location.",
-                                f.check),
-                    "warning", "undefined-behavior"};
-        case FindingKind::unrecognized:
-            return {"A sanitizer report threadmill could not classify.",
-                    "The report is kept whole in the job's logs; read it there. Please report its text so that "
-                    "threadmill learns to classify it.",
-                    "warning", "sanitizer"};
-    }
-    return {"A sanitizer report.", "", "warning", "sanitizer"};
+    const FindingKindInfo& row = info(f.kind);
+    return {fill_in(row.short_description, f.kind_name, f.check), fill_in(row.help, f.kind_name, f.check),
+            std::string(row.level), std::string(row.category)};
 }
 
 /// `text` as a URI path: every byte but unreserved characters, sub-delimiters, '@' and '/'
@@ -309,7 +209,7 @@ std::string result_message(const DistinctBug& bug, const std::string& source_roo
         for (const auto& a : f.accesses) accesses.push_back(describe(a));
         text += fmt::format(" {}: {}.", f.accesses.size() > 1 ? "Accesses" : "Access", fmt::join(accesses, "; "));
     }
-    if (f.kind == FindingKind::lock_order_inversion && !f.mutexes.empty())
+    if (info(f.kind).flow == CodeFlow::lock_cycle && !f.mutexes.empty())
         text += fmt::format(" Mutexes: {}.", fmt::join(f.mutexes, ", "));
     text += fmt::format(" Reported {} time{} by {} job{}, first by {}.", bug.reports, bug.reports == 1 ? "" : "s",
                         bug.jobs.size(), bug.jobs.size() == 1 ? "" : "s", job_title(*bug.first_job));
@@ -325,8 +225,11 @@ Json result_of(const DistinctBug& bug, int rule_index, const std::string& source
     if (const Frame* where = primary_frame(f)) result["locations"] = Json::array({location_of(*where, source_root)});
 
     Json flows = Json::array();
-    if (f.kind == FindingKind::data_race) flows = race_flows(f, source_root);
-    if (f.kind == FindingKind::lock_order_inversion) flows = lock_cycle_flows(f, source_root);
+    switch (info(f.kind).flow) {
+        case CodeFlow::none: break;
+        case CodeFlow::accesses: flows = race_flows(f, source_root); break;
+        case CodeFlow::lock_cycle: flows = lock_cycle_flows(f, source_root); break;
+    }
     if (!flows.empty()) {
         std::vector<std::string> threads;
         for (const auto& flow : flows) threads.push_back(thread_label(flow["id"].get<std::string>()));
@@ -338,7 +241,7 @@ Json result_of(const DistinctBug& bug, int rule_index, const std::string& source
     // Where the memory was allocated or freed, where a mutex was created: each stack other than
     // thread creation that reaches the user's code (a lock cycle's stacks are its code flow).
     Json related = Json::array();
-    if (f.kind != FindingKind::lock_order_inversion) {
+    if (info(f.kind).flow != CodeFlow::lock_cycle) {
         for (const auto& b : f.blocks) {
             if (b.title.starts_with("Thread ")) continue;
             const auto user = std::find_if(b.frames.begin(), b.frames.end(), [](const Frame& fr) { return fr.user; });
