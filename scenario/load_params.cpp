@@ -42,29 +42,29 @@ std::optional<ParamValue> Loader::read_param(const ParamSpec& spec, const toml::
                                      i->get()));
                 return std::nullopt;
             }
-            return ParamValue{i->get()};
+            return std::optional<ParamValue>(std::in_place, std::in_place_type<std::int64_t>, i->get());
         }
         case ParamType::number: {
             auto v = read_number(n, label, spec.min, false, spec.max);
             if (!v) return std::nullopt;
-            return ParamValue{*v};
+            return std::optional<ParamValue>(std::in_place, std::in_place_type<double>, *v);
         }
         case ParamType::boolean: {
             auto v = read_boolean(n, label);
             if (!v) return std::nullopt;
-            return ParamValue{*v};
+            return std::optional<ParamValue>(std::in_place, std::in_place_type<bool>, *v);
         }
         case ParamType::duration: {
             auto v = read_duration(
                 n, label, spec.min, false, spec.max,
                 range_text(bound_duration(spec.min), has_lo, false, bound_duration(spec.max), has_hi));
             if (!v) return std::nullopt;
-            return ParamValue{*v};
+            return std::optional<ParamValue>(std::in_place, std::in_place_type<Nanos>, *v);
         }
         case ParamType::string: {
             auto s = spec.choices.empty() ? read_string(n, label) : read_choice(n, label, spec.choices);
             if (!s) return std::nullopt;
-            return ParamValue{*s};
+            return std::optional<ParamValue>(std::in_place, std::in_place_type<std::string>, std::move(*s));
         }
     }
     return std::nullopt;
