@@ -33,8 +33,7 @@ CLI::App* setup_report(CLI::App& app, ReportOptions& o) {
     app.add_flag("--console", o.console, "also print the console report (the default when no --report is given)");
     app.add_option("--source-root", o.source_root,
                    "source paths in reports are made relative to this folder (default: the current folder)");
-    app.footer(report_formats_help() +
-               "\nExit status: 0 when every job met its expectation, 1 when one missed, 2 on bad input.");
+    app.footer(report_formats_help() + "\n" + exit_code_help());
 
     auto* merge = app.add_subcommand("merge", "merge results.jsonl files of several runs (sharded CI jobs) into one");
     merge->add_option("inputs", o.merge_inputs, "results.jsonl files, in order")->required()->check(CLI::ExistingFile);
