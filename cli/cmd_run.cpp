@@ -74,7 +74,8 @@ void setup_run(CLI::App& app, RunOptions& o) {
     app.add_option("paths", o.paths, "scenario files, or folders searched for *.toml")->required();
     app.add_option("--seed", o.seeds,
                    "seed(s) of the run, comma-separated; default: the scenario's seed, else a fresh one (printed)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->check(unsigned_number());
     app.add_option("--seeds", o.seed_count, "run N seeds: the --seed given (or a fresh one) and the next N-1")
         ->check(CLI::Range(1, 1000));
     auto* duration = app.add_option("--duration", o.duration, "override each scenario's duration (e.g. 200ms, 2s)");

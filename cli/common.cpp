@@ -2,6 +2,9 @@
 #include "cli/common.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -66,6 +69,22 @@ std::vector<std::string> collect_scenario_files(const std::vector<std::string>& 
         }
     }
     return files;
+}
+
+const CLI::Validator& unsigned_number() {
+    static const CLI::Validator check(
+        [](std::string& text) -> std::string {
+            std::uint64_t value = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (text.empty() || ec == std::errc::result_out_of_range || end != text.data() + text.size() ||
+                !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                return fmt::format("'{}' is not a whole number from 0 to {}", text,
+                                   std::numeric_limits<std::uint64_t>::max());
+            }
+            return {};
+        },
+        "UINT64");
+    return check;
 }
 
 void print_diagnostics(const ScenarioError& e) {

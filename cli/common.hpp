@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "driver/gate.hpp"
 #include "model/scenario.hpp"
 #include "api/target.hpp"
@@ -33,6 +35,10 @@ Catalog load_catalog(const GlobalOptions& g);
 /// Files as given and every *.toml below each folder (sorted); throws CliError 2 for a path
 /// that does not exist or a folder without scenarios.
 std::vector<std::string> collect_scenario_files(const std::vector<std::string>& paths);
+/// A CLI11 check that an option's text is a whole number from 0 to 2^64-1: digits only, so that
+/// "-5" or "1e3" is an error instead of wrapping around or being truncated.
+const CLI::Validator& unsigned_number();
+
 /// Prints each diagnostic to stderr.
 void print_diagnostics(const ScenarioError& e);
 

@@ -29,10 +29,21 @@ namespace threadmill {
 namespace fs = std::filesystem;
 namespace {
 
+/// Longest part of a job folder name taken from a scenario or variant name: with the index,
+/// flavor and seed, a folder name stays far below the usual 255-byte limit.
+constexpr std::size_t k_max_name_part = 64;
+
+/// `s` as one part of a file name: characters other than letters, digits, '-', '_' and '.'
+/// become '_'; a name longer than k_max_name_part is cut and ends with a hash of the whole
+/// name, so that two long names that share a prefix still get two folders.
 std::string safe_name(const std::string& s) {
     std::string out;
     for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-    return out;
+    if (out.size() <= k_max_name_part) return out;
+    std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a, 64 bits
+    for (unsigned char c : s) hash = (hash ^ c) * 1099511628211ULL;
+    const std::string suffix = fmt::format("-{:016x}", hash);
+    return out.substr(0, k_max_name_part - suffix.size()) + suffix;
 }
 
 /// Fails before the first job when a flavor's worker is not built.

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,12 +49,17 @@ pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log,
     args.push_back(nullptr);
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error(fmt::format("cannot create {}: {}", log.string(), std::strerror(errno)));
+    const pid_t driver = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) {
         ::close(fd);
         throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(errno)));
     }
     if (pid == 0) {
+        // Die with the driver: a driver killed by SIGKILL leaves no worker running. If the driver
+        // died before this took effect, the worker has been reparented already: give up.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != driver) ::_exit(127);
         ::setpgid(0, 0);
         ::dup2(fd, STDOUT_FILENO);
         ::dup2(fd, STDERR_FILENO);

@@ -17,7 +17,7 @@
 namespace threadmill {
 
 /// Starts `argv` in its own process group with stdout+stderr to `log` and the given extra
-/// environment. Throws std::runtime_error when the log cannot be created or fork fails.
+/// environment. The worker is killed when the calling thread's process dies (PR_SET_PDEATHSIG). Throws std::runtime_error when the log cannot be created or fork fails.
 pid_t spawn_worker(const std::vector<std::string>& argv, const std::filesystem::path& log,
                    const std::vector<std::pair<std::string, std::string>>& env);
 

@@ -1,12 +1,17 @@
 // End-to-end tests of the `threadmill` binary: real scenario files, exit codes and output.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -160,7 +165,7 @@ TEST(Cli, BadDurationOverrideIsAUsageError) {
     EXPECT_NE(r.err.find("--duration"), std::string::npos);
 }
 
-}  // namespace
+
 
 // --- reports, report, report merge, compare ---------------------------------------------
 
@@ -272,3 +277,101 @@ TEST(CliReports, RunWithBaselineAndRepeat) {
     EXPECT_NE(r.err.find("'much' is not a tolerance"), std::string::npos) << r.err;
     fs::remove_all(out);
 }
+
+// ---- Faults of the driver itself -------------------------------------------------------------
+
+/// Writes a selftest scenario into `dir` and returns its path.
+std::string write_selftest_scenario(const fs::path& dir, const std::string& name, const std::string& variant,
+                                    const std::string& run_length) {
+    fs::create_directories(dir);
+    const fs::path path = dir / "scenario.toml";
+    std::ofstream(path) << fmt::format(
+        "name = \"{}\"\ntarget = \"selftest\"\nvariants = [\"{}\"]\n{}\n"
+        "[[group]]\nname = \"workers\"\nthreads = 1\nmix = {{ work = 1 }}\n{}",
+        name, variant, run_length, variant == "safe" ? "" : fmt::format("[expect]\n{} = \"timeout\"\n", variant));
+    return path.string();
+}
+
+TEST(CliFaults, NegativeOrMalformedSeedsAreErrors) {
+    for (const std::string seed : {"-5", "1e3", "18446744073709551616", "12x"}) {
+        const auto r = cli(fmt::format("{} run scenarios/selftest/budget.toml --seed {} --out '{}'", k_selftest, seed,
+                                       out_dir("bad-seed")));
+        EXPECT_EQ(r.exit_code, 2) << seed << ": " << r.out << r.err;
+        EXPECT_NE(r.err.find("is not a whole number"), std::string::npos) << seed << ": " << r.err;
+    }
+    EXPECT_FALSE(fs::exists(fs::path(out_dir("bad-seed")) / "results.jsonl"));
+}
+
+TEST(CliFaults, AHugeScenarioNameThatValidatesAlsoRuns) {
+    const fs::path dir = out_dir("huge-name");
+    const std::string path = write_selftest_scenario(dir, std::string(100'000, 'n'), "safe", "iterations = 20");
+    auto r = cli(fmt::format("{} validate '{}'", k_selftest, path));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = cli(fmt::format("{} run '{}' --seed 1 --quiet --out '{}/out'", k_selftest, path, dir.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
+    std::size_t folders = 0;
+    for (const auto& e : fs::directory_iterator(dir / "out" / "jobs")) {
+        ++folders;
+        EXPECT_LE(e.path().filename().string().size(), 128u);
+        EXPECT_TRUE(fs::exists(e.path() / "result.json")) << e.path();
+    }
+    EXPECT_EQ(folders, 1u);
+    fs::remove_all(dir);
+}
+
+/// Whether process `pid` is gone or a zombie (dead, not yet reaped by whoever adopted it).
+bool process_gone(pid_t pid) {
+    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+    std::string text;
+    if (!std::getline(stat, text)) return true;
+    const auto paren = text.rfind(')');
+    return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+}
+
+/// The pid of a process whose command line contains `needle`, or 0.
+pid_t find_process(const std::string& needle) {
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        const std::string name = e.path().filename().string();
+        if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+        std::ifstream in(e.path() / "cmdline", std::ios::binary);
+        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (cmdline.find(needle) != std::string::npos && !process_gone(std::stoi(name))) return std::stoi(name);
+    }
+    return 0;
+}
+
+TEST(CliFaults, AWorkerDiesWithItsDriver) {
+    const fs::path dir = out_dir("orphan");
+    const std::string path = write_selftest_scenario(dir, "orphan", "hang", "duration = \"100ms\"\ntimeout = \"60s\"");
+    const std::string out = (dir / "out").string();
+    const pid_t driver = ::fork();
+    ASSERT_GE(driver, 0);
+    if (driver == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        ::execl(TM_DRIVER_PATH, TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run", path.c_str(), "--seed", "1",
+                "--out", out.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    // The worker names its result file inside `out`: that finds it among this machine's processes.
+    pid_t worker = 0;
+    for (int i = 0; i < 1000 && worker == 0; ++i) {
+        worker = find_process(out + "/jobs/");
+        if (worker == 0) ::usleep(10'000);
+    }
+    ASSERT_NE(worker, 0) << "the worker never started";
+    ::kill(driver, SIGKILL);
+    int status = 0;
+    ::waitpid(driver, &status, 0);
+    bool gone = false;
+    for (int i = 0; i < 1000 && !gone; ++i) {  // a bound for a stuck test, not a timing claim
+        gone = process_gone(worker);
+        if (!gone) ::usleep(10'000);
+    }
+    if (!gone) ::kill(worker, SIGKILL);
+    EXPECT_TRUE(gone) << "worker " << worker << " outlived its driver";
+    fs::remove_all(dir);
+}
+
+}  // namespace
