@@ -148,6 +148,8 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
         jobs = plan_jobs(scenarios, catalog, plan);
     } catch (const UsageError& e) {
         throw CliError(ExitCode::usage, e.what());
+    } catch (const EmptyPlan& e) {
+        throw CliError(ExitCode::no_jobs, e.what());
     }
 
     // Everything the user asked for is checked before the first job runs.

@@ -11,6 +11,7 @@ constexpr ExitCodeInfo k_exit_codes[] = {
     {ExitCode::failed, "at least one job missed its expectation"},
     {ExitCode::usage, "usage or scenario error (nothing ran)"},
     {ExitCode::internal, "internal error"},
+    {ExitCode::no_jobs, "no job ran (an empty plan or results file never passes)"},
     {ExitCode::interrupted, "interrupted (finished jobs are saved)"},
 };
 
@@ -29,6 +30,7 @@ std::string exit_code_help() {
 ExitCode gate(const RunSummary& summary, int regressions, bool outputs_failed) {
     if (summary.interrupted) return ExitCode::interrupted;
     if (outputs_failed) return ExitCode::internal;
+    if (summary.ran == 0) return ExitCode::no_jobs;
     if (summary.missed > 0 || regressions > 0) return ExitCode::failed;
     return ExitCode::ok;
 }

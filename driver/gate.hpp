@@ -15,6 +15,7 @@ enum class ExitCode {
     failed = 1,        ///< at least one job missed its expectation (or a latency regression)
     usage = 2,         ///< usage or scenario error: nothing ran
     internal = 3,      ///< the harness itself failed (including writing results or reports)
+    no_jobs = 5,       ///< no job ran: an empty plan or an empty results file never passes
     interrupted = 130  ///< Ctrl-C: finished jobs are saved
 };
 
@@ -33,8 +34,8 @@ constexpr int exit_status(ExitCode c) { return static_cast<int>(c); }
 std::string exit_code_help();
 
 /// The code a finished (or interrupted) run earns: interrupted, else internal when an output
-/// could not be written, else failed when a job missed its expectation or a figure regressed
-/// against a baseline, else ok.
+/// could not be written, else no_jobs when no job ran, else failed when a job missed its
+/// expectation or a figure regressed against a baseline, else ok.
 ExitCode gate(const RunSummary& summary, int regressions, bool outputs_failed);
 
 }  // namespace threadmill

@@ -90,7 +90,7 @@ std::vector<Job> plan_jobs(const std::vector<Scenario>& scenarios, const Catalog
             }
         }
     }
-    if (jobs.empty()) throw UsageError("nothing to run: no job matches the given scenarios, --variant, --flavor and --filter");
+    if (jobs.empty()) throw EmptyPlan("nothing to run: no job matches the given scenarios, --variant, --flavor and --filter");
     for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].index = static_cast<int>(i + 1);
     return jobs;
 }

@@ -37,10 +37,16 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A request that is well formed but selects no job at all (exit code no_jobs).
+class EmptyPlan : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 /// Jobs in run order: by scenario, then seed, then flavor, then variant with safe variants
 /// first, so that a mutant's relative budgets can be judged against the safe variant's
 /// figures from the same run. Throws UsageError when a --variant or --flavor matches no
-/// scenario or when nothing is left to run.
+/// scenario, EmptyPlan when nothing is left to run.
 std::vector<Job> plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
 
 /// fnmatch-style glob; a pattern without * ? [ matches as a substring.

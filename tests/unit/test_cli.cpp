@@ -374,4 +374,19 @@ TEST(CliFaults, AWorkerDiesWithItsDriver) {
     fs::remove_all(dir);
 }
 
+TEST(CliFaults, NoJobRunNeverPasses) {
+    // A plan that selects nothing: not a pass, and not a usage error either.
+    auto r = cli(fmt::format("{} run scenarios/selftest/budget.toml --filter no-such-job --out '{}'", k_selftest,
+                             out_dir("empty-plan")));
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+    EXPECT_NE(r.err.find("nothing to run"), std::string::npos) << r.err;
+    // A results file that holds a run without jobs.
+    const std::string empty = out_dir("no-jobs.jsonl");
+    std::ofstream(empty) << R"({"type":"run","schema_version":2})" << "\n";
+    r = cli(fmt::format("report '{}'", empty));
+    fs::remove(empty);
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+    EXPECT_NE(cli("run --help").out.find("5 no job ran"), std::string::npos);
+}
+
 }  // namespace
