@@ -22,6 +22,7 @@ void setup_compare(CLI::App& app, CompareCliOptions& o) {
     app.add_option("--base-variant", o.base_variant,
                    "compare only this variant of the base run with --new-variant of the new run");
     app.add_option("--new-variant", o.new_variant, "see --base-variant");
+    app.add_flag("--strict", o.strict, "refuse a results file with a line that cannot be read (default: skip it, with a warning)");
     app.footer(
         "Each side of a figure is the median over its jobs (seeds and --repeat runs); the noise column is the\n"
         "larger relative spread, (max - min) / median, of the two sides. A figure is a REGRESSION when it is\n"
@@ -39,8 +40,8 @@ ExitCode run_compare(const CompareCliOptions& o) {
         options.new_variant = o.new_variant;
         if (o.base_variant.empty() != o.new_variant.empty())
             throw std::invalid_argument("--base-variant and --new-variant go together");
-        base = read_results_file(o.base);
-        next = read_results_file(o.next);
+        base = read_results_file(o.base, o.strict);
+        next = read_results_file(o.next, o.strict);
     } catch (const std::exception& e) {
         throw CliError(ExitCode::usage, e.what());
     }

@@ -15,6 +15,7 @@ struct CompareCliOptions {
     std::string tolerance = "10%";
     std::string base_variant;
     std::string new_variant;
+    bool strict = false;  ///< refuse a results file with an unreadable line instead of skipping it
 };
 
 void setup_compare(CLI::App& app, CompareCliOptions& options);

@@ -14,9 +14,9 @@
 namespace threadmill::cli {
 namespace {
 
-ResultsFile read_or_fail(const std::string& path) {
+ResultsFile read_or_fail(const std::string& path, bool strict) {
     try {
-        ResultsFile f = read_results_file(path);
+        ResultsFile f = read_results_file(path, strict);
         for (const auto& w : f.warnings) std::fprintf(stderr, "threadmill: warning: %s\n", w.c_str());
         return f;
     } catch (const std::exception& e) {
@@ -31,19 +31,21 @@ CLI::App* setup_report(CLI::App& app, ReportOptions& o) {
     app.add_option("--report", o.reports, "write a report, FORMAT=PATH (repeatable); formats below")
         ->type_name("FORMAT=PATH");
     app.add_flag("--console", o.console, "also print the console report (the default when no --report is given)");
+    app.add_flag("--strict", o.strict, "refuse a results file with a line that cannot be read (default: skip it, with a warning)");
     app.add_option("--source-root", o.source_root,
                    "source paths in reports are made relative to this folder (default: the current folder)");
     app.footer(report_formats_help() + "\n" + exit_code_help());
 
     auto* merge = app.add_subcommand("merge", "merge results.jsonl files of several runs (sharded CI jobs) into one");
     merge->add_option("inputs", o.merge_inputs, "results.jsonl files, in order")->required()->check(CLI::ExistingFile);
+    merge->add_flag("--strict", o.strict, "refuse a file with a line that cannot be read (default: skip it, with a warning)");
     merge->add_option("-o,--output", o.merge_output, "the merged results.jsonl")->required();
     return merge;
 }
 
 ExitCode run_report(const ReportOptions& o) {
     if (o.results.empty()) throw CliError(ExitCode::usage, "report: give a results.jsonl (or use `report merge`)");
-    const ResultsFile run = read_or_fail(o.results);
+    const ResultsFile run = read_or_fail(o.results, o.strict);
 
     std::vector<ReportRequest> requests;
     try {
@@ -79,7 +81,7 @@ ExitCode run_report(const ReportOptions& o) {
 
 ExitCode run_report_merge(const ReportOptions& o) {
     std::vector<ResultsFile> files;
-    for (const auto& path : o.merge_inputs) files.push_back(read_or_fail(path));
+    for (const auto& path : o.merge_inputs) files.push_back(read_or_fail(path, o.strict));
     const std::string out_dir = std::filesystem::path(o.merge_output).parent_path().string();
     const ResultsFile merged = merge_results(files, out_dir.empty() ? "." : out_dir);
     try {

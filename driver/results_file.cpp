@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,7 +14,7 @@ namespace threadmill {
 
 namespace fs = std::filesystem;
 
-ResultsFile read_results_file(const std::string& path) {
+ResultsFile read_results_file(const std::string& path, bool strict) {
     std::ifstream in(path);
     if (!in) throw std::runtime_error(fmt::format("{}: cannot read the file", path));
     std::vector<std::string> lines;
@@ -24,38 +25,49 @@ ResultsFile read_results_file(const std::string& path) {
     ResultsFile run;
     run.path = path;
     bool have_context = false;
+    // A job line that cannot be read: skipped with a warning once the context is known, unless strict.
+    const auto bad_job_line = [&](std::size_t i, const std::string& why) {
+        if (strict || !have_context) throw std::runtime_error(fmt::format("{}:{}: {}", path, i + 1, why));
+        run.warnings.push_back(fmt::format("{}:{}: skipped a line that is not a job record ({})", path, i + 1, why));
+    };
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const bool last = i + 1 == lines.size();
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(lines[i]);
         } catch (const nlohmann::json::parse_error& e) {
-            if (last && have_context) {
+            if (last && have_context && !strict) {
                 run.warnings.push_back(fmt::format("{}:{}: skipped a line cut short ({})", path, i + 1, e.what()));
                 break;
             }
-            throw std::runtime_error(fmt::format("{}:{}: not JSON: {}", path, i + 1, e.what()));
+            bad_job_line(i, fmt::format("not JSON: {}", e.what()));
+            continue;
         }
         const std::string type = j.is_object() ? j.value("type", "") : "";
-        try {
-            if (type == "run") {
-                if (have_context) throw std::runtime_error("a second context line (concatenated files? use `report merge`)");
+        const auto located = [&](std::string_view why) {
+            return std::runtime_error(fmt::format("{}:{}: {}", path, i + 1, why));
+        };
+        if (type == "run") {
+            if (have_context) throw located("a second context line (concatenated files? use `report merge`)");
+            try {
                 run.context = j.get<RunContext>();
-                if (run.context.schema_version > k_results_schema_version)
-                    throw std::runtime_error(fmt::format("schema version {} is newer than this threadmill's ({}); "
-                                                         "use a newer threadmill",
-                                                         run.context.schema_version, k_results_schema_version));
-                have_context = true;
-            } else if (type == "job") {
-                if (!have_context) throw std::runtime_error("a job line before the context line");
-                run.jobs.push_back(j.get<JobResult>());
-            } else {
-                throw std::runtime_error(fmt::format("unknown line type '{}'", type));
+            } catch (const nlohmann::json::exception& e) {
+                throw located(e.what());
             }
-        } catch (const nlohmann::json::exception& e) {
-            throw std::runtime_error(fmt::format("{}:{}: {}", path, i + 1, e.what()));
-        } catch (const std::runtime_error& e) {
-            throw std::runtime_error(fmt::format("{}:{}: {}", path, i + 1, e.what()));
+            if (run.context.schema_version > k_results_schema_version) {
+                throw located(fmt::format("schema version {} is newer than this threadmill's ({}); use a newer threadmill",
+                                          run.context.schema_version, k_results_schema_version));
+            }
+            have_context = true;
+        } else if (type == "job") {
+            if (!have_context) throw located("a job line before the context line");
+            try {
+                run.jobs.push_back(j.get<JobResult>());
+            } catch (const nlohmann::json::exception& e) {
+                bad_job_line(i, e.what());
+            }
+        } else {
+            bad_job_line(i, fmt::format("unknown line type '{}'", type));
         }
     }
     if (!have_context) throw std::runtime_error(fmt::format("{}: no context line, not a threadmill results file", path));

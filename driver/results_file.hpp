@@ -19,10 +19,12 @@ struct ResultsFile {
     std::vector<std::string> warnings;
 };
 
-/// Reads a results.jsonl file. Throws std::runtime_error ("path:line: ...") when the file
-/// cannot be read, has no context line, comes from a newer schema, or has a malformed line
-/// other than the last.
-ResultsFile read_results_file(const std::string& path);
+/// Reads a results.jsonl file. A job line that cannot be read (not JSON, not a job, or a last
+/// line cut short by a driver killed mid-write) is skipped with a warning naming its line, so
+/// that one bad line does not lose the rest of the run; with `strict` it is an error instead.
+/// Throws std::runtime_error ("path:line: ...") when the file cannot be read, has no context
+/// line, has a job line before it or a second one, or comes from a newer schema.
+ResultsFile read_results_file(const std::string& path, bool strict = false);
 
 /// Merges runs (sharded CI jobs) into one: the first file's context with `merged_from` listing
 /// every file and `seeds`/`flavors` united; jobs in file order, renumbered from 1. Job folders

@@ -389,4 +389,22 @@ TEST(CliFaults, NoJobRunNeverPasses) {
     EXPECT_NE(cli("run --help").out.find("5 no job ran"), std::string::npos);
 }
 
+TEST(CliFaults, AGarbageLineInResultsIsSkippedWithAWarningUnlessStrict) {
+    const std::string path = out_dir("garbage.jsonl");
+    {
+        std::ifstream in(fmt::format("{}/reports/fixtures/run.jsonl", TM_TEST_DATA_DIR));
+        std::ofstream out(path);
+        std::string line;
+        for (int n = 1; std::getline(in, line); ++n) out << (n == 3 ? "{not json\n" : "") << line << "\n";
+    }
+    auto r = cli(fmt::format("report '{}'", path));
+    EXPECT_NE(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("garbage.jsonl:3: skipped a line that is not a job record"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("29 jobs"), std::string::npos) << r.out.substr(r.out.size() > 2000 ? r.out.size() - 2000 : 0);
+    r = cli(fmt::format("report --strict '{}'", path));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("garbage.jsonl:3: not JSON"), std::string::npos) << r.err;
+    fs::remove(path);
+}
+
 }  // namespace

@@ -26,9 +26,9 @@ protected:
         std::ofstream(p) << text;
         return p.string();
     }
-    static std::string message_of(const std::string& path) {
+    static std::string message_of(const std::string& path, bool strict = true) {
         try {
-            read_results_file(path);
+            read_results_file(path, strict);
         } catch (const std::runtime_error& e) {
             return e.what();
         }
@@ -72,6 +72,26 @@ TEST_F(ResultsFileTest, ErrorsNameTheLine) {
     EXPECT_NE(message_of(write("e.jsonl", "")).find("empty file"), std::string::npos);
     EXPECT_NE(message_of((dir / "missing.jsonl").string()).find("cannot read"), std::string::npos);
     EXPECT_NE(message_of(write("f.jsonl", std::string(k_context) + "\n" + R"({"type":"job","index":1})" + "\n")).find("f.jsonl:2:"),
+              std::string::npos);
+}
+
+TEST_F(ResultsFileTest, ABadLineInTheMiddleIsSkippedWithALocatedWarningUnlessStrict) {
+    const std::string text = std::string(k_context) + "\n" + job_line(1) + "\n{garbage\n" + job_line(2) + "\n" +
+                             R"({"type":"job","index":3})" + "\n" + R"({"type":"mystery"})" + "\n" + job_line(4) + "\n";
+    const auto p = write("g.jsonl", text);
+    const auto run = read_results_file(p);
+    ASSERT_EQ(run.jobs.size(), 3u);
+    EXPECT_EQ(run.jobs[2].index, 4);
+    ASSERT_EQ(run.warnings.size(), 3u);
+    EXPECT_NE(run.warnings[0].find("g.jsonl:3: skipped a line that is not a job record (not JSON"), std::string::npos)
+        << run.warnings[0];
+    EXPECT_NE(run.warnings[1].find("g.jsonl:5: skipped"), std::string::npos) << run.warnings[1];
+    EXPECT_NE(run.warnings[2].find("g.jsonl:6: skipped a line that is not a job record (unknown line type 'mystery')"),
+              std::string::npos)
+        << run.warnings[2];
+    EXPECT_NE(message_of(p, true).find("g.jsonl:3: not JSON"), std::string::npos);
+    // Lines before the context line are never skipped: the file may not be a results file at all.
+    EXPECT_NE(message_of(write("h.jsonl", "{garbage\n" + std::string(k_context) + "\n"), false).find("h.jsonl:1: not JSON"),
               std::string::npos);
 }
 
