@@ -19,6 +19,7 @@
 #include "driver/results_file.hpp"
 #include "driver/supervisor.hpp"
 #include "model/flavor.hpp"
+#include "model/paths.hpp"
 #include "model/text.hpp"
 #include "reports/compare_text.hpp"
 #include "reports/console.hpp"
@@ -161,6 +162,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     } catch (const std::exception& e) {
         throw CliError(ExitCode::usage, e.what());
     }
+    if (const auto why = check_writable_folder(o.out_dir)) throw CliError(ExitCode::usage, fmt::format("--out {}: {}", o.out_dir, *why));
     CompareOptions compare;
     std::optional<ResultsFile> baseline;
     if (!o.baseline.empty()) {

@@ -1,8 +1,6 @@
 // The report formats and the writing of report files.
 #include "reports/registry.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "model/paths.hpp"
 #include "model/text.hpp"
 #include "reports/html.hpp"
 #include "reports/json.hpp"
@@ -82,14 +81,9 @@ void prepare_report_outputs(const std::vector<ReportRequest>& requests) {
                 throw std::runtime_error(fmt::format("--report: two reports write {}", r.path));
         }
         const fs::path p(r.path);
-        std::error_code ec;
-        if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-        if (ec) throw std::runtime_error(fmt::format("--report {}: cannot create folder {}: {}", r.path,
-                                                     p.parent_path().string(), ec.message()));
         if (fs::is_directory(p)) throw std::runtime_error(fmt::format("--report {}: is a folder, not a file", r.path));
-        const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-        if (::access(dir.c_str(), W_OK) != 0)
-            throw std::runtime_error(fmt::format("--report {}: folder {} is not writable", r.path, dir.string()));
+        if (const auto why = check_writable_folder(p.has_parent_path() ? p.parent_path().string() : "."))
+            throw std::runtime_error(fmt::format("--report {}: {}", r.path, *why));
     }
 }
 

@@ -407,4 +407,18 @@ TEST(CliFaults, AGarbageLineInResultsIsSkippedWithAWarningUnlessStrict) {
     fs::remove(path);
 }
 
+TEST(CliFaults, UnwritableOutputsAreRefusedBeforeAnyJobRuns) {
+    // /proc takes no new file, not even from root, whose permission checks always pass.
+    auto r = cli(fmt::format("{} run scenarios/selftest/budget.toml --seed 1 --out /proc/threadmill-out", k_selftest));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("--out /proc/threadmill-out: cannot create folder"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("verdict"), std::string::npos) << "a job ran: " << r.out;
+    const std::string out = out_dir("proc-report");
+    r = cli(fmt::format("{} run scenarios/selftest/budget.toml --seed 1 --out '{}' --report html=/proc/y.html", k_selftest, out));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("--report /proc/y.html: cannot write in folder /proc"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(fs::path(out) / "results.jsonl"));
+    fs::remove_all(out);
+}
+
 }  // namespace
