@@ -111,6 +111,8 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     RunLengthOverride run_length;
     if (!o.duration.empty()) {
         run_length.duration = parse_duration(o.duration);
+        if (!run_length.duration && parse_duration(o.duration, true))
+            throw CliError(ExitCode::usage, fmt::format("--duration: must be greater than 0, got '{}'", o.duration));
         if (!run_length.duration)
             throw CliError(ExitCode::usage, fmt::format("--duration: '{}' is not a duration (like 250ms or 2s)", o.duration));
     }

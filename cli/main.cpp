@@ -1,6 +1,8 @@
 // threadmill: the command-line driver. Parses flags and hands each subcommand to its file.
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -12,9 +14,42 @@
 #include "cli/cmd_run.hpp"
 #include "cli/cmd_validate.hpp"
 #include "cli/common.hpp"
+#include "model/text.hpp"
 
 using namespace threadmill;
 using namespace threadmill::cli;
+
+namespace {
+
+/// After a command line CLI11 refused: "did you mean" for each word that names no subcommand
+/// or option of `app` but is close to one (`threadmill rnu`, `run --flavr tsan`).
+void suggest_names(const CLI::App& app, int argc, char** argv) {
+    std::vector<std::string> commands;
+    std::vector<std::string> options;
+    const std::function<void(const CLI::App&)> collect = [&](const CLI::App& a) {
+        for (const auto* o : a.get_options()) {
+            for (const auto& n : o->get_lnames()) options.push_back("--" + n);
+        }
+        for (const auto* sub : a.get_subcommands([](const CLI::App*) { return true; })) {
+            commands.push_back(sub->get_name());
+            collect(*sub);
+        }
+    };
+    collect(app);
+    for (int i = 1; i < argc; ++i) {
+        const std::string word = argv[i];
+        if (word.starts_with("--")) {
+            const std::string name = word.substr(0, word.find('='));
+            if (contains(options, name)) continue;
+            if (const auto dym = did_you_mean(name, options); !dym.empty())
+                std::fprintf(stderr, "threadmill: unknown option '%s'%s\n", name.c_str(), dym.c_str());
+        } else if (i == 1 && !word.starts_with("-") && !contains(commands, word)) {
+            std::fprintf(stderr, "threadmill: unknown command '%s'%s\n", word.c_str(), suggestion(word, commands).c_str());
+        }
+    }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"threadmill: concurrency stress and race-detection harness for C++ components.\n"
@@ -56,6 +91,7 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
+        if (code != 0) suggest_names(app, argc, argv);
         return exit_status(code == 0 ? ExitCode::ok : ExitCode::usage);
     }
 

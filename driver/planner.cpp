@@ -38,7 +38,7 @@ std::vector<Job> plan_jobs(const std::vector<Scenario>& scenarios, const Catalog
     }
     for (const auto& f : options.flavors) {
         if (!parse_flavor(f))
-            throw UsageError(fmt::format("unknown flavor '{}'{}", f, did_you_mean(f, flavor_names())));
+            throw UsageError(fmt::format("unknown flavor '{}'{}", f, suggestion(f, flavor_names())));
     }
 
     std::vector<Job> jobs;

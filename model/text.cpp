@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace threadmill {
 
@@ -71,6 +72,12 @@ std::string source_relative(const std::string& file, std::string_view source_roo
     std::string root(source_root);
     if (root.back() != '/') root += '/';
     return file.starts_with(root) ? file.substr(root.size()) : file;
+}
+
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string dym = did_you_mean(word, candidates);
+    if (!dym.empty() || candidates.empty()) return dym;
+    return fmt::format(" (one of: {})", fmt::join(candidates, ", "));
 }
 
 }  // namespace threadmill

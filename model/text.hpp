@@ -31,6 +31,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 /// `; did you mean 'x'?` when a close candidate exists, else "".
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+/// `; did you mean 'x'?` when a close candidate exists, else ` (one of: a, b, c)` (or "" when
+/// there is no candidate at all).
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates);
+
 /// The root of threadmill's source tree, as built (source paths in findings are shown
 /// relative to it).
 inline constexpr std::string_view k_source_root = TM_SOURCE_DIR;

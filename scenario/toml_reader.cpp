@@ -35,12 +35,6 @@ std::string_view a_type(const toml::node& n) {
 
 // ---- Wording -------------------------------------------------------------------------------
 
-std::string suggestion(std::string_view word, const Names& candidates) {
-    std::string dym = did_you_mean(word, candidates);
-    if (!dym.empty() || candidates.empty()) return dym;
-    return fmt::format(" (one of: {})", fmt::join(candidates, ", "));
-}
-
 std::string quoted_list(const Names& names) {
     std::string out;
     for (const auto& n : names) out += fmt::format("{}'{}'", out.empty() ? "" : ", ", n);

@@ -19,10 +19,6 @@ using Names = std::vector<std::string>;
 /// A key of a table with its value.
 using Entry = std::pair<const toml::key*, const toml::node*>;
 
-/// "; did you mean 'x'?" when a candidate is close, else " (one of: a, b, c)" ("" when there
-/// are no candidates).
-std::string suggestion(std::string_view word, const Names& candidates);
-
 /// "'a', 'b', 'c'".
 std::string quoted_list(const Names& names);
 

@@ -421,4 +421,19 @@ TEST(CliFaults, UnwritableOutputsAreRefusedBeforeAnyJobRuns) {
     fs::remove_all(out);
 }
 
+TEST(CliFaults, MistypedNamesGetASuggestion) {
+    auto r = cli("rnu scenarios/selftest/budget.toml");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown command 'rnu'; did you mean 'run'?"), std::string::npos) << r.err;
+    r = cli(fmt::format("{} run scenarios/selftest/budget.toml --flavr tsan", k_selftest));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown option '--flavr'; did you mean '--flavor'?"), std::string::npos) << r.err;
+    r = cli(fmt::format("{} run scenarios/selftest/budget.toml --flavor nonsense --out '{}'", k_selftest, out_dir("flavor")));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown flavor 'nonsense' (one of: plain, tsan, asan)"), std::string::npos) << r.err;
+    r = cli(fmt::format("{} run scenarios/selftest/budget.toml --duration 0s --out '{}'", k_selftest, out_dir("zero")));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--duration: must be greater than 0, got '0s'"), std::string::npos) << r.err;
+}
+
 }  // namespace
