@@ -142,6 +142,8 @@ void check_cores(Doctor& d, const GlobalOptions& g, const std::vector<std::strin
 
 void setup_doctor(CLI::App& app, DoctorOptions& o) {
     app.add_option("paths", o.paths, "scenarios to compare with this machine's cores (optional)");
+    app.footer("Exit codes: 0 nothing would make sanitizer runs fail or lie here (warnings may remain); 1 at least one "
+               "problem, each with its fix.");
 }
 
 ExitCode run_doctor(const DoctorOptions& o, const GlobalOptions& global) {

@@ -66,6 +66,8 @@ ExitCode list_scenarios(const Catalog& catalog, const std::vector<std::string>& 
 void setup_list(CLI::App& app, ListOptions& o) {
     app.add_option("what", o.what, "what to list")->check(CLI::IsMember({"targets", "scenarios"}))->capture_default_str();
     app.add_option("paths", o.paths, "for `scenarios`: files or folders (default: scenarios/)");
+    app.footer("Exit codes: 0 listed; 2 a scenario does not load or a path does not exist; 3 the worker could not be "
+               "asked for its targets.");
 }
 
 ExitCode run_list(const ListOptions& o, const GlobalOptions& global) {

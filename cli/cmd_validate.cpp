@@ -8,6 +8,8 @@ namespace threadmill::cli {
 
 void setup_validate(CLI::App& app, ValidateOptions& o) {
     app.add_option("paths", o.paths, "scenario files, or folders searched for *.toml")->required();
+    app.footer("Exit codes: 0 every scenario is valid; 2 a scenario has errors (each printed as file:line:col) or a "
+               "path does not exist; 3 the worker could not be asked for its targets.");
 }
 
 ExitCode run_validate(const ValidateOptions& o, const GlobalOptions& global) {

@@ -436,4 +436,13 @@ TEST(CliFaults, MistypedNamesGetASuggestion) {
     EXPECT_NE(r.err.find("--duration: must be greater than 0, got '0s'"), std::string::npos) << r.err;
 }
 
+TEST(CliFaults, EverySubcommandsHelpStatesItsExitCodes) {
+    for (const std::string command : {"run", "list", "validate", "report", "report merge", "compare", "doctor"}) {
+        const auto r = cli(command + " --help");
+        EXPECT_EQ(r.exit_code, 0) << command;
+        EXPECT_TRUE(r.out.find("Exit codes: 0") != std::string::npos || r.out.find("Exit status: 0") != std::string::npos)
+            << command << ":\n" << r.out;
+    }
+}
+
 }  // namespace
