@@ -38,6 +38,8 @@ CLI::App* setup_report(CLI::App& app, ReportOptions& o) {
 
     auto* merge = app.add_subcommand("merge", "merge results.jsonl files of several runs (sharded CI jobs) into one");
     merge->add_option("inputs", o.merge_inputs, "results.jsonl files, in order")->required()->check(CLI::ExistingFile);
+    merge->footer("Exit codes: 0 merged; 2 an input cannot be read (or, with --strict, has a bad line) or the output "
+                  "cannot be written.");
     merge->add_flag("--strict", o.strict, "refuse a file with a line that cannot be read (default: skip it, with a warning)");
     merge->add_option("-o,--output", o.merge_output, "the merged results.jsonl")->required();
     return merge;
