@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "model/scenario.hpp"
+#include "model/text.hpp"
 
 namespace threadmill::loader_detail {
 
