@@ -6,6 +6,12 @@
 namespace threadmill {
 namespace {
 
+/// One row of the exit-code table: a code and what it means, in increasing order.
+struct ExitCodeInfo {
+    ExitCode code;
+    std::string_view meaning;
+};
+
 constexpr ExitCodeInfo k_exit_codes[] = {
     {ExitCode::ok, "every job met its expectation"},
     {ExitCode::failed, "at least one job missed its expectation"},
@@ -16,8 +22,6 @@ constexpr ExitCodeInfo k_exit_codes[] = {
 };
 
 }  // namespace
-
-std::span<const ExitCodeInfo> exit_codes() { return k_exit_codes; }
 
 std::string exit_code_help() {
     std::string text = "Exit codes:";

@@ -1,7 +1,6 @@
 // The gate: the exit codes of threadmill, as one table, and the code a finished run earns.
 #pragma once
 
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,14 +17,6 @@ enum class ExitCode {
     no_jobs = 5,       ///< no job ran: an empty plan or an empty results file never passes
     interrupted = 130  ///< Ctrl-C: finished jobs are saved
 };
-
-struct ExitCodeInfo {
-    ExitCode code;
-    std::string_view meaning;
-};
-
-/// Every exit code, in increasing order, with what it means.
-std::span<const ExitCodeInfo> exit_codes();
 
 /// The exit status of a code.
 constexpr int exit_status(ExitCode c) { return static_cast<int>(c); }

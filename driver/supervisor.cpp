@@ -20,6 +20,7 @@
 #include "driver/worker_process.hpp"
 #include "model/activity.hpp"
 #include "model/flavor.hpp"
+#include "model/text.hpp"
 #include "model/units.hpp"
 #include "model/worker_protocol.hpp"
 #include "sanitizers/environment.hpp"
@@ -40,9 +41,7 @@ std::string safe_name(const std::string& s) {
     std::string out;
     for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
     if (out.size() <= k_max_name_part) return out;
-    std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a, 64 bits
-    for (unsigned char c : s) hash = (hash ^ c) * 1099511628211ULL;
-    const std::string suffix = fmt::format("-{:016x}", hash);
+    const std::string suffix = fmt::format("-{:016x}", fnv1a(s));
     return out.substr(0, k_max_name_part - suffix.size()) + suffix;
 }
 

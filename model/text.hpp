@@ -1,6 +1,7 @@
 // Small text helpers: the one home of trimming, case, search, "did you mean" and source paths.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,9 @@ bool contains(std::string_view s, std::string_view part);
 
 /// Whether `names` holds `name`.
 bool contains(const std::vector<std::string>& names, std::string_view name);
+
+/// The 64-bit FNV-1a hash of `s` (Fowler, Noll, Vo): stable across runs and builds.
+std::uint64_t fnv1a(std::string_view s);
 
 /// Levenshtein edit distance (Wagner-Fischer, two rows).
 std::size_t edit_distance(std::string_view a, std::string_view b);

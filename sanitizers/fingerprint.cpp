@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "model/text.hpp"
 #include "sanitizers/body.hpp"
 #include "sanitizers/frames.hpp"
 #include "sanitizers/lines.hpp"
@@ -16,15 +17,6 @@ namespace threadmill::sanitizers_detail {
 namespace {
 
 constexpr std::size_t k_fingerprint_frames = 3;
-
-std::uint64_t fnv1a(std::string_view s) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char c : s) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 // Addresses and numbers replaced by '#', so that text compares across runs.
 std::string mask_numbers(std::string_view s) {
