@@ -17,18 +17,27 @@ namespace threadmill::cli {
 void setup_compare(CLI::App& app, CompareCliOptions& o) {
     app.add_option("base", o.base, "the baseline results.jsonl")->required()->check(CLI::ExistingFile);
     app.add_option("new", o.next, "the results.jsonl to judge against it")->required()->check(CLI::ExistingFile);
-    app.add_option("--tolerance", o.tolerance, "a change smaller than this is not a regression (10% or 0.1)")
+    app.add_option("--tolerance", o.tolerance, "a median change smaller than this is not a regression (10% or 0.1)")
         ->capture_default_str();
+    app.add_option("--alpha", o.alpha, "significance level of the Mann-Whitney U test (0 < alpha < 1)")
+        ->capture_default_str();
+    app.add_flag("--judge-few-samples", o.judge_few_samples,
+                 "judge figures with too few samples for the test by the tolerance alone (one noisy run can then "
+                 "fail the gate)");
+    app.add_flag("--all", o.all, "print every figure (a table per scenario, variant and flavor) and unfold the lists");
     app.add_option("--base-variant", o.base_variant,
                    "compare only this variant of the base run with --new-variant of the new run");
     app.add_option("--new-variant", o.new_variant, "see --base-variant");
     app.add_flag("--strict", o.strict, "refuse a results file with a line that cannot be read (default: skip it, with a warning)");
     app.footer(
-        "Each side of a figure is the median over its jobs (seeds and --repeat runs); the noise column is the\n"
-        "larger relative spread, (max - min) / median, of the two sides. A figure is a REGRESSION when it is\n"
-        "worse (higher latency, lower throughput) by more than the tolerance and by more than that noise;\n"
-        "with one sample a side the noise is unknown and only the tolerance applies.\n"
-        "Exit status: 0 no regression, 1 a regression, 2 bad input or nothing in common.");
+        "A figure is an operation's p50, p99, p99.9 or throughput; its samples are one per job (seeds x --repeat)\n"
+        "on each side. It is a REGRESSION only when both hold: a two-sided Mann-Whitney U test over the two\n"
+        "sides' samples finds a significant difference (p < alpha), and the median is worse (higher latency,\n"
+        "lower throughput) by more than the tolerance. Too few samples for the test ever to reach alpha (fewer\n"
+        "than 4 a side at 0.05: run with --repeat 5 or more) leave a figure 'not judged', which does not fail\n"
+        "the gate unless --judge-few-samples is given. Counts are of figures and add up: compared =\n"
+        "regressions + improvements + unchanged + not judged.\n"
+        "Exit status: 0 no regression, 1 a regression, 2 bad input or nothing in common, 3 internal error.");
 }
 
 ExitCode run_compare(const CompareCliOptions& o) {
@@ -36,6 +45,9 @@ ExitCode run_compare(const CompareCliOptions& o) {
     ResultsFile base, next;
     try {
         options.tolerance = parse_tolerance(o.tolerance);
+        if (!(o.alpha > 0 && o.alpha < 1)) throw std::invalid_argument("--alpha must be between 0 and 1 (exclusive)");
+        options.alpha = o.alpha;
+        options.judge_few_samples = o.judge_few_samples;
         options.base_variant = o.base_variant;
         options.new_variant = o.new_variant;
         if (o.base_variant.empty() != o.new_variant.empty())
@@ -49,7 +61,8 @@ ExitCode run_compare(const CompareCliOptions& o) {
         for (const auto& w : f->warnings) std::fprintf(stderr, "threadmill: warning: %s\n", w.c_str());
     const Comparison c = compare_runs(base.jobs, next.jobs, options);
     fmt::print("base {} ({} jobs) · new {} ({} jobs)\n", o.base, base.jobs.size(), o.next, next.jobs.size());
-    fmt::print("{}", format_comparison(c, options, ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr));
+    fmt::print("{}", format_comparison(c, options,
+                                       ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr, o.all));
     std::fflush(stdout);
     if (c.ops.empty()) throw CliError(ExitCode::usage, "the two runs have no scenario, variant, flavor and operation in common");
     return c.regressions > 0 ? ExitCode::failed : ExitCode::ok;

@@ -13,6 +13,9 @@ struct CompareCliOptions {
     std::string base;
     std::string next;
     std::string tolerance = "10%";
+    double alpha = 0.05;
+    bool judge_few_samples = false;  ///< judge figures with too few samples by the tolerance alone
+    bool all = false;                ///< every figure, and unfolded lists
     std::string base_variant;
     std::string new_variant;
     bool strict = false;  ///< refuse a results file with an unreadable line instead of skipping it

@@ -1,4 +1,5 @@
-// Comparing the latency and throughput of two runs.
+// Comparing the latency and throughput of two runs: a Mann-Whitney U test over the samples of
+// each figure, and a tolerance on the change of its median.
 #include "driver/compare.hpp"
 
 #include <algorithm>
@@ -8,6 +9,8 @@
 #include <tuple>
 
 #include <fmt/format.h>
+
+#include "driver/mann_whitney.hpp"
 
 namespace threadmill {
 namespace {
@@ -44,33 +47,42 @@ double median(std::vector<double> v) {
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-double spread(const std::vector<double>& v) {
-    if (v.size() < 2) return 0;
-    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    const double m = median(v);
-    return m > 0 ? (*hi - *lo) / m : 0;
-}
-
 MetricChange change_of(const char* metric, const std::vector<double>& base, const std::vector<double>& next,
-                       bool higher_is_better, double tolerance) {
+                       bool higher_is_better, const CompareOptions& o) {
     MetricChange c;
     c.metric = metric;
+    c.higher_is_better = higher_is_better;
     c.base = median(base);
     c.next = median(next);
-    c.base_spread = spread(base);
-    c.next_spread = spread(next);
     c.base_samples = static_cast<int>(base.size());
     c.next_samples = static_cast<int>(next.size());
     if (c.base > 0) {
-        c.worse_by = (c.next - c.base) / c.base;
+        c.change = (c.next - c.base) / c.base;
     } else {
-        c.worse_by = c.next > 0 ? 1.0 : 0.0;
+        c.change = c.next > 0 ? 1.0 : 0.0;
     }
-    if (higher_is_better) c.worse_by = -c.worse_by;
-    const bool measured_noise = c.base_samples >= 2 && c.next_samples >= 2;
-    c.within_noise = measured_noise && std::abs(c.worse_by) <= std::max(c.base_spread, c.next_spread);
-    c.regression = c.worse_by > tolerance && !c.within_noise;
-    c.improvement = -c.worse_by > tolerance && !c.within_noise;
+    const double worse_by = higher_is_better ? -c.change : c.change;
+    c.worse_beyond_tolerance = worse_by > o.tolerance;
+    c.better_beyond_tolerance = -worse_by > o.tolerance;
+    if (mann_whitney_min_p(base.size(), next.size()) >= o.alpha) {
+        // No data of these sizes could be significant: the test cannot judge this figure.
+        if (o.judge_few_samples && c.worse_beyond_tolerance) {
+            c.judgement = Judgement::regression;
+            c.tolerance_only = true;
+        } else {
+            c.judgement = Judgement::not_judged;
+        }
+        return c;
+    }
+    c.p_value = mann_whitney_u(base, next).p_value;
+    const bool significant = c.p_value < o.alpha;
+    if (significant && c.worse_beyond_tolerance) {
+        c.judgement = Judgement::regression;
+    } else if (significant && c.better_beyond_tolerance) {
+        c.judgement = Judgement::improvement;
+    } else {
+        c.judgement = Judgement::unchanged;
+    }
     return c;
 }
 
@@ -84,9 +96,11 @@ Comparison compare_runs(const std::vector<JobResult>& base, const std::vector<Jo
                         const CompareOptions& options) {
     if (options.base_variant.empty() != options.new_variant.empty())
         throw std::invalid_argument("give both a base variant and a new variant, or neither");
+    if (!(options.alpha > 0 && options.alpha < 1)) throw std::invalid_argument("alpha must be between 0 and 1");
     const auto a = collect(base, options.base_variant);
     const auto b = collect(next, options.new_variant);
     Comparison out;
+    out.samples_needed = static_cast<int>(mann_whitney_min_samples(options.alpha));
     for (const auto& [key, sa] : a) {
         const auto it = b.find(key);
         if (it == b.end()) {
@@ -95,14 +109,26 @@ Comparison compare_runs(const std::vector<JobResult>& base, const std::vector<Jo
         }
         const Samples& sb = it->second;
         OpComparison oc{std::get<0>(key), sa.variant, sb.variant, std::get<2>(key), std::get<3>(key), {}};
-        oc.metrics.push_back(change_of("p50", sa.p50, sb.p50, false, options.tolerance));
-        oc.metrics.push_back(change_of("p99", sa.p99, sb.p99, false, options.tolerance));
-        oc.metrics.push_back(change_of("p999", sa.p999, sb.p999, false, options.tolerance));
-        oc.metrics.push_back(change_of("throughput", sa.throughput, sb.throughput, true, options.tolerance));
+        oc.metrics.push_back(change_of("p50", sa.p50, sb.p50, false, options));
+        oc.metrics.push_back(change_of("p99", sa.p99, sb.p99, false, options));
+        oc.metrics.push_back(change_of("p999", sa.p999, sb.p999, false, options));
+        oc.metrics.push_back(change_of("throughput", sa.throughput, sb.throughput, true, options));
         for (const auto& m : oc.metrics) {
-            out.regressions += m.regression ? 1 : 0;
-            out.improvements += m.improvement ? 1 : 0;
-            out.single_samples |= m.base_samples < 2 || m.next_samples < 2;
+            ++out.figures;
+            switch (m.judgement) {
+                case Judgement::regression: ++out.regressions; break;
+                case Judgement::improvement: ++out.improvements; break;
+                case Judgement::unchanged: ++out.unchanged; break;
+                case Judgement::not_judged: {
+                    const int fewest = std::min(m.base_samples, m.next_samples);
+                    if (out.not_judged == 0 || fewest < std::min(out.fewest_base_samples, out.fewest_next_samples)) {
+                        out.fewest_base_samples = m.base_samples;
+                        out.fewest_next_samples = m.next_samples;
+                    }
+                    ++out.not_judged;
+                    break;
+                }
+            }
         }
         out.ops.push_back(std::move(oc));
     }

@@ -7,8 +7,13 @@
 namespace threadmill {
 
 struct CompareOptions {
-    /// A change smaller than this fraction (0.10 = 10%) is never a regression.
+    /// A median change smaller than this fraction (0.10 = 10%) is never a regression.
     double tolerance = 0.10;
+    /// Significance level of the two-sided Mann-Whitney U test over the samples of a figure.
+    double alpha = 0.05;
+    /// A figure with too few samples for the test to ever reach alpha is normally not judged;
+    /// with this set, it is judged by the tolerance alone (so one noisy run can fail the gate).
+    bool judge_few_samples = false;
     /// When set, only jobs of these variants are compared, matched across runs by scenario,
     /// flavor and operation: "how much slower is variant B than variant A". When empty, jobs
     /// are matched by variant too.
@@ -16,21 +21,33 @@ struct CompareOptions {
     std::string new_variant;
 };
 
+/// What a figure's change amounts to. Every compared figure gets exactly one.
+enum class Judgement {
+    regression,   ///< significantly different, and worse by more than the tolerance
+    improvement,  ///< significantly different, and better by more than the tolerance
+    unchanged,    ///< not significantly different, or within the tolerance
+    not_judged,   ///< too few samples for the test ever to be significant at alpha
+};
+
 /// One figure (p50, p99, p999 or throughput) of one operation, base against new.
-/// Each side is the median over its samples (one per seed and repeat); its spread is
-/// (max - min) / median, 0 with a single sample.
+/// Each side is the median over its samples (one per job: seed x repeat).
 struct MetricChange {
     std::string metric;  ///< "p50", "p99", "p999" (ns) or "throughput" (ops/s)
-    double base = 0, next = 0;
-    double base_spread = 0, next_spread = 0;
+    bool higher_is_better = false;  ///< true for throughput
+    double base = 0, next = 0;      ///< medians
     int base_samples = 0, next_samples = 0;
-    /// (next - base) / base, signed so that a positive change is always worse (slower, or
-    /// fewer operations per second).
-    double worse_by = 0;
-    /// |worse_by| is no larger than the larger spread of the two sides (needs 2+ samples each).
-    bool within_noise = false;
-    bool regression = false;   ///< worse by more than the tolerance, and not within noise
-    bool improvement = false;  ///< better by more than the tolerance, and not within noise
+    /// (next - base) / base: positive when the figure grew (slower for a latency, more
+    /// operations per second for throughput).
+    double change = 0;
+    /// Two-sided Mann-Whitney p-value over the two sides' samples; 1 when not judged.
+    double p_value = 1;
+    /// The change is beyond the tolerance, in the worse direction.
+    bool worse_beyond_tolerance = false;
+    /// The change is beyond the tolerance, in the better direction.
+    bool better_beyond_tolerance = false;
+    Judgement judgement = Judgement::unchanged;
+    /// A regression judged by the tolerance alone (few samples, CompareOptions::judge_few_samples).
+    bool tolerance_only = false;
 };
 
 struct OpComparison {
@@ -38,13 +55,21 @@ struct OpComparison {
     std::vector<MetricChange> metrics;
 };
 
+/// Counts are of figures (an operation has four: p50, p99, p99.9, throughput), and add up:
+/// figures == regressions + improvements + unchanged + not_judged.
 struct Comparison {
     std::vector<OpComparison> ops;
     /// "scenario/variant/flavor/op" present on one side only.
     std::vector<std::string> only_in_base, only_in_new;
+    int figures = 0;
     int regressions = 0;
     int improvements = 0;
-    bool single_samples = false;  ///< some figure had one sample a side: noise not measured
+    int unchanged = 0;
+    int not_judged = 0;
+    /// The samples a side of the not-judged figure with the fewest (0 when every figure was judged).
+    int fewest_base_samples = 0, fewest_next_samples = 0;
+    /// Samples a side needed for the test to be able to reach alpha at all.
+    int samples_needed = 0;
 };
 
 }  // namespace threadmill

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "driver/compare.hpp"
 #include "driver/results_file.hpp"
 #include "reports/compare_text.hpp"
@@ -10,8 +12,9 @@
 namespace threadmill {
 namespace {
 
-/// A job of scenario "s" measuring one op "get" with the given p50/p99/p999 (ns) and ops/s.
-JobResult job(const std::string& variant, double p, double throughput, int repeat = 0) {
+/// A job of scenario "s" measuring one op (default "get") with the given p50 (ns; p99 and
+/// p99.9 are 10x and 20x it) and ops/s.
+JobResult job(const std::string& variant, double p, double throughput, int repeat = 0, const std::string& op_name = "get") {
     JobResult j;
     j.scenario = "s";
     j.variant = variant;
@@ -19,7 +22,7 @@ JobResult job(const std::string& variant, double p, double throughput, int repea
     j.repeat = repeat;
     Measurement m;
     OpStats op;
-    op.name = "get";
+    op.name = op_name;
     op.count = 1000;
     op.p50 = static_cast<std::uint64_t>(p);
     op.p99 = static_cast<std::uint64_t>(p * 10);
@@ -30,6 +33,13 @@ JobResult job(const std::string& variant, double p, double throughput, int repea
     return j;
 }
 
+/// One job per p50 value, throughput fixed.
+std::vector<JobResult> jobs(const std::vector<double>& p50s, double throughput = 1000, const std::string& variant = "safe") {
+    std::vector<JobResult> out;
+    for (std::size_t i = 0; i < p50s.size(); ++i) out.push_back(job(variant, p50s[i], throughput, static_cast<int>(i)));
+    return out;
+}
+
 const MetricChange& metric(const Comparison& c, const std::string& name) {
     for (const auto& m : c.ops.at(0).metrics) {
         if (m.metric == name) return m;
@@ -37,42 +47,136 @@ const MetricChange& metric(const Comparison& c, const std::string& name) {
     throw std::out_of_range(name);
 }
 
-TEST(EngineCompare, SingleSamplesUseTheToleranceOnly) {
+void expect_counts_add_up(const Comparison& c) {
+    EXPECT_EQ(c.figures, c.regressions + c.improvements + c.unchanged + c.not_judged);
+    EXPECT_EQ(c.figures, static_cast<int>(4 * c.ops.size()));
+}
+
+TEST(EngineCompare, SingleSamplesAreNotJudgedUnlessAsked) {
     const auto c = compare_runs({job("safe", 100, 1000)}, {job("safe", 115, 1000)}, {});
     ASSERT_EQ(c.ops.size(), 1u);
-    EXPECT_NEAR(metric(c, "p50").worse_by, 0.15, 1e-9);
-    EXPECT_TRUE(metric(c, "p50").regression);
-    EXPECT_FALSE(metric(c, "p50").within_noise);
-    EXPECT_TRUE(c.single_samples);
-    EXPECT_EQ(c.regressions, 3);  // p50, p99, p999 all 15% worse; throughput unchanged
-    const auto small = compare_runs({job("safe", 100, 1000)}, {job("safe", 105, 1000)}, {});
-    EXPECT_EQ(small.regressions, 0);
+    EXPECT_NEAR(metric(c, "p50").change, 0.15, 1e-9);
+    EXPECT_TRUE(metric(c, "p50").worse_beyond_tolerance);
+    EXPECT_EQ(metric(c, "p50").judgement, Judgement::not_judged);
+    EXPECT_EQ(c.regressions, 0);
+    EXPECT_EQ(c.not_judged, 4);
+    EXPECT_EQ(c.fewest_base_samples, 1);
+    EXPECT_EQ(c.fewest_next_samples, 1);
+    EXPECT_EQ(c.samples_needed, 4);
+    expect_counts_add_up(c);
+    const std::string text = format_comparison(c, {}, false);
+    EXPECT_NE(text.find("4 figures not judged, 1 sample per side: use --repeat 5 or more"), std::string::npos) << text;
+    EXPECT_NE(text.find("0 regressions, 0 improvements, 0 unchanged, 4 not judged"), std::string::npos) << text;
+
+    CompareOptions judge;
+    judge.judge_few_samples = true;
+    const auto asked = compare_runs({job("safe", 100, 1000)}, {job("safe", 115, 1000)}, judge);
+    EXPECT_EQ(asked.regressions, 3);  // p50, p99, p99.9 15% slower; throughput the same
+    EXPECT_TRUE(metric(asked, "p99").tolerance_only);
+    EXPECT_EQ(asked.not_judged, 1);
+    expect_counts_add_up(asked);
+    EXPECT_NE(format_comparison(asked, judge, false).find("tolerance only"), std::string::npos);
 }
 
-TEST(EngineCompare, LowerThroughputIsWorse) {
-    const auto c = compare_runs({job("safe", 100, 1000)}, {job("safe", 100, 500)}, {});
-    EXPECT_NEAR(metric(c, "throughput").worse_by, 0.5, 1e-9);
-    EXPECT_TRUE(metric(c, "throughput").regression);
-    const auto faster = compare_runs({job("safe", 100, 1000)}, {job("safe", 50, 2000)}, {});
-    EXPECT_EQ(faster.regressions, 0);
-    EXPECT_TRUE(metric(faster, "throughput").improvement);
-    EXPECT_TRUE(metric(faster, "p50").improvement);
+TEST(EngineCompare, ThreeASideCannotBeSignificantButFourCan) {
+    const auto three = compare_runs(jobs({100, 101, 102}), jobs({200, 201, 202}), {});
+    EXPECT_EQ(metric(three, "p50").judgement, Judgement::not_judged);
+    const auto four = compare_runs(jobs({100, 101, 102, 103}), jobs({200, 201, 202, 203}), {});
+    EXPECT_EQ(metric(four, "p50").judgement, Judgement::regression);
+    EXPECT_NEAR(metric(four, "p50").p_value, 2.0 / 70, 1e-12);
 }
 
-TEST(EngineCompare, MediansAndNoiseFromRepeats) {
-    // Base: 100, 150, 200 -> median 150, spread (200-100)/150 = 67%. New: 180 (+20%): within noise.
-    const std::vector<JobResult> base = {job("safe", 100, 1000, 0), job("safe", 150, 1000, 1), job("safe", 200, 1000, 2)};
-    const std::vector<JobResult> noisy = {job("safe", 180, 1000, 0), job("safe", 180, 1000, 1)};
-    const auto c = compare_runs(base, noisy, {});
-    EXPECT_DOUBLE_EQ(metric(c, "p50").base, 150);
-    EXPECT_NEAR(metric(c, "p50").base_spread, 100.0 / 150, 1e-9);
-    EXPECT_TRUE(metric(c, "p50").within_noise);
-    EXPECT_FALSE(metric(c, "p50").regression);
-    EXPECT_FALSE(c.single_samples);
-    // Steady on both sides: the same +20% is a regression.
-    const std::vector<JobResult> steady = {job("safe", 150, 1000, 0), job("safe", 151, 1000, 1)};
-    const std::vector<JobResult> slower = {job("safe", 180, 1000, 0), job("safe", 181, 1000, 1)};
-    EXPECT_TRUE(metric(compare_runs(steady, slower, {}), "p50").regression);
+TEST(EngineCompare, ARegressionNeedsSignificanceAndTheTolerance) {
+    const std::vector<double> base = {100, 101, 102, 103, 104};
+    // Fully separated and 20% slower: a regression.
+    const auto slower = compare_runs(jobs(base), jobs({120, 121, 122, 123, 124}), {});
+    EXPECT_EQ(metric(slower, "p50").judgement, Judgement::regression);
+    EXPECT_LT(metric(slower, "p50").p_value, 0.05);
+    EXPECT_EQ(metric(slower, "throughput").judgement, Judgement::unchanged);
+    EXPECT_EQ(slower.regressions, 3);
+    expect_counts_add_up(slower);
+    // Fully separated but 5% slower: significant, within the tolerance.
+    const auto slight = compare_runs(jobs(base), jobs({105, 106, 107, 108, 109}), {});
+    EXPECT_LT(metric(slight, "p50").p_value, 0.05);
+    EXPECT_EQ(metric(slight, "p50").judgement, Judgement::unchanged);
+    EXPECT_EQ(slight.regressions, 0);
+    // Median 20% slower but the samples overlap (noise): not significant.
+    const auto noisy = compare_runs(jobs({60, 100, 101, 150, 200}), jobs({61, 99, 121, 160, 190}), {});
+    EXPECT_TRUE(metric(noisy, "p50").worse_beyond_tolerance);
+    EXPECT_GE(metric(noisy, "p50").p_value, 0.05);
+    EXPECT_EQ(metric(noisy, "p50").judgement, Judgement::unchanged);
+    EXPECT_EQ(noisy.regressions, 0);
+    EXPECT_NE(format_comparison(noisy, {}, false, true).find("noise (not significant)"), std::string::npos);
+}
+
+TEST(EngineCompare, ThroughputLowerIsWorseHigherIsBetter) {
+    std::vector<JobResult> base, lower_jobs, triple;
+    for (int i = 0; i < 5; ++i) {
+        base.push_back(job("safe", 100, 1000 + i, i));
+        lower_jobs.push_back(job("safe", 100, 400 + i, i));
+        triple.push_back(job("safe", 100, 3000 + i, i));
+    }
+    const auto lower = compare_runs(base, lower_jobs, {});
+    EXPECT_NEAR(metric(lower, "throughput").change, -0.6, 0.01);
+    EXPECT_EQ(metric(lower, "throughput").judgement, Judgement::regression);
+    EXPECT_EQ(change_text(metric(lower, "throughput")), "2.49× lower");
+    const auto higher = compare_runs(base, triple, {});
+    EXPECT_EQ(metric(higher, "throughput").judgement, Judgement::improvement);
+    EXPECT_EQ(higher.regressions, 0);
+    EXPECT_EQ(higher.improvements, 1);
+    EXPECT_EQ(change_text(metric(higher, "throughput")), "3× higher");
+}
+
+TEST(EngineCompare, ChangesReadTheRightWay) {
+    MetricChange latency;
+    latency.base = 100;
+    latency.next = 112.3;
+    EXPECT_EQ(change_text(latency), "12.3% slower");
+    latency.next = 95;
+    EXPECT_EQ(change_text(latency), "5.0% faster");
+    latency.next = 2040;
+    EXPECT_EQ(change_text(latency), "20.4× slower");
+    latency.next = 15432100;
+    EXPECT_EQ(change_text(latency), "154321× slower");
+    latency.next = 40;
+    EXPECT_EQ(change_text(latency), "2.5× faster");
+    latency.next = 100;
+    EXPECT_EQ(change_text(latency), "no change");
+    MetricChange rate;
+    rate.higher_is_better = true;
+    rate.base = 1000;
+    rate.next = 600;
+    EXPECT_EQ(change_text(rate), "40.0% lower");
+    rate.next = 3518;  // the "worse by -251.8%" of old: more operations per second
+    EXPECT_EQ(change_text(rate), "3.52× higher");
+    rate.next = 1200;
+    EXPECT_EQ(change_text(rate), "20.0% higher");
+}
+
+TEST(EngineCompare, LongListsAreFoldedLargestFirst) {
+    std::vector<JobResult> base, next;
+    for (int op = 0; op < 15; ++op) {
+        for (int r = 0; r < 5; ++r) {
+            base.push_back(job("safe", 100 + r, 1000, r, fmt::format("op{:02}", op)));
+            next.push_back(job("safe", (100 + r) * (2 + op), 1000, r, fmt::format("op{:02}", op)));
+        }
+    }
+    const auto c = compare_runs(base, next, {});
+    EXPECT_EQ(c.regressions, 45);  // 15 ops x (p50, p99, p99.9)
+    EXPECT_EQ(c.unchanged, 15);
+    expect_counts_add_up(c);
+    const std::string text = format_comparison(c, {}, false);
+    EXPECT_NE(text.find("45 regressions, largest first"), std::string::npos) << text;
+    EXPECT_NE(text.find("… and 35 more (use --all)"), std::string::npos) << text;
+    EXPECT_LT(text.find("op14 p50"), text.find("op13 p50")) << text;  // 16x before 15x
+    EXPECT_EQ(text.find("op00 p50"), std::string::npos) << text;      // folded
+    EXPECT_NE(text.find("15 operations compared, 60 figures: 45 regressions, 0 improvements, 15 unchanged, "
+                        "0 not judged (too few samples)"),
+              std::string::npos)
+        << text;
+    const std::string all = format_comparison(c, {}, false, true);
+    EXPECT_EQ(all.find("more (use --all)"), std::string::npos);
+    EXPECT_NE(all.find("op00 p50"), std::string::npos);
 }
 
 TEST(EngineCompare, MatchesByVariantUnlessPinned) {
@@ -83,14 +187,20 @@ TEST(EngineCompare, MatchesByVariantUnlessPinned) {
     CompareOptions pinned;
     pinned.base_variant = "safe";
     pinned.new_variant = "mutant";
-    const auto c = compare_runs({job("safe", 100, 1000), job("mutant", 1, 1)}, {job("mutant", 500, 1000)}, pinned);
+    auto base = jobs({100, 101, 102, 103, 104});
+    base.push_back(job("mutant", 1, 1));
+    const auto c = compare_runs(base, jobs({500, 501, 502, 503, 504}, 1000, "mutant"), pinned);
     ASSERT_EQ(c.ops.size(), 1u);
     EXPECT_EQ(c.ops[0].base_variant, "safe");
     EXPECT_EQ(c.ops[0].new_variant, "mutant");
-    EXPECT_TRUE(metric(c, "p99").regression);
+    EXPECT_EQ(metric(c, "p99").base_samples, 5);
+    EXPECT_EQ(metric(c, "p99").judgement, Judgement::regression);
     CompareOptions half;
     half.base_variant = "safe";
     EXPECT_THROW(compare_runs({}, {}, half), std::invalid_argument);
+    CompareOptions bad_alpha;
+    bad_alpha.alpha = 1.5;
+    EXPECT_THROW(compare_runs({}, {}, bad_alpha), std::invalid_argument);
 }
 
 TEST(EngineCompare, ParseTolerance) {
@@ -103,30 +213,48 @@ TEST(EngineCompare, ParseTolerance) {
     EXPECT_THROW(parse_tolerance(""), std::invalid_argument);
 }
 
-// Two recorded runs of the same build (tests/reports/fixtures/record.sh), three repeats each.
-TEST(EngineCompare, RecordedRunsOfTheSameBuildDoNotRegress) {
-    const auto a = read_results_file(std::string(TM_TEST_DATA_DIR) + "/reports/fixtures/compare-a.jsonl");
-    const auto b = read_results_file(std::string(TM_TEST_DATA_DIR) + "/reports/fixtures/compare-b.jsonl");
-    const auto c = compare_runs(a.jobs, b.jobs, {});
+ResultsFile fixture(const std::string& name) {
+    return read_results_file(std::string(TM_TEST_DATA_DIR) + "/reports/fixtures/" + name);
+}
+
+// Two recorded runs of the same build (tests/reports/fixtures/record.sh), three repeats each:
+// too few for the test, so nothing is judged and nothing fails.
+TEST(EngineCompare, RecordedThreeRepeatsAreNotJudged) {
+    const auto c = compare_runs(fixture("compare-a.jsonl").jobs, fixture("compare-b.jsonl").jobs, {});
     EXPECT_EQ(c.ops.size(), 4u);  // (safe, reader_preferring) x (set, read_fields)
     EXPECT_EQ(c.regressions, 0) << format_comparison(c, {}, false);
+    EXPECT_EQ(c.not_judged, 16);
+    expect_counts_add_up(c);
+    EXPECT_NE(format_comparison(c, {}, false).find("3 samples per side: use --repeat 5 or more"), std::string::npos);
+}
+
+// The same two runs with five repeats each (compare-r5-*.jsonl).
+TEST(EngineCompare, RecordedRunsOfTheSameBuildDoNotRegress) {
+    const auto c = compare_runs(fixture("compare-r5-a.jsonl").jobs, fixture("compare-r5-b.jsonl").jobs, {});
+    EXPECT_EQ(c.ops.size(), 4u);
+    EXPECT_EQ(c.not_judged, 0);
+    EXPECT_EQ(c.regressions, 0) << format_comparison(c, {}, false, true);
+    expect_counts_add_up(c);
 }
 
 TEST(EngineCompare, RecordedMutantIsARegression) {
-    const auto a = read_results_file(std::string(TM_TEST_DATA_DIR) + "/reports/fixtures/compare-a.jsonl");
-    const auto b = read_results_file(std::string(TM_TEST_DATA_DIR) + "/reports/fixtures/compare-b.jsonl");
     CompareOptions o;
     o.base_variant = "safe";
     o.new_variant = "reader_preferring";
-    const auto c = compare_runs(a.jobs, b.jobs, o);
+    const auto c = compare_runs(fixture("compare-r5-a.jsonl").jobs, fixture("compare-r5-b.jsonl").jobs, o);
     const std::string text = format_comparison(c, o, false);
     bool set_p99 = false;
     for (const auto& op : c.ops) {
-        for (const auto& m : op.metrics) set_p99 |= op.op == "set" && m.metric == "p99" && m.regression;
+        for (const auto& m : op.metrics) set_p99 |= op.op == "set" && m.metric == "p99" && m.judgement == Judgement::regression;
     }
     EXPECT_TRUE(set_p99) << text;
-    EXPECT_NE(text.find("REGRESSION"), std::string::npos);
-    EXPECT_NE(text.find("safe → reader_preferring"), std::string::npos) << text;
+    EXPECT_NE(text.find("safe → reader_preferring · plain  set p99:"), std::string::npos) << text;
+    EXPECT_NE(text.find("× slower (p=0.008, 5 a side)"), std::string::npos) << text;
+    // The three-repeat runs: not judged by default, a tolerance-only regression when asked.
+    const auto few = compare_runs(fixture("compare-a.jsonl").jobs, fixture("compare-b.jsonl").jobs, o);
+    EXPECT_EQ(few.regressions, 0);
+    o.judge_few_samples = true;
+    EXPECT_GT(compare_runs(fixture("compare-a.jsonl").jobs, fixture("compare-b.jsonl").jobs, o).regressions, 0);
 }
 
 }  // namespace
