@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of `threadmill compare` against noise: pairs of runs of the same build must not be
 # flagged, and a real slowdown (config_store's reader_preferring lock against the safe one) must.
-# Usage: bash bench/compare_noise.sh [build-dir] [pairs] [duration]   (defaults: build 10 250ms)
+# Usage: bash bench/compare_noise.sh [build-dir] [pairs] [duration] [keep-dir]
+#        (defaults: build 10 250ms; with keep-dir, the runs and compare outputs are kept there)
 # Prints one line per pair and the two counts; results in docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +10,13 @@ build=${1:-build}
 pairs=${2:-10}
 duration=${3:-250ms}
 scenario=scenarios/config_store/writer-starvation.toml   # variants safe and reader_preferring
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [[ -n ${4:-} ]]; then
+    tmp=$4
+    mkdir -p "$tmp"
+else
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+fi
 
 tm() { "$build/threadmill" --worker-dir "$build" "$@"; }
 
@@ -49,9 +55,9 @@ for i in $(seq 1 "$pairs"); do
     echo "pair $i (seed $seed): same build $([[ $s == 1 ]] && echo FLAGGED || echo ok)," \
          "safe -> reader_preferring $([[ $m == 1 ]] && echo flagged || echo MISSED)" \
          "· $(tail -n 1 "$tmp/$i-same.txt")"
-    if [[ $s == 1 ]]; then sed -n '/regression/,/^$/p' "$tmp/$i-same.txt"; fi
+    if [[ $s == 1 ]]; then sed -n '/regressions\{0,1\}, largest first/,/^$/p' "$tmp/$i-same.txt"; fi
 done
 echo
-echo "same build flagged:            $same/$pairs (want 0)"
+echo "same build flagged:                $same/$pairs (want 0)"
 echo "safe -> reader_preferring flagged: $slow/$pairs (want $pairs)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) · $((SECONDS - start)) s"

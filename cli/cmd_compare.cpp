@@ -17,7 +17,10 @@ namespace threadmill::cli {
 void setup_compare(CLI::App& app, CompareCliOptions& o) {
     app.add_option("base", o.base, "the baseline results.jsonl")->required()->check(CLI::ExistingFile);
     app.add_option("new", o.next, "the results.jsonl to judge against it")->required()->check(CLI::ExistingFile);
-    app.add_option("--tolerance", o.tolerance, "a median change smaller than this is not a regression (10% or 0.1)")
+    app.add_option("--tolerance", o.tolerance,
+                   "a change of the median p50 or throughput smaller than this is not a regression (10% or 0.1)")
+        ->capture_default_str();
+    app.add_option("--tail-tolerance", o.tail_tolerance, "the same for p99 and p99.9, which move more between runs")
         ->capture_default_str();
     app.add_option("--alpha", o.alpha, "significance level of the Mann-Whitney U test (0 < alpha < 1)")
         ->capture_default_str();
@@ -32,11 +35,12 @@ void setup_compare(CLI::App& app, CompareCliOptions& o) {
     app.footer(
         "A figure is an operation's p50, p99, p99.9 or throughput; its samples are one per job (seeds x --repeat)\n"
         "on each side. It is a REGRESSION only when both hold: a two-sided Mann-Whitney U test over the two\n"
-        "sides' samples finds a significant difference (p < alpha), and the median is worse (higher latency,\n"
-        "lower throughput) by more than the tolerance. Too few samples for the test ever to reach alpha (fewer\n"
-        "than 4 a side at 0.05: run with --repeat 5 or more) leave a figure 'not judged', which does not fail\n"
-        "the gate unless --judge-few-samples is given. Counts are of figures and add up: compared =\n"
-        "regressions + improvements + unchanged + not judged.\n"
+        "sides' samples finds a significant difference (its p-value, adjusted for the number of figures compared\n"
+        "by Benjamini-Hochberg, is below alpha), and the median is worse (higher latency, lower throughput) by\n"
+        "more than the tolerance (--tail-tolerance for p99 and p99.9). With too few samples for the test ever to\n"
+        "reach alpha (fewer than 4 a side at 0.05: run with --repeat 5 or more) a figure is 'not judged', which\n"
+        "does not fail the gate unless --judge-few-samples is given. Counts are of figures and add up:\n"
+        "compared = regressions + improvements + unchanged + not judged.\n"
         "Exit status: 0 no regression, 1 a regression, 2 bad input or nothing in common, 3 internal error.");
 }
 
@@ -45,6 +49,7 @@ ExitCode run_compare(const CompareCliOptions& o) {
     ResultsFile base, next;
     try {
         options.tolerance = parse_tolerance(o.tolerance);
+        options.tail_tolerance = parse_tolerance(o.tail_tolerance);
         if (!(o.alpha > 0 && o.alpha < 1)) throw std::invalid_argument("--alpha must be between 0 and 1 (exclusive)");
         options.alpha = o.alpha;
         options.judge_few_samples = o.judge_few_samples;

@@ -13,6 +13,7 @@ struct CompareCliOptions {
     std::string base;
     std::string next;
     std::string tolerance = "10%";
+    std::string tail_tolerance = "100%";
     double alpha = 0.05;
     bool judge_few_samples = false;  ///< judge figures with too few samples by the tolerance alone
     bool all = false;                ///< every figure, and unfolded lists

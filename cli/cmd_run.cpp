@@ -99,7 +99,10 @@ void setup_run(CLI::App& app, RunOptions& o) {
     app.add_option("--baseline", o.baseline,
                    "compare this run's latency and throughput with a saved results.jsonl; a regression fails the run")
         ->check(CLI::ExistingFile);
-    app.add_option("--tolerance", o.tolerance, "with --baseline: changes smaller than this are not regressions")
+    app.add_option("--tolerance", o.tolerance,
+                   "with --baseline: changes of the median p50 or throughput smaller than this are not regressions")
+        ->capture_default_str();
+    app.add_option("--tail-tolerance", o.tail_tolerance, "with --baseline: the same for p99 and p99.9")
         ->capture_default_str();
     app.footer(report_formats_help() + "\n" + exit_code_help());
 }
@@ -170,6 +173,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     if (!o.baseline.empty()) {
         try {
             compare.tolerance = parse_tolerance(o.tolerance);
+            compare.tail_tolerance = parse_tolerance(o.tail_tolerance);
             baseline = read_results_file(o.baseline);
         } catch (const std::exception& e) {
             throw CliError(ExitCode::usage, fmt::format("--baseline: {}", e.what()));

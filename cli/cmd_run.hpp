@@ -29,6 +29,7 @@ struct RunOptions {
     int repeat = 1;
     std::string baseline;   ///< results.jsonl to compare this run's latencies with
     std::string tolerance = "10%";
+    std::string tail_tolerance = "100%";
 };
 
 void setup_run(CLI::App& app, RunOptions& options);

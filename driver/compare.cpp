@@ -1,5 +1,6 @@
 // Comparing the latency and throughput of two runs: a Mann-Whitney U test over the samples of
-// each figure, and a tolerance on the change of its median.
+// each figure, corrected for the number of figures (Benjamini-Hochberg), and a tolerance on the
+// change of its median.
 #include "driver/compare.hpp"
 
 #include <algorithm>
@@ -10,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "driver/mann_whitney.hpp"
+#include "driver/significance.hpp"
 
 namespace threadmill {
 namespace {
@@ -62,8 +63,9 @@ MetricChange change_of(const char* metric, const std::vector<double>& base, cons
         c.change = c.next > 0 ? 1.0 : 0.0;
     }
     const double worse_by = higher_is_better ? -c.change : c.change;
-    c.worse_beyond_tolerance = worse_by > o.tolerance;
-    c.better_beyond_tolerance = -worse_by > o.tolerance;
+    const double tolerance = c.metric == "p99" || c.metric == "p999" ? o.tail_tolerance : o.tolerance;
+    c.worse_beyond_tolerance = worse_by > tolerance;
+    c.better_beyond_tolerance = -worse_by > tolerance;
     if (mann_whitney_min_p(base.size(), next.size()) >= o.alpha) {
         // No data of these sizes could be significant: the test cannot judge this figure.
         if (o.judge_few_samples && c.worse_beyond_tolerance) {
@@ -75,7 +77,12 @@ MetricChange change_of(const char* metric, const std::vector<double>& base, cons
         return c;
     }
     c.p_value = mann_whitney_u(base, next).p_value;
-    const bool significant = c.p_value < o.alpha;
+    return c;
+}
+
+/// Judges a figure whose q-value is known (not for not-judged figures).
+void judge(MetricChange& c, const CompareOptions& o) {
+    const bool significant = c.q_value < o.alpha;
     if (significant && c.worse_beyond_tolerance) {
         c.judgement = Judgement::regression;
     } else if (significant && c.better_beyond_tolerance) {
@@ -83,7 +90,6 @@ MetricChange change_of(const char* metric, const std::vector<double>& base, cons
     } else {
         c.judgement = Judgement::unchanged;
     }
-    return c;
 }
 
 std::string key_text(const Key& k, const std::string& variant) {
@@ -113,7 +119,26 @@ Comparison compare_runs(const std::vector<JobResult>& base, const std::vector<Jo
         oc.metrics.push_back(change_of("p99", sa.p99, sb.p99, false, options));
         oc.metrics.push_back(change_of("p999", sa.p999, sb.p999, false, options));
         oc.metrics.push_back(change_of("throughput", sa.throughput, sb.throughput, true, options));
-        for (const auto& m : oc.metrics) {
+        out.ops.push_back(std::move(oc));
+    }
+    // The family of tests: every figure the U test judged. Not-judged figures are never tested
+    // (their judgement is already set), so they do not dilute the correction.
+    std::vector<MetricChange*> tested;
+    std::vector<double> p_values;
+    for (auto& op : out.ops) {
+        for (auto& m : op.metrics) {
+            if (m.judgement == Judgement::not_judged || m.tolerance_only) continue;
+            tested.push_back(&m);
+            p_values.push_back(m.p_value);
+        }
+    }
+    const std::vector<double> q_values = benjamini_hochberg(p_values);
+    for (std::size_t i = 0; i < tested.size(); ++i) {
+        tested[i]->q_value = q_values[i];
+        judge(*tested[i], options);
+    }
+    for (const auto& op : out.ops) {
+        for (const auto& m : op.metrics) {
             ++out.figures;
             switch (m.judgement) {
                 case Judgement::regression: ++out.regressions; break;
@@ -130,7 +155,6 @@ Comparison compare_runs(const std::vector<JobResult>& base, const std::vector<Jo
                 }
             }
         }
-        out.ops.push_back(std::move(oc));
     }
     for (const auto& [key, sb] : b) {
         if (!a.count(key)) out.only_in_new.push_back(key_text(key, sb.variant));

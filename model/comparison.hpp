@@ -7,9 +7,14 @@
 namespace threadmill {
 
 struct CompareOptions {
-    /// A median change smaller than this fraction (0.10 = 10%) is never a regression.
+    /// A change of the median p50 or throughput smaller than this fraction (0.10 = 10%) is never
+    /// a regression.
     double tolerance = 0.10;
-    /// Significance level of the two-sided Mann-Whitney U test over the samples of a figure.
+    /// The same for the tails, p99 and p99.9 (1.0 = a doubling): between two runs of one build
+    /// on a busy machine they move far more than the median (docs/performance.md).
+    double tail_tolerance = 1.0;
+    /// Significance level: a figure differs when its Benjamini-Hochberg adjusted p-value (its
+    /// two-sided Mann-Whitney p-value, corrected for the number of figures tested) is below it.
     double alpha = 0.05;
     /// A figure with too few samples for the test to ever reach alpha is normally not judged;
     /// with this set, it is judged by the tolerance alone (so one noisy run can fail the gate).
@@ -41,6 +46,9 @@ struct MetricChange {
     double change = 0;
     /// Two-sided Mann-Whitney p-value over the two sides' samples; 1 when not judged.
     double p_value = 1;
+    /// p_value adjusted (Benjamini-Hochberg) over every judged figure of the comparison; the
+    /// figure differs significantly when q_value < alpha. 1 when not judged.
+    double q_value = 1;
     /// The change is beyond the tolerance, in the worse direction.
     bool worse_beyond_tolerance = false;
     /// The change is beyond the tolerance, in the better direction.

@@ -41,9 +41,9 @@ std::string samples_text(const MetricChange& m) {
                                             : fmt::format("{} vs {}", m.base_samples, m.next_samples);
 }
 
-std::string p_text(const MetricChange& m) {
+std::string probability_text(const MetricChange& m, double v) {
     if (m.judgement == Judgement::not_judged || m.tolerance_only) return "-";
-    return m.p_value < 0.001 ? "<0.001" : fmt::format("{:.3f}", m.p_value);
+    return v < 0.001 ? "<0.001" : fmt::format("{:.3f}", v);
 }
 
 std::string verdict_text(const MetricChange& m, const CompareOptions& o) {
@@ -51,19 +51,20 @@ std::string verdict_text(const MetricChange& m, const CompareOptions& o) {
         case Judgement::regression: return m.tolerance_only ? "REGRESSION (tolerance only)" : "REGRESSION";
         case Judgement::improvement: return "improved";
         case Judgement::unchanged:
-            if (m.p_value >= o.alpha && (m.worse_beyond_tolerance || m.better_beyond_tolerance)) return "noise (not significant)";
-            if (m.p_value < o.alpha) return "within tolerance";
+            if (m.q_value >= o.alpha && (m.worse_beyond_tolerance || m.better_beyond_tolerance)) return "noise (not significant)";
+            if (m.q_value < o.alpha) return "within tolerance";
             return "unchanged";
         case Judgement::not_judged: return "not judged (too few samples)";
     }
     return "";
 }
 
-/// "  scenario · variant · flavor  op p99: 1.20ms → 150ms, 125× slower (p=0.008, 5 a side)"
+/// "  scenario · variant · flavor  op p99: 1.20ms → 150ms, 125× slower (p=0.008, q=0.016, 5 a side)"
 std::string figure_line(const Figure& f) {
     const MetricChange& m = *f.m;
     std::string stats = m.tolerance_only ? fmt::format("tolerance only, {}", samples_text(m))
-                                         : fmt::format("p={}, {}", p_text(m), samples_text(m));
+                                         : fmt::format("p={}, q={}, {}", probability_text(m, m.p_value),
+                                                       probability_text(m, m.q_value), samples_text(m));
     return fmt::format("  {}  {} {}: {} → {}, {} ({})\n", group_text(*f.op), f.op->op, metric_name(m),
                        value_text(m, m.base), value_text(m, m.next), change_text(m), stats);
 }
@@ -101,8 +102,8 @@ std::string format_comparison(const Comparison& c, const CompareOptions& o, bool
     for (const auto& op : c.ops) {
         const std::string g = group_text(op);
         if (all && g != group) {
-            out += fmt::format("\n{}\n  {:<20} {:<10} {:>10} {:>10} {:>16} {:>7} {:>9}\n", paint(g, "\033[1m"), "op",
-                               "metric", "base", "new", "change", "p", "samples");
+            out += fmt::format("\n{}\n  {:<20} {:<10} {:>10} {:>10} {:>16} {:>7} {:>7} {:>9}\n", paint(g, "\033[1m"),
+                               "op", "metric", "base", "new", "change", "p", "q", "samples");
             group = g;
         }
         for (const auto& m : op.metrics) {
@@ -112,9 +113,10 @@ std::string format_comparison(const Comparison& c, const CompareOptions& o, bool
             std::string verdict = verdict_text(m, o);
             if (m.judgement == Judgement::regression) verdict = paint(verdict, "\033[31m");
             if (m.judgement == Judgement::improvement) verdict = paint(verdict, "\033[32m");
-            out += fmt::format("  {:<20} {:<10} {:>10} {:>10} {:>16} {:>7} {:>9}  {}\n", op.op, metric_name(m),
-                               value_text(m, m.base), value_text(m, m.next), change_text(m), p_text(m),
-                               samples_text(m), verdict);
+            out += fmt::format("  {:<20} {:<10} {:>10} {:>10} {:>16} {:>7} {:>7} {:>9}  {}\n", op.op, metric_name(m),
+                               value_text(m, m.base), value_text(m, m.next), change_text(m),
+                               probability_text(m, m.p_value), probability_text(m, m.q_value), samples_text(m),
+                               verdict);
         }
     }
     const auto by_size = [](const Figure& x, const Figure& y) { return factor(*x.m) > factor(*y.m); };
@@ -155,8 +157,9 @@ std::string format_comparison(const Comparison& c, const CompareOptions& o, bool
                                      plural(static_cast<std::size_t>(c.improvements), "improvement"), c.unchanged,
                                      c.not_judged);
     if (c.regressions > 0) counts = paint(counts, "\033[31m");
-    out += fmt::format("\n{} compared, {}: {} · tolerance {:g}%, alpha {:g}\n", plural(c.ops.size(), "operation"),
-                       plural(static_cast<std::size_t>(c.figures), "figure"), counts, 100 * o.tolerance, o.alpha);
+    out += fmt::format("\n{} compared, {}: {} · tolerance {:g}% (tails {:g}%), alpha {:g}\n",
+                       plural(c.ops.size(), "operation"), plural(static_cast<std::size_t>(c.figures), "figure"), counts,
+                       100 * o.tolerance, 100 * o.tail_tolerance, o.alpha);
     return out;
 }
 

@@ -234,13 +234,29 @@ TEST(CliReports, MergeThenReport) {
 }
 
 TEST(CliReports, CompareExitsOneOnARegressionOnly) {
-    const auto same = cli("compare reports/fixtures/compare-a.jsonl reports/fixtures/compare-b.jsonl");
+    // Three repeats a side: too few for the test, so nothing is judged and the gate passes.
+    const auto few = cli("compare reports/fixtures/compare-a.jsonl reports/fixtures/compare-b.jsonl --base-variant safe "
+                         "--new-variant reader_preferring");
+    EXPECT_EQ(few.exit_code, 0) << few.out << few.err;
+    EXPECT_NE(few.out.find("8 figures not judged, 3 samples per side: use --repeat 5 or more"), std::string::npos) << few.out;
+    EXPECT_NE(few.out.find("2 operations compared, 8 figures: 0 regressions, 0 improvements, 0 unchanged, 8 not judged"),
+              std::string::npos)
+        << few.out;
+    const auto asked = cli("compare reports/fixtures/compare-a.jsonl reports/fixtures/compare-b.jsonl --base-variant safe "
+                           "--new-variant reader_preferring --judge-few-samples");
+    EXPECT_EQ(asked.exit_code, 1) << asked.out << asked.err;
+    EXPECT_NE(asked.out.find("tolerance only"), std::string::npos) << asked.out;
+    // Five repeats a side: judged.
+    const auto same = cli("compare reports/fixtures/compare-r5-a.jsonl reports/fixtures/compare-r5-b.jsonl");
     EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
-    EXPECT_NE(same.out.find("no regression"), std::string::npos) << same.out;
-    const auto mutant = cli("compare reports/fixtures/compare-a.jsonl reports/fixtures/compare-b.jsonl --base-variant safe "
+    EXPECT_NE(same.out.find("4 operations compared, 16 figures: 0 regressions"), std::string::npos) << same.out;
+    const auto mutant = cli("compare reports/fixtures/compare-r5-a.jsonl reports/fixtures/compare-r5-b.jsonl --base-variant safe "
                             "--new-variant reader_preferring");
     EXPECT_EQ(mutant.exit_code, 1) << mutant.out << mutant.err;
-    EXPECT_NE(mutant.out.find("REGRESSION"), std::string::npos) << mutant.out;
+    EXPECT_NE(mutant.out.find("regressions, largest first:"), std::string::npos) << mutant.out;
+    EXPECT_NE(mutant.out.find("set p99: "), std::string::npos) << mutant.out;
+    EXPECT_EQ(mutant.out.find("worse by"), std::string::npos) << mutant.out;
+    EXPECT_EQ(cli("compare reports/fixtures/compare-a.jsonl reports/fixtures/compare-b.jsonl --alpha 1").exit_code, 2);
     const std::string empty = out_dir("empty.jsonl");
     std::ofstream(empty) << R"({"type":"run","schema_version":2})" << "\n";
     const auto nothing = cli(fmt::format("compare reports/fixtures/compare-a.jsonl '{}'", empty));
@@ -268,7 +284,10 @@ TEST(CliReports, RunWithBaselineAndRepeat) {
     r = cli(fmt::format("{} run scenarios/selftest/budget.toml --seed 5 --variant safe --out '{}/again' --baseline '{}/base/results.jsonl'",
                         k_selftest, out, out));
     EXPECT_NE(r.out.find("compared with the baseline"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("1 operation compared, tolerance 10%"), std::string::npos) << r.out;
+    // Two base samples against one: too few for the test, so nothing is judged.
+    EXPECT_NE(r.out.find("1 operation compared, 4 figures: 0 regressions, 0 improvements, 0 unchanged, 4 not judged"),
+              std::string::npos)
+        << r.out;
     const bool regressed = r.out.find("REGRESSION") != std::string::npos;
     EXPECT_EQ(r.exit_code, regressed ? 1 : 0) << r.out << r.err;
     r = cli(fmt::format("{} run scenarios/selftest/budget.toml --out '{}/x' --baseline '{}/base/results.jsonl' --tolerance much",

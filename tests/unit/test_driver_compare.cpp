@@ -47,6 +47,14 @@ const MetricChange& metric(const Comparison& c, const std::string& name) {
     throw std::out_of_range(name);
 }
 
+/// One tolerance for every figure, tails included (the default gives the tails 100%).
+CompareOptions flat(double tolerance = 0.10) {
+    CompareOptions o;
+    o.tolerance = tolerance;
+    o.tail_tolerance = tolerance;
+    return o;
+}
+
 void expect_counts_add_up(const Comparison& c) {
     EXPECT_EQ(c.figures, c.regressions + c.improvements + c.unchanged + c.not_judged);
     EXPECT_EQ(c.figures, static_cast<int>(4 * c.ops.size()));
@@ -68,7 +76,7 @@ TEST(EngineCompare, SingleSamplesAreNotJudgedUnlessAsked) {
     EXPECT_NE(text.find("4 figures not judged, 1 sample per side: use --repeat 5 or more"), std::string::npos) << text;
     EXPECT_NE(text.find("0 regressions, 0 improvements, 0 unchanged, 4 not judged"), std::string::npos) << text;
 
-    CompareOptions judge;
+    CompareOptions judge = flat();
     judge.judge_few_samples = true;
     const auto asked = compare_runs({job("safe", 100, 1000)}, {job("safe", 115, 1000)}, judge);
     EXPECT_EQ(asked.regressions, 3);  // p50, p99, p99.9 15% slower; throughput the same
@@ -89,7 +97,7 @@ TEST(EngineCompare, ThreeASideCannotBeSignificantButFourCan) {
 TEST(EngineCompare, ARegressionNeedsSignificanceAndTheTolerance) {
     const std::vector<double> base = {100, 101, 102, 103, 104};
     // Fully separated and 20% slower: a regression.
-    const auto slower = compare_runs(jobs(base), jobs({120, 121, 122, 123, 124}), {});
+    const auto slower = compare_runs(jobs(base), jobs({120, 121, 122, 123, 124}), flat());
     EXPECT_EQ(metric(slower, "p50").judgement, Judgement::regression);
     EXPECT_LT(metric(slower, "p50").p_value, 0.05);
     EXPECT_EQ(metric(slower, "throughput").judgement, Judgement::unchanged);
@@ -107,6 +115,41 @@ TEST(EngineCompare, ARegressionNeedsSignificanceAndTheTolerance) {
     EXPECT_EQ(metric(noisy, "p50").judgement, Judgement::unchanged);
     EXPECT_EQ(noisy.regressions, 0);
     EXPECT_NE(format_comparison(noisy, {}, false, true).find("noise (not significant)"), std::string::npos);
+}
+
+TEST(EngineCompare, TailsHaveTheirOwnTolerance) {
+    // p50, p99 and p99.9 all 60% slower, fully separated: only p50 is beyond its 10%.
+    const auto c = compare_runs(jobs({100, 101, 102, 103, 104}), jobs({160, 161, 163, 165, 166}), {});
+    EXPECT_EQ(metric(c, "p50").judgement, Judgement::regression);
+    EXPECT_EQ(metric(c, "p99").judgement, Judgement::unchanged);
+    EXPECT_EQ(metric(c, "p999").judgement, Judgement::unchanged);
+    EXPECT_NE(format_comparison(c, {}, false, true).find("within tolerance"), std::string::npos);
+    EXPECT_NE(format_comparison(c, {}, false).find("tolerance 10% (tails 100%)"), std::string::npos);
+    // 2.5x slower: beyond the tails' 100% too.
+    const auto worse = compare_runs(jobs({100, 101, 102, 103, 104}), jobs({250, 251, 252, 253, 254}), {});
+    EXPECT_EQ(worse.regressions, 3);
+}
+
+TEST(EngineCompare, ALoneSignificantFigureAmongManyIsCorrectedAway) {
+    // Eight operations; one op's latencies fully separated (p = 0.008) and 20% slower, every other
+    // figure the same on both sides: three small p-values among 32 tests, q = 0.008 * 32 / 3 = 0.085.
+    std::vector<JobResult> base, next;
+    for (int op = 0; op < 8; ++op) {
+        for (int r = 0; r < 5; ++r) {
+            base.push_back(job("safe", 100 + r, 1000, r, fmt::format("op{}", op)));
+            next.push_back(job("safe", op == 0 ? 120 + r : 100 + r, 1000, r, fmt::format("op{}", op)));
+        }
+    }
+    auto c = compare_runs(base, next, {});
+    EXPECT_NEAR(metric(c, "p50").p_value, 2.0 / 252, 1e-12);
+    EXPECT_NEAR(metric(c, "p50").q_value, 32 * 2.0 / 252 / 3, 1e-12);
+    EXPECT_EQ(metric(c, "p50").judgement, Judgement::unchanged);
+    EXPECT_EQ(c.regressions, 0);
+    // The same slowdown alone: a regression.
+    base.resize(5);
+    next.resize(5);
+    c = compare_runs(base, next, {});
+    EXPECT_EQ(metric(c, "p50").judgement, Judgement::regression);
 }
 
 TEST(EngineCompare, ThroughputLowerIsWorseHigherIsBetter) {
@@ -161,11 +204,11 @@ TEST(EngineCompare, LongListsAreFoldedLargestFirst) {
             next.push_back(job("safe", (100 + r) * (2 + op), 1000, r, fmt::format("op{:02}", op)));
         }
     }
-    const auto c = compare_runs(base, next, {});
+    const auto c = compare_runs(base, next, flat());
     EXPECT_EQ(c.regressions, 45);  // 15 ops x (p50, p99, p99.9)
     EXPECT_EQ(c.unchanged, 15);
     expect_counts_add_up(c);
-    const std::string text = format_comparison(c, {}, false);
+    const std::string text = format_comparison(c, flat(), false);
     EXPECT_NE(text.find("45 regressions, largest first"), std::string::npos) << text;
     EXPECT_NE(text.find("… and 35 more (use --all)"), std::string::npos) << text;
     EXPECT_LT(text.find("op14 p50"), text.find("op13 p50")) << text;  // 16x before 15x
@@ -174,7 +217,7 @@ TEST(EngineCompare, LongListsAreFoldedLargestFirst) {
                         "0 not judged (too few samples)"),
               std::string::npos)
         << text;
-    const std::string all = format_comparison(c, {}, false, true);
+    const std::string all = format_comparison(c, flat(), false, true);
     EXPECT_EQ(all.find("more (use --all)"), std::string::npos);
     EXPECT_NE(all.find("op00 p50"), std::string::npos);
 }
@@ -249,7 +292,7 @@ TEST(EngineCompare, RecordedMutantIsARegression) {
     }
     EXPECT_TRUE(set_p99) << text;
     EXPECT_NE(text.find("safe → reader_preferring · plain  set p99:"), std::string::npos) << text;
-    EXPECT_NE(text.find("× slower (p=0.008, 5 a side)"), std::string::npos) << text;
+    EXPECT_NE(text.find("× slower (p=0.008, q=0.013, 5 a side)"), std::string::npos) << text;
     // The three-repeat runs: not judged by default, a tolerance-only regression when asked.
     const auto few = compare_runs(fixture("compare-a.jsonl").jobs, fixture("compare-b.jsonl").jobs, o);
     EXPECT_EQ(few.regressions, 0);

@@ -1,4 +1,4 @@
-// The Mann-Whitney U test: is one set of samples typically larger than another? (used by compare)
+// Significance tests for compare: the Mann-Whitney U test and the Benjamini-Hochberg correction.
 #pragma once
 
 #include <cstddef>
@@ -32,5 +32,11 @@ double mann_whitney_min_p(std::size_t n, std::size_t m);
 
 /// The smallest n such that n samples a side can reach a p-value <= alpha (0 if none up to 1000).
 std::size_t mann_whitney_min_samples(double alpha);
+
+/// Benjamini-Hochberg adjusted p-values (q-values), in the order given: q_i is the smallest
+/// false discovery rate at which p_i would be declared significant among all of them
+/// (p.adjust(p, "BH") in R). Declaring every figure with q < alpha significant keeps the
+/// expected share of false discoveries among them below alpha.
+std::vector<double> benjamini_hochberg(const std::vector<double>& p_values);
 
 }  // namespace threadmill

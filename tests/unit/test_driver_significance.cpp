@@ -1,4 +1,4 @@
-// Tests of the Mann-Whitney U test (driver/mann_whitney.cpp) against reference values.
+// Tests of the significance tests (driver/significance.cpp) against reference values.
 //
 // Exact p-values were computed in Python by enumerating every split of the pooled samples
 // (itertools.combinations; U counts ties as one half; two-sided p = 2 * min(P(U <= u), P(U >= u))),
@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "driver/mann_whitney.hpp"
+#include "driver/significance.hpp"
 
 namespace threadmill {
 namespace {
@@ -82,6 +82,18 @@ TEST(MannWhitney, FewestSamplesThatCanBeSignificant) {
     EXPECT_EQ(mann_whitney_min_samples(0.05), 4u);
     EXPECT_EQ(mann_whitney_min_samples(0.01), 5u);  // 2 / 252 = 0.0079
     EXPECT_EQ(mann_whitney_min_samples(0.2), 3u);   // 0.1
+}
+
+// Reference: R's p.adjust(p, "BH"), worked by hand: q_(i) = min over j >= i of p_(j) * m / j.
+TEST(BenjaminiHochberg, AdjustsInTheOrderGiven) {
+    const std::vector<double> p = {0.205, 0.001, 0.041, 0.008, 0.074, 0.039, 0.06, 0.042};
+    const std::vector<double> want = {0.205, 0.008, 0.0672, 0.032, 0.084571428571428575, 0.0672, 0.08, 0.0672};
+    const auto q = benjamini_hochberg(p);
+    ASSERT_EQ(q.size(), want.size());
+    for (std::size_t i = 0; i < q.size(); ++i) EXPECT_NEAR(q[i], want[i], 1e-12) << i;
+    for (const double v : benjamini_hochberg({0.01, 0.02, 0.03, 0.04, 0.05})) EXPECT_NEAR(v, 0.05, 1e-12);
+    EXPECT_EQ(benjamini_hochberg({0.3}), std::vector<double>{0.3});
+    EXPECT_TRUE(benjamini_hochberg({}).empty());
 }
 
 }  // namespace
