@@ -133,6 +133,14 @@ Comparison compare_runs(const std::vector<JobResult>& base, const std::vector<Jo
         }
     }
     const std::vector<double> q_values = benjamini_hochberg(p_values);
+    out.judged = static_cast<int>(tested.size());
+    for (const MetricChange* m : tested) {
+        const int fewest = std::min(m->base_samples, m->next_samples);
+        out.fewest_judged_samples = out.fewest_judged_samples == 0 ? fewest : std::min(out.fewest_judged_samples, fewest);
+    }
+    if (!tested.empty()) {
+        out.lone_samples_needed = static_cast<int>(mann_whitney_min_samples(options.alpha / static_cast<double>(tested.size())));
+    }
     for (std::size_t i = 0; i < tested.size(); ++i) {
         tested[i]->q_value = q_values[i];
         judge(*tested[i], options);

@@ -78,6 +78,12 @@ struct Comparison {
     int fewest_base_samples = 0, fewest_next_samples = 0;
     /// Samples a side needed for the test to be able to reach alpha at all.
     int samples_needed = 0;
+    /// Figures the U test judged (the family the correction spreads alpha over), the fewest
+    /// samples a side among them, and the samples a side a lone changed figure among them needs
+    /// to be found significant (2 / C(2n, n) * judged < alpha).
+    int judged = 0;
+    int fewest_judged_samples = 0;
+    int lone_samples_needed = 0;
 };
 
 }  // namespace threadmill

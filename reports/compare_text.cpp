@@ -148,6 +148,12 @@ std::string format_comparison(const Comparison& c, const CompareOptions& o, bool
             plural(static_cast<std::size_t>(c.not_judged), "figure"), fewest, c.samples_needed + 1, o.alpha,
             c.samples_needed);
     }
+    if (c.judged > 1 && c.fewest_judged_samples < c.lone_samples_needed) {
+        out += fmt::format(
+            "\nnote: among {} judged figures, one that changed alone is found only with {} samples a side "
+            "(these have as few as {}); a change that moves several figures is found with fewer\n",
+            c.judged, c.lone_samples_needed, c.fewest_judged_samples);
+    }
     if (c.ops.empty()) {
         out += "\nnothing in common to compare\n";
         return out;

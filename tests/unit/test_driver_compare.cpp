@@ -145,6 +145,11 @@ TEST(EngineCompare, ALoneSignificantFigureAmongManyIsCorrectedAway) {
     EXPECT_NEAR(metric(c, "p50").q_value, 32 * 2.0 / 252 / 3, 1e-12);
     EXPECT_EQ(metric(c, "p50").judgement, Judgement::unchanged);
     EXPECT_EQ(c.regressions, 0);
+    EXPECT_EQ(c.judged, 32);
+    EXPECT_EQ(c.lone_samples_needed, 7);  // 2 / C(14, 7) * 32 = 0.019 < 0.05; 2 / C(12, 6) * 32 = 0.069
+    EXPECT_NE(format_comparison(c, {}, false).find("among 32 judged figures, one that changed alone is found only with 7 "
+                                                   "samples a side (these have as few as 5)"),
+              std::string::npos);
     // The same slowdown alone: a regression.
     base.resize(5);
     next.resize(5);
