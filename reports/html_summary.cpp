@@ -26,7 +26,7 @@ void Page::summary() {
         as_expected, s.ran, s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned) : "");
     m_html += "<div class=\"cards\">\n";
     card("", s.ran, "jobs", "jobs that ran");
-    for (const auto& o : all_outcomes()) card(std::string(o.name), s.count(o.outcome), o.label, o.help);
+    for (const auto& o : all_outcomes()) card(std::string(o.name), s.count(o.outcome), o.label, html_escape(o.help));
     card("", s.findings, "sanitizer reports", "reports over all jobs");
     card(s.distinct_bugs > 0 ? "fail" : "", s.distinct_bugs, "distinct bugs",
          "distinct fingerprints over all jobs, seeds and flavors");
