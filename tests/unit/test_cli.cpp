@@ -420,6 +420,43 @@ TEST(CliFaults, AWorkerDiesWithItsDriver) {
     fs::remove_all(dir);
 }
 
+TEST(CliFaults, JobsNotRunAfterCtrlCAreSkippedInJUnit) {
+    const fs::path dir = out_dir("skipped");
+    const std::string path = write_selftest_scenario(dir, "skip", "hang", "duration = \"100ms\"\ntimeout = \"60s\"");
+    const std::string out = (dir / "out").string();
+    const std::string junit = (dir / "junit.xml").string();
+    const pid_t driver = ::fork();
+    ASSERT_GE(driver, 0);
+    if (driver == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        const std::string report = "junit=" + junit;
+        ::execl(TM_DRIVER_PATH, TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run", path.c_str(), "--seeds", "3",
+                "--seed", "1", "--out", out.c_str(), "--report", report.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    pid_t worker = 0;
+    for (int i = 0; i < 1000 && worker == 0; ++i) {  // a bound for a stuck test, not a timing claim
+        worker = find_process(out + "/jobs/");
+        if (worker == 0) ::usleep(10'000);
+    }
+    ASSERT_NE(worker, 0) << "the worker never started";
+    ::kill(driver, SIGINT);
+    int status = 0;
+    ::waitpid(driver, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << status;
+    const std::string xml = slurp(junit);
+    // Three jobs planned, none finished: three skipped testcases under the names a full run gives.
+    EXPECT_EQ(xml.find("<testcase name=\"hang · plain #4\""), std::string::npos) << xml;
+    for (const char* name : {"hang · plain", "hang · plain #2", "hang · plain #3"})
+        EXPECT_NE(xml.find(fmt::format("<testcase name=\"{}\" classname=\"selftest.skip\" time=\"0.000\">\n      <skipped ", name)),
+                  std::string::npos)
+            << name << "\n" << xml;
+    EXPECT_NE(xml.find("skipped=\"3\""), std::string::npos) << xml;
+    fs::remove_all(dir);
+}
+
 TEST(CliFaults, NoJobRunNeverPasses) {
     // A plan that selects nothing: not a pass, and not a usage error either.
     auto r = cli(fmt::format("{} run scenarios/selftest/budget.toml --filter no-such-job --out '{}'", k_selftest,
