@@ -31,6 +31,7 @@ CLI::App* setup_report(CLI::App& app, ReportOptions& o) {
     app.add_option("--report", o.reports, "write a report, FORMAT=PATH (repeatable); formats below")
         ->type_name("FORMAT=PATH");
     app.add_flag("--console", o.console, "also print the console report (the default when no --report is given)");
+    app.add_flag("-v,--verbose", o.verbose, "in the console report, every job's tables (default: only the jobs that need a look)");
     app.add_flag("--strict", o.strict, "refuse a results file with a line that cannot be read (default: skip it, with a warning)");
     app.add_option("--source-root", o.source_root,
                    "source paths in reports are made relative to this folder (default: the current folder)");
@@ -63,7 +64,7 @@ ExitCode run_report(const ReportOptions& o) {
     const ReportSettings settings = report_settings(results_dir, o.source_root, requests);
 
     if (requests.empty() || o.console) {
-        ConsoleReporter console(stdout, settings.source_root);
+        ConsoleReporter console(stdout, settings.source_root, o.verbose);
         console.run_started(run.context, static_cast<int>(run.jobs.size()));
         for (const auto& j : run.jobs) console.job_finished(j, static_cast<int>(run.jobs.size()));
         console.run_finished(run.jobs, summary);

@@ -15,6 +15,7 @@ struct ReportOptions {
     std::vector<std::string> reports;  ///< FORMAT=PATH
     std::string source_root;
     bool console = false;
+    bool verbose = false;  ///< the console report shows every job's tables
     bool strict = false;  ///< refuse a results file with an unreadable line instead of skipping it
     // `report merge`
     std::vector<std::string> merge_inputs;

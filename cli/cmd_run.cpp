@@ -92,6 +92,9 @@ void setup_run(CLI::App& app, RunOptions& o) {
     app.add_option("--report", o.reports, "also write a report, FORMAT=PATH (repeatable); formats below")
         ->type_name("FORMAT=PATH");
     app.add_flag("-q,--quiet", o.quiet, "no console report and no progress line (reports and the exit code only)");
+    app.add_flag("-v,--verbose", o.verbose,
+                 "print every job's latency table, invariants and detections (default: one line per job, details "
+                 "only for the jobs that need a look)");
     app.add_option("--source-root", o.source_root,
                    "source paths in reports are made relative to this folder (default: the current folder)");
     app.add_option("--repeat", o.repeat, "run each job N times, for the spread of its figures (see --baseline)")
@@ -189,7 +192,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     const bool stdout_taken = std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.path == "-"; });
     ReporterSet reporters;
     const ReportSettings settings = report_settings(o.out_dir, o.source_root, requests);
-    if (!o.quiet) reporters.add(std::make_unique<ConsoleReporter>(stdout_taken ? stderr : stdout, settings.source_root));
+    if (!o.quiet) reporters.add(std::make_unique<ConsoleReporter>(stdout_taken ? stderr : stdout, settings.source_root, o.verbose));
     std::vector<std::string> report_errors;
     for (const auto& r : requests) reporters.add(std::make_unique<FileReporter>(r, settings, report_errors));
     Reporter* reporter = &reporters;
@@ -199,6 +202,9 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     sup.worker_dir = resolve_worker_dir(global);
     sup.sanitizer_dir = resolve_sanitizer_dir();
     sup.run_length = run_length;
+    sup.replay_program = global.program;
+    sup.replay_worker_dir = global.worker_dir;  // named when given: the replay must find the same workers
+    if (o.out_dir != RunOptions{}.out_dir) sup.replay_out_dir = o.out_dir;
     const int planned = static_cast<int>(jobs.size());
     sup.on_job_start = [&](const Job& j) {
         reporter->job_started(j.index, planned,
@@ -237,6 +243,17 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     const auto results_path = (std::filesystem::path(o.out_dir) / "results.jsonl").string();
     RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
     add_unmatched_suppressions(summary, jobs, sup.sanitizer_dir);
+    if (outcome.interrupted) {
+        std::vector<bool> ran(jobs.size() + 1, false);
+        for (const auto& r : outcome.results) {
+            if (r.index > 0 && static_cast<std::size_t>(r.index) < ran.size()) ran[static_cast<std::size_t>(r.index)] = true;
+        }
+        for (const auto& j : jobs) {
+            if (static_cast<std::size_t>(j.index) < ran.size() && ran[static_cast<std::size_t>(j.index)]) continue;
+            summary.not_run.push_back(
+                {j.index, j.scenario->name, j.scenario->path, j.scenario->target, j.variant, j.flavor, j.seed, j.repeat});
+        }
+    }
     reporter->run_finished(outcome.results, summary);
     for (const auto& e : report_errors) std::fprintf(stderr, "threadmill: error: %s\n", e.c_str());
     int regressions = 0;

@@ -24,6 +24,7 @@ struct RunOptions {
     std::string out_dir = "threadmill-out";
     bool json = false;
     bool quiet = false;
+    bool verbose = false;  ///< every job's tables on the console, not only those that need a look
     std::vector<std::string> reports;  ///< FORMAT=PATH
     std::string source_root;           ///< "" = the current folder
     int repeat = 1;

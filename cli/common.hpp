@@ -23,6 +23,7 @@ public:
 
 struct GlobalOptions {
     std::string worker_dir;  ///< empty: THREADMILL_WORKER_DIR, else the driver's own folder
+    std::string program = "threadmill";  ///< how this program was started (argv[0]): replay commands start so
 };
 
 /// The folder holding the worker executables.

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();  // global options may follow the subcommand
     GlobalOptions global;
+    if (argc > 0 && argv[0][0] != '\0') global.program = argv[0];
     app.add_option("--worker-dir", global.worker_dir,
                    "folder holding threadmill-worker (default: $THREADMILL_WORKER_DIR, else this program's folder)");
     app.set_version_flag("--version", std::string("threadmill ") + TM_VERSION);

@@ -22,6 +22,7 @@ RunSummary summarize_run(const std::vector<JobResult>& results, int planned, boo
             case Verdict::error: ++s.error; break;
         }
         (r.expectation_met ? s.met : s.missed) += 1;
+        s.outcomes[static_cast<std::size_t>(outcome_of(r))] += 1;
         s.findings += static_cast<int>(r.findings.size());
         for (const auto& u : r.suppressions) {
             auto it = std::find_if(s.suppressions.begin(), s.suppressions.end(), [&](const SuppressionUse& x) {

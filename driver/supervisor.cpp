@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -202,8 +203,21 @@ std::string worker_path(const std::string& worker_dir, const std::string& flavor
 }
 
 std::string replay_command(const Job& job, const SupervisorOptions& options) {
-    std::string cmd = fmt::format("{} run {} --variant {} --flavor {} --seed {}", options.replay_program,
-                                  job.scenario->path, job.variant, job.flavor, job.seed);
+    // A word the shell reads as it is, else single-quoted.
+    const auto word = [](const std::string& w) {
+        const bool plain = !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
+        });
+        if (plain) return w;
+        std::string quoted = "'";
+        for (char c : w) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        return quoted + "'";
+    };
+    std::string cmd = word(options.replay_program);
+    if (!options.replay_worker_dir.empty()) cmd += " --worker-dir " + word(options.replay_worker_dir);
+    cmd += fmt::format(" run {} --variant {} --flavor {} --seed {}", word(job.scenario->path), word(job.variant),
+                       job.flavor, job.seed);
+    if (!options.replay_out_dir.empty()) cmd += " --out " + word(options.replay_out_dir);
     if (options.run_length.duration) cmd += " --duration " + format_duration(*options.run_length.duration);
     if (options.run_length.iterations) cmd += fmt::format(" --iterations {}", *options.run_length.iterations);
     return cmd;

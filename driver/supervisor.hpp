@@ -20,6 +20,8 @@ struct SupervisorOptions {
     bool hang_backtraces = true;  ///< on a timeout, attach gdb (when installed) for backtraces
     RunLengthOverride run_length;
     std::string replay_program = "threadmill";  ///< how the replay command starts
+    std::string replay_worker_dir;  ///< named in the replay command (`--worker-dir`) when not ""
+    std::string replay_out_dir;     ///< named in the replay command (`--out`) when not ""
     std::function<void(const Job&)> on_job_start;
     std::function<void(const JobResult&)> on_job_end;
 };
@@ -39,7 +41,9 @@ std::string worker_path(const std::string& worker_dir, const std::string& flavor
 RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop);
 
-/// The command line that reruns one job.
+/// The command line that reruns one job, as a shell reads it: the program, the worker and
+/// output folders when the run named them, the scenario, variant, flavor, seed and run length;
+/// a word with characters the shell would read is single-quoted.
 std::string replay_command(const Job& job, const SupervisorOptions& options);
 
 }  // namespace threadmill

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include "model/flavor.hpp"
 #include "model/json_util.hpp"
+#include "model/outcome.hpp"
 
 namespace threadmill {
 
@@ -134,6 +135,7 @@ void to_json(json& j, const JobResult& v) {
              {"replay", v.replay},
              {"job_dir", v.job_dir},
              {"verdict", to_string(v.verdict)},
+             {"outcome", info(outcome_of(v)).name},
              {"expected", v.expected},
              {"expectation_met", v.expectation_met},
              {"expectation_detail", v.expectation_detail},

@@ -4,9 +4,22 @@
 #include <string>
 #include <vector>
 
+#include "model/outcome.hpp"
 #include "model/result.hpp"
 
 namespace threadmill {
+
+/// A planned job that did not run (the run was interrupted first): enough to name it.
+struct PlannedJob {
+    int index = 0;  ///< 1-based position in the plan
+    std::string scenario;
+    std::string scenario_path;
+    std::string target;
+    std::string variant;
+    std::string flavor;
+    std::uint64_t seed = 0;
+    int repeat = 0;
+};
 
 /// Counts over a run's results; computed once by the driver (driver/summary.hpp), printed by reporters.
 struct RunSummary {
@@ -14,6 +27,9 @@ struct RunSummary {
     int ran = 0;
     int pass = 0, fail = 0, error = 0;
     int met = 0, missed = 0;
+    OutcomeCounts outcomes{};  ///< jobs by outcome (ok, caught, MISSED, UNEXPECTED, ERROR)
+    /// The planned jobs that did not run, in plan order (filled by `run` when interrupted).
+    std::vector<PlannedJob> not_run;
     int findings = 0;       ///< sanitizer reports over all jobs
     int distinct_bugs = 0;  ///< distinct fingerprints over all jobs, seeds and flavors
     /// Every suppression pattern seen in the run's suppression tables, with its total count.
@@ -21,5 +37,8 @@ struct RunSummary {
     bool interrupted = false;
     double elapsed_seconds = 0;
     std::string results_path;
+
+    /// How many jobs ended in `o`.
+    int count(Outcome o) const { return outcomes[static_cast<std::size_t>(o)]; }
 };
 }  // namespace threadmill

@@ -1,4 +1,5 @@
-// The console reporter: a latency table, invariants and the verdict of each job as it ends.
+// The console reporter: one line per job with its outcome as it ends; the details of the jobs that
+// need a person (or of every job with -v); the summary and the replay lines of the misses.
 #include "reports/console.hpp"
 
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
+#include "model/outcome.hpp"
 #include "model/text.hpp"
 #include "model/units.hpp"
 #include "reports/report_text.hpp"
@@ -22,6 +24,14 @@ constexpr const char* k_green = "\033[32m";
 constexpr const char* k_yellow = "\033[33m";
 constexpr const char* k_bold = "\033[1m";
 constexpr const char* k_dim = "\033[2m";
+
+/// The colour of an outcome, by what its row says it means.
+const char* outcome_colour(Outcome o) { return info(o).colour == "green" ? k_green : k_red; }
+
+/// An invariant the job exercised: checked at least once, or violated. The worker lists only the
+/// invariants the scenario selects (`[check] invariants`); one never checked (the job ended
+/// before its first checkpoint) says nothing and is left out.
+bool exercised(const InvariantResult& inv) { return inv.checks > 0 || inv.violations > 0 || !inv.held; }
 
 std::string frame_text(const Frame& f, const std::string& root) {
     return fmt::format("#{} {} {}", f.index, f.function.empty() ? "??" : f.function, frame_location(f, root));
@@ -72,9 +82,12 @@ std::string group_thousands(std::uint64_t n) {
     return out;
 }
 
-ConsoleReporter::ConsoleReporter(std::FILE* out, std::string source_root)
+ConsoleReporter::ConsoleReporter(std::FILE* out, std::string source_root, bool verbose)
     : m_out(out),
-      m_source_root(std::move(source_root)), m_tty(::isatty(::fileno(out)) != 0), m_color(m_tty && std::getenv("NO_COLOR") == nullptr) {}
+      m_source_root(std::move(source_root)),
+      m_verbose(verbose),
+      m_tty(::isatty(::fileno(out)) != 0),
+      m_color(m_tty && std::getenv("NO_COLOR") == nullptr) {}
 
 std::string ConsoleReporter::paint(const std::string& text, const char* ansi) const {
     return m_color ? fmt::format("{}{}\033[0m", ansi, text) : text;
@@ -84,6 +97,7 @@ void ConsoleReporter::run_started(const RunContext& c, int planned) {
     m_start = std::chrono::steady_clock::now();
     m_done = 0;
     m_missed = 0;
+    m_fingerprints.clear();
     fmt::print(m_out, "threadmill {} · {} job{} · {} · {} CPUs\n", c.tool_version, planned, planned == 1 ? "" : "s",
                c.host, c.cpu_count);
     std::fflush(m_out);
@@ -105,14 +119,7 @@ void ConsoleReporter::job_started(int index, int planned, const std::string& wha
     m_status_shown = true;
 }
 
-void ConsoleReporter::job_finished(const JobResult& r, int planned) {
-    if (m_status_shown) fmt::print(m_out, "\r\033[K");
-    m_status_shown = false;
-    ++m_done;
-    if (!r.expectation_met) ++m_missed;
-    fmt::print(m_out, "\n{} {} · {} · {} · seed {} · {:.2f}s\n", paint(fmt::format("[{}/{}]", r.index, planned), k_dim),
-               paint(r.scenario, k_bold), r.variant, r.flavor, r.seed, r.elapsed_seconds);
-
+void ConsoleReporter::print_tables(const JobResult& r) {
     if (r.measurement) {
         const auto& m = *r.measurement;
         fmt::print(m_out, "  {:<18} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "op", "count", "p50", "p90", "p99",
@@ -125,8 +132,9 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
         fmt::print(m_out, "  {:<18} {:>12} {:>59}   {} thread{}, {:.3f}s{}\n", "total", group_thousands(m.total_ops),
                    format_count_rate(m.throughput), m.threads, m.threads == 1 ? "" : "s", m.wall_seconds,
                    m.rounds > 0 ? fmt::format(", {} rounds", m.rounds) : "");
-        if (!m.invariants.empty()) fmt::print(m_out, "  invariants\n");
+        if (std::any_of(m.invariants.begin(), m.invariants.end(), exercised)) fmt::print(m_out, "  invariants\n");
         for (const auto& inv : m.invariants) {
+            if (!exercised(inv)) continue;
             if (inv.held) {
                 fmt::print(m_out, "    {}  {:<28} {} check{}\n", paint("held  ", k_green), inv.name, inv.checks,
                            inv.checks == 1 ? "" : "s");
@@ -137,6 +145,9 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
             }
         }
     }
+}
+
+void ConsoleReporter::print_detections(const JobResult& r) {
     int listed = 0;
     int unlisted = 0;
     for (const auto& d : r.detections) {
@@ -148,10 +159,16 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
         fmt::print(m_out, "  {} {}\n", paint(d.mechanism, k_yellow), d.detail);
     }
     if (unlisted > 0) fmt::print(m_out, "  (+{} more; every detection is in results.jsonl)\n", unlisted);
+}
+
+void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
     std::vector<std::string> shown;
     int folded_findings = 0;
     for (const auto& f : r.findings) {
         if (std::find(shown.begin(), shown.end(), f.fingerprint) != shown.end()) continue;
+        const bool seen = std::find(m_fingerprints.begin(), m_fingerprints.end(), f.fingerprint) != m_fingerprints.end();
+        if (!seen) m_fingerprints.push_back(f.fingerprint);
+        if (only_new && seen) continue;
         shown.push_back(f.fingerprint);
         if (shown.size() > 3) {
             ++folded_findings;
@@ -172,7 +189,11 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
     if (folded_findings > 0)
         fmt::print(m_out, "  (+{} more distinct finding{} with stacks in results.jsonl)\n", folded_findings,
                    folded_findings == 1 ? "" : "s");
-    if (r.findings_dropped > 0) fmt::print(m_out, "  ({} more sanitizer reports not kept)\n", r.findings_dropped);
+    if (!only_new && r.findings_dropped > 0)
+        fmt::print(m_out, "  ({} more sanitizer reports not kept)\n", r.findings_dropped);
+}
+
+void ConsoleReporter::print_process(const JobResult& r) {
     if (!r.backtraces.empty()) {
         fmt::print(m_out, "  backtraces at the timeout: {}\n",
                    r.backtraces.starts_with("(") ? r.backtraces : "see backtraces.txt in the job's folder");
@@ -189,20 +210,49 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
             }
         }
     }
-    const char* verdict_color = r.verdict == Verdict::pass ? k_green : r.verdict == Verdict::fail ? k_yellow : k_red;
-    const std::string verdict = to_upper(to_string(r.verdict));
-    fmt::print(m_out, "  verdict {}  {} {}\n", paint(verdict, verdict_color),
-               r.expectation_met ? paint("expectation met:", k_green) : paint("EXPECTATION MISSED:", k_red),
-               r.expectation_detail);
+}
+
+void ConsoleReporter::job_finished(const JobResult& r, int planned) {
+    if (m_status_shown) fmt::print(m_out, "\r\033[K");
+    m_status_shown = false;
+    ++m_done;
+    const Outcome outcome = outcome_of(r);
+    const OutcomeInfo& word = info(outcome);
+    if (word.fails_gate) ++m_missed;
+    const std::string reason = outcome_reason(r);
+    const bool details = m_verbose || word.fails_gate;
+    fmt::print(m_out, "{}{} {} · {} · {} · seed {}{} · {} · {:.2f}s{}\n", details ? "\n" : "",
+               paint(fmt::format("[{}/{}]", r.index, planned), k_dim), paint(r.scenario, k_bold), r.variant, r.flavor,
+               r.seed, r.repeat > 0 ? fmt::format(" #{}", r.repeat + 1) : "",
+               paint(std::string(word.label), outcome_colour(outcome)), r.elapsed_seconds,
+               reason.empty() || word.fails_gate ? "" : " · " + reason);
+    if (details) {
+        print_tables(r);
+        print_detections(r);
+        print_findings(r, false);
+        print_process(r);
+        if (word.fails_gate) fmt::print(m_out, "  {}: {}\n", paint(std::string(word.word), k_red), reason);
+    } else {
+        print_findings(r, true);  // a distinct bug not seen earlier in the run
+    }
     std::fflush(m_out);
 }
 
 void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const RunSummary& s) {
     fmt::print(m_out, "\n{}", paint("threadmill: ", k_bold));
     if (s.interrupted) fmt::print(m_out, "{} ", paint(fmt::format("interrupted after {} of {} jobs;", s.ran, s.planned), k_red));
-    fmt::print(m_out, "{} job{} in {:.1f}s: {} pass, {} fail, {} error; expectations: {}, {}\n", s.ran,
-               s.ran == 1 ? "" : "s", s.elapsed_seconds, s.pass, s.fail, s.error, paint(fmt::format("{} met", s.met), k_green),
-               s.missed > 0 ? paint(fmt::format("{} missed", s.missed), k_red) : "0 missed");
+    std::vector<std::string> counts;
+    for (const auto& o : all_outcomes()) {
+        const int n = s.count(o.outcome);
+        const std::string text = fmt::format("{} {}", n, o.label);
+        counts.push_back(n > 0 ? paint(text, outcome_colour(o.outcome)) : text);
+    }
+    const int misses = s.count(Outcome::missed) + s.count(Outcome::unexpected) + s.count(Outcome::error);
+    fmt::print(m_out, "{} job{} in {:.1f}s: {}\n", s.ran, s.ran == 1 ? "" : "s", s.elapsed_seconds, fmt::join(counts, ", "));
+    fmt::print(m_out, "{}\n", misses == 0 ? paint("every job did what its scenario expects", k_green)
+                                            : paint(fmt::format("{} job{} need{} a look", misses, misses == 1 ? "" : "s",
+                                                                misses == 1 ? "s" : ""),
+                                                    k_red));
     if (s.findings > 0) {
         fmt::print(m_out, "sanitizer findings: {} report{}, {} distinct bug{}\n", s.findings, s.findings == 1 ? "" : "s",
                    s.distinct_bugs, s.distinct_bugs == 1 ? "" : "s");
@@ -213,11 +263,11 @@ void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const 
     }
     bool header = false;
     for (const auto& r : results) {
-        if (r.verdict == Verdict::pass) continue;
-        if (!header) fmt::print(m_out, "replay the jobs that failed:\n");
+        if (!is_miss(r)) continue;
+        if (!header) fmt::print(m_out, "replay the jobs that need a look:\n");
         header = true;
-        fmt::print(m_out, "  {} {}{}\n", r.expectation_met ? " " : paint("!", k_red), r.replay,
-                   r.expectation_met ? "" : "   # expectation missed");
+        const Outcome o = outcome_of(r);
+        fmt::print(m_out, "  {}   # {}\n", r.replay, paint(std::string(info(o).word), outcome_colour(o)));
     }
     if (!s.results_path.empty()) fmt::print(m_out, "results: {}\n", s.results_path);
     std::fflush(m_out);

@@ -25,13 +25,11 @@
 namespace threadmill {
 namespace html_report {
 
-const char* verdict_class(Verdict v) {
-    switch (v) {
-        case Verdict::pass: return "pass";
-        case Verdict::fail: return "fail";
-        case Verdict::error: return "error";
-    }
-    return "error";
+std::string outcome_class(const JobResult& j) { return std::string(info(outcome_of(j)).name); }
+
+std::string outcome_badge(const JobResult& j) {
+    const OutcomeInfo& o = info(outcome_of(j));
+    return fmt::format("<span class=\"badge {}\" title=\"{}\">{}</span>", o.name, html_escape(o.help), o.label);
 }
 
 std::string job_anchor(const JobResult& j) { return fmt::format("job-{}", j.index); }
@@ -59,13 +57,14 @@ Page::Page(const ReportInput& in)
 
 std::string Page::render() {
     const RunSummary& s = m_in.summary;
-    const bool ok = s.missed == 0 && !s.interrupted;
+    const bool ok = s.count(Outcome::missed) + s.count(Outcome::unexpected) + s.count(Outcome::error) == 0 && !s.interrupted;
     m_html.reserve(256 * 1024);
     m_html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     m_html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     m_html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
               "script-src 'unsafe-inline'; img-src data:\">\n";
-    add(m_html, "<title>threadmill: {} — {} of {} expectations met</title>\n", ok ? "passed" : "FAILED", s.met, s.ran);
+    add(m_html, "<title>threadmill: {} — {} of {} jobs as expected</title>\n", ok ? "passed" : "FAILED",
+        s.count(Outcome::ok) + s.count(Outcome::caught), s.ran);
     // The assets are files that start at their first rule or statement; the page puts each on a
     // line of its own.
     add(m_html, "<style>\n{}</style>\n</head>\n<body>\n", embedded::k_report_css);

@@ -69,14 +69,11 @@ void Page::job_details() {
 }
 
 void Page::job(const JobResult& j) {
-    add(m_html, "<details class=\"job {}{}\" id=\"{}\">\n", verdict_class(j.verdict), j.expectation_met ? "" : " missed",
-        job_anchor(j));
+    add(m_html, "<details class=\"job {}\" id=\"{}\">\n", outcome_class(j), job_anchor(j));
     add(m_html,
-        "<summary><span class=\"badge {}\">{}</span><span class=\"muted\">#{}</span><span class=\"title\">{}</span>"
-        "<span class=\"badge {}\">{}</span><span class=\"why\">{}</span></summary>\n",
-        verdict_class(j.verdict), to_string(j.verdict), j.index, html_escape(job_title(j)),
-        j.expectation_met ? "met" : "missed", j.expectation_met ? "expectation met" : "expectation missed",
-        html_escape(j.expectation_detail));
+        "<summary>{}<span class=\"muted\">#{}</span><span class=\"title\">{}</span>"
+        "<span class=\"why\">{}</span></summary>\n",
+        outcome_badge(j), j.index, html_escape(job_title(j)), html_escape(j.expectation_detail));
     m_html += "<div class=\"job-body\">\n";
     facts(j);
     add(m_html, "<h3>Replay</h3>\n<pre class=\"replay\"><code>{}</code></pre>\n", html_escape(j.replay));
@@ -232,7 +229,7 @@ void Page::flavors(const JobResult& j) {
             "<tr><td class=\"nowrap\">{}{} <span class=\"badge {}\">{}</span></td><td class=\"num\">{}</td>"
             "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
             "<td class=\"num\">{}</td></tr>\n",
-            swatch(lines[i].color, lines[i].dash), name, verdict_class(g.verdict), to_string(g.verdict),
+            swatch(lines[i].color, lines[i].dash), name, outcome_class(g), info(outcome_of(g)).label,
             group_thousands(h.count()), format_duration(Nanos(h.percentile(0.5))),
             format_duration(Nanos(h.percentile(0.99))), format_duration(Nanos(h.percentile(0.999))),
             format_count_rate(g.measurement->throughput), versus);

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "model/outcome.hpp"
 #include "reports/reporter.hpp"
 
 namespace threadmill::html_report {
@@ -22,8 +23,11 @@ void add(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
     fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
 }
 
-/// The CSS class of a verdict: "pass", "fail" or "error".
-const char* verdict_class(Verdict v);
+/// The CSS class of a job's outcome: its name in model/outcomes.def ("ok", "caught", "missed", ...).
+std::string outcome_class(const JobResult& j);
+
+/// A job's outcome as a badge: `<span class="badge caught">caught (expected)</span>`.
+std::string outcome_badge(const JobResult& j);
 
 /// The id of a job's <details>, which the jobs table and other sections link to: "job-7".
 std::string job_anchor(const JobResult& j);

@@ -1,4 +1,5 @@
-// The HTML report's run-wide sections: summary cards, missed expectations, distinct bugs, suppressions.
+// The HTML report's run-wide sections: summary cards (by outcome), the jobs that need a look, distinct bugs,
+// suppressions.
 #include "reports/html_page.hpp"
 
 #include <utility>
@@ -19,31 +20,27 @@ void Page::card(std::string cls, int n, std::string_view label, std::string_view
 
 void Page::summary() {
     const RunSummary& s = m_in.summary;
+    const int as_expected = s.count(Outcome::ok) + s.count(Outcome::caught);
     m_html += "<section id=\"summary\">\n";
-    add(m_html, "<h2>Summary <span class=\"sub\">{} of {} expectations met{}</span></h2>\n", s.met, s.ran,
-        s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned) : "");
+    add(m_html, "<h2>Summary <span class=\"sub\">{} of {} jobs did what their scenario expects{}</span></h2>\n",
+        as_expected, s.ran, s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned) : "");
     m_html += "<div class=\"cards\">\n";
     card("", s.ran, "jobs", "jobs that ran");
-    card("pass", s.pass, "pass", "no mechanism caught the job");
-    card("fail", s.fail, "fail", "caught by a mechanism (expected for a mutant)");
-    card("error", s.error, "error", "the harness could not run or judge the job");
-    card("pass", s.met, "expectations met", "the verdict matched the scenario's [expect]");
-    card("missed", s.missed, "missed", "the verdict did not match the scenario's [expect]");
+    for (const auto& o : all_outcomes()) card(std::string(o.name), s.count(o.outcome), o.label, html_escape(o.help));
     card("", s.findings, "sanitizer reports", "reports over all jobs");
     card(s.distinct_bugs > 0 ? "fail" : "", s.distinct_bugs, "distinct bugs",
          "distinct fingerprints over all jobs, seeds and flavors");
     m_html += "</div>\n";
     if (s.ran > 0) {
-        m_html += "<div class=\"bar\" role=\"img\" aria-label=\"jobs by verdict\">";
-        const std::pair<const char*, int> parts[] = {{"pass", s.pass}, {"fail", s.fail}, {"error", s.error}};
-        for (const auto& [cls, n] : parts) {
-            if (n > 0) add(m_html, "<span class=\"{}\" style=\"width:{:.2f}%\"></span>", cls, 100.0 * n / s.ran);
+        m_html += "<div class=\"bar\" role=\"img\" aria-label=\"jobs by outcome\">";
+        for (const auto& o : all_outcomes()) {
+            const int n = s.count(o.outcome);
+            if (n > 0) add(m_html, "<span class=\"{}\" style=\"width:{:.2f}%\"></span>", o.name, 100.0 * n / s.ran);
         }
+        m_html += "</div>\n<div class=\"legend\">";
+        for (const auto& o : all_outcomes())
+            add(m_html, "<span><i class=\"dot {}\"></i>{} {}</span>", o.name, o.label, s.count(o.outcome));
         m_html += "</div>\n";
-        add(m_html,
-            "<div class=\"legend\"><span><i class=\"dot pass\"></i>pass {}</span><span><i class=\"dot fail\"></i>fail {}"
-            "</span><span><i class=\"dot error\"></i>error {}</span></div>\n",
-            s.pass, s.fail, s.error);
     }
     m_html += "</section>\n";
 }
@@ -51,18 +48,17 @@ void Page::summary() {
 void Page::missed() {
     std::vector<const JobResult*> jobs;
     for (const auto& j : m_in.jobs) {
-        if (!j.expectation_met) jobs.push_back(&j);
+        if (is_miss(j)) jobs.push_back(&j);
     }
     if (jobs.empty()) return;
     m_html += "<section id=\"missed\">\n";
-    add(m_html, "<h2>Expectations missed <span class=\"sub\">{}</span></h2>\n<div class=\"tbl\"><table>\n", jobs.size());
-    m_html += "<thead><tr><th>Job</th><th>Verdict</th><th>Why</th><th>Replay</th></tr></thead><tbody>\n";
+    add(m_html, "<h2>Jobs that need a look <span class=\"sub\">{} · MISSED, UNEXPECTED or ERROR</span></h2>\n"
+                "<div class=\"tbl\"><table>\n", jobs.size());
+    m_html += "<thead><tr><th>Job</th><th>Outcome</th><th>Why</th><th>Replay</th></tr></thead><tbody>\n";
     for (const JobResult* j : jobs) {
-        add(m_html,
-            "<tr><td><a href=\"#{}\">{}</a></td><td><span class=\"badge {}\">{}</span></td><td>{}</td>"
-            "<td><code>{}</code></td></tr>\n",
-            job_anchor(*j), html_escape(job_title(*j)), verdict_class(j->verdict), to_string(j->verdict),
-            html_escape(j->expectation_detail), html_escape(j->replay));
+        add(m_html, "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
+            job_anchor(*j), html_escape(job_title(*j)), outcome_badge(*j), html_escape(j->expectation_detail),
+            html_escape(j->replay));
     }
     m_html += "</tbody></table></div>\n</section>\n";
 }

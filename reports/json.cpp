@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/outcome.hpp"
+
 namespace threadmill {
 
 std::string render_json(const ReportInput& in) {
@@ -10,6 +12,12 @@ std::string render_json(const ReportInput& in) {
     nlohmann::json doc;
     doc["context"] = in.context;
     doc["jobs"] = in.jobs;
+    nlohmann::json outcomes = nlohmann::json::object();
+    for (const auto& o : all_outcomes()) outcomes[std::string(o.name)] = s.count(o.outcome);
+    nlohmann::json not_run = nlohmann::json::array();
+    for (const auto& p : s.not_run)
+        not_run.push_back({{"index", p.index}, {"scenario", p.scenario}, {"variant", p.variant}, {"flavor", p.flavor},
+                           {"seed", p.seed}, {"repeat", p.repeat}});
     doc["summary"] = {{"planned", s.planned},
                       {"ran", s.ran},
                       {"pass", s.pass},
@@ -17,6 +25,8 @@ std::string render_json(const ReportInput& in) {
                       {"error", s.error},
                       {"met", s.met},
                       {"missed", s.missed},
+                      {"outcomes", outcomes},
+                      {"not_run", not_run},
                       {"findings", s.findings},
                       {"distinct_bugs", s.distinct_bugs},
                       {"interrupted", s.interrupted},

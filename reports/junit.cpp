@@ -1,6 +1,7 @@
 // The JUnit XML report: one testsuite per scenario and one testcase per job, for CI test tabs.
 #include "reports/junit.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -8,6 +9,7 @@
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
+#include "model/outcome.hpp"
 #include "reports/report_text.hpp"
 
 namespace threadmill {
@@ -53,39 +55,59 @@ void add_unique(std::vector<std::string>& values, const std::string& value) {
     values.push_back(value);
 }
 
-/// The jobs of one scenario, in job order.
+/// One testcase: a job that ran, or (after an interrupt) one planned that did not.
+struct Case {
+    const JobResult* job = nullptr;
+    const PlannedJob* planned = nullptr;
+    std::string name;
+};
+
+/// The jobs of one scenario, in plan order.
 struct Suite {
     std::string name;
     std::string path;
     std::string target;
-    std::vector<const JobResult*> jobs;
+    std::vector<Case> cases;
 };
 
-std::vector<Suite> suites_of(const std::vector<JobResult>& jobs) {
+/// The name of a testcase, the same in every run of the same command: "variant · flavor", and
+/// for the second and later job of that variant and flavor in the scenario (more seeds,
+/// `--repeat`) " #N" by its position, never the seed, which changes from run to run.
+std::string case_name(const std::string& variant, const std::string& flavor, int ordinal) {
+    return fmt::format("{} · {}{}", variant, flavor, ordinal > 1 ? fmt::format(" #{}", ordinal) : "");
+}
+
+std::vector<Suite> suites_of(const ReportInput& in) {
+    struct Entry {
+        int index;
+        const JobResult* job;
+        const PlannedJob* planned;
+    };
+    std::vector<Entry> entries;
+    for (const auto& j : in.jobs) entries.push_back({j.index, &j, nullptr});
+    for (const auto& p : in.summary.not_run) entries.push_back({p.index, nullptr, &p});
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.index < b.index; });
+
     std::vector<Suite> suites;
-    for (const auto& j : jobs) {
+    for (const auto& e : entries) {
+        const std::string& scenario = e.job ? e.job->scenario : e.planned->scenario;
+        const std::string& path = e.job ? e.job->scenario_path : e.planned->scenario_path;
         Suite* suite = nullptr;
         for (auto& s : suites) {
-            if (s.name == j.scenario && s.path == j.scenario_path) suite = &s;
+            if (s.name == scenario && s.path == path) suite = &s;
         }
-        if (!suite) suite = &suites.emplace_back(Suite{j.scenario, j.scenario_path, j.target, {}});
-        suite->jobs.push_back(&j);
+        if (!suite) suite = &suites.emplace_back(Suite{scenario, path, e.job ? e.job->target : e.planned->target, {}});
+        const std::string& variant = e.job ? e.job->variant : e.planned->variant;
+        const std::string& flavor = e.job ? e.job->flavor : e.planned->flavor;
+        int ordinal = 1;
+        for (const auto& c : suite->cases) {
+            const std::string& v = c.job ? c.job->variant : c.planned->variant;
+            const std::string& f = c.job ? c.job->flavor : c.planned->flavor;
+            if (v == variant && f == flavor) ++ordinal;
+        }
+        suite->cases.push_back({e.job, e.planned, case_name(variant, flavor, ordinal)});
     }
     return suites;
-}
-
-enum class Outcome { passed, failed, error };
-
-/// A job passes when it met its expectation (a mutant caught as expected passes); a harness
-/// error is an error whatever was expected.
-Outcome outcome_of(const JobResult& j) {
-    if (j.verdict == Verdict::error) return Outcome::error;
-    return j.expectation_met ? Outcome::passed : Outcome::failed;
-}
-
-std::string testcase_name(const JobResult& j) {
-    return fmt::format("{} · {} · seed {}{}", j.variant, j.flavor, j.seed,
-                       j.repeat > 0 ? fmt::format(" · repeat {}", j.repeat + 1) : "");
 }
 
 std::string finding_line(const Finding& f, const std::string& source_root) {
@@ -114,9 +136,10 @@ std::string caught_by(const JobResult& j, const std::string& source_root) {
 }
 
 std::string system_out(const JobResult& j, const ReportInput& in) {
-    std::string text = fmt::format("replay: {}\n", j.replay);
+    std::string text = fmt::format("seed: {}{}\n", j.seed, j.repeat > 0 ? fmt::format(" (repeat {})", j.repeat + 1) : "");
+    text += fmt::format("replay: {}\n", j.replay);
     text += fmt::format("expected: {}\n", fmt::join(j.expected, ", "));
-    text += fmt::format("verdict: {} ({})\n", to_string(j.verdict), j.expectation_detail);
+    text += fmt::format("outcome: {} — {}\n", info(outcome_of(j)).word, j.expectation_detail);
     text += caught_by(j, in.settings.source_root);
     if (!j.budgets.empty()) {
         text += "budgets:\n";
@@ -145,18 +168,42 @@ void property(std::string& xml, std::string_view name, std::string_view value) {
     xml += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", xml_escape(name, true), xml_escape(value, true));
 }
 
-std::string testcase(const JobResult& j, const ReportInput& in, const std::string& classname) {
-    std::string xml = fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{}\">\n",
-                                  xml_escape(testcase_name(j), true), xml_escape(classname, true),
-                                  seconds(j.elapsed_seconds));
+/// Where a job counts in JUnit's terms: ok and caught pass, MISSED and UNEXPECTED are failures,
+/// ERROR an error.
+enum class JunitResult { passed, failure, error };
+
+JunitResult junit_result(const JobResult& j) {
     switch (outcome_of(j)) {
-        case Outcome::passed: break;
-        case Outcome::failed:
-            xml += fmt::format("      <failure type=\"missed-expectation\" message=\"{}\">{}</failure>\n",
+        case Outcome::ok:
+        case Outcome::caught: return JunitResult::passed;
+        case Outcome::missed:
+        case Outcome::unexpected: return JunitResult::failure;
+        case Outcome::error: return JunitResult::error;
+    }
+    return JunitResult::error;
+}
+
+std::string testcase(const Case& c, const ReportInput& in, const std::string& classname) {
+    if (!c.job) {
+        const PlannedJob& p = *c.planned;
+        return fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"0.000\">\n"
+                           "      <skipped message=\"not run: the run was interrupted\"/>\n"
+                           "      <system-out>{}</system-out>\n    </testcase>\n",
+                           xml_escape(c.name, true), xml_escape(classname, true),
+                           xml_escape(fmt::format("seed: {}{}\n", p.seed,
+                                                  p.repeat > 0 ? fmt::format(" (repeat {})", p.repeat + 1) : "")));
+    }
+    const JobResult& j = *c.job;
+    std::string xml = fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{}\">\n",
+                                  xml_escape(c.name, true), xml_escape(classname, true), seconds(j.elapsed_seconds));
+    switch (junit_result(j)) {
+        case JunitResult::passed: break;
+        case JunitResult::failure:
+            xml += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n", info(outcome_of(j)).name,
                                xml_escape(j.expectation_detail, true),
                                xml_escape(j.expectation_detail + "\n" + caught_by(j, in.settings.source_root)));
             break;
-        case Outcome::error:
+        case JunitResult::error:
             xml += fmt::format("      <error type=\"harness-error\" message=\"{}\">{}</error>\n",
                                xml_escape(error_message(j), true),
                                xml_escape(j.expectation_detail + "\n" + caught_by(j, in.settings.source_root)));
@@ -214,34 +261,46 @@ std::string xml_escape(std::string_view text, bool attribute) {
 
 std::string render_junit(const ReportInput& in) {
     const RunContext& c = in.context;
-    int failures = 0, errors = 0;
-    for (const auto& j : in.jobs) {
-        switch (outcome_of(j)) {
-            case Outcome::passed: break;
-            case Outcome::failed: ++failures; break;
-            case Outcome::error: ++errors; break;
+    const auto suites = suites_of(in);
+    int tests = 0, failures = 0, errors = 0;
+    struct Counts {
+        int failures = 0, errors = 0, skipped = 0;
+        double time = 0;
+    };
+    std::vector<Counts> counts;
+    for (const Suite& s : suites) {
+        Counts& n = counts.emplace_back();
+        for (const Case& k : s.cases) {
+            if (!k.job) {
+                ++n.skipped;
+                continue;
+            }
+            switch (junit_result(*k.job)) {
+                case JunitResult::passed: break;
+                case JunitResult::failure: ++n.failures; break;
+                case JunitResult::error: ++n.errors; break;
+            }
+            n.time += k.job->elapsed_seconds;
         }
+        tests += static_cast<int>(s.cases.size());
+        failures += n.failures;
+        errors += n.errors;
     }
     std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    xml += fmt::format("<testsuites name=\"threadmill\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">\n",
-                       in.jobs.size(), failures, errors, seconds(in.summary.elapsed_seconds));
-    for (const Suite& s : suites_of(in.jobs)) {
-        int suite_failures = 0, suite_errors = 0;
-        double time = 0;
+    // junit-10.xsd has no `skipped` on <testsuites>: each <testsuite> counts its own.
+    xml += fmt::format("<testsuites name=\"threadmill\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">\n", tests,
+                       failures, errors, seconds(in.summary.elapsed_seconds));
+    for (std::size_t i = 0; i < suites.size(); ++i) {
+        const Suite& s = suites[i];
+        const Counts& n = counts[i];
         std::vector<std::string> seeds, flavors;
-        for (const JobResult* j : s.jobs) {
-            switch (outcome_of(*j)) {
-                case Outcome::passed: break;
-                case Outcome::failed: ++suite_failures; break;
-                case Outcome::error: ++suite_errors; break;
-            }
-            time += j->elapsed_seconds;
-            add_unique(seeds, std::to_string(j->seed));
-            add_unique(flavors, j->flavor);
+        for (const Case& k : s.cases) {
+            add_unique(seeds, std::to_string(k.job ? k.job->seed : k.planned->seed));
+            add_unique(flavors, k.job ? k.job->flavor : k.planned->flavor);
         }
-        xml += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" "
+        xml += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
                            "time=\"{}\" timestamp=\"{}\" hostname=\"{}\" file=\"{}\">\n",
-                           xml_escape(s.name, true), s.jobs.size(), suite_failures, suite_errors, seconds(time),
+                           xml_escape(s.name, true), s.cases.size(), n.failures, n.errors, n.skipped, seconds(n.time),
                            xml_escape(c.start_time, true), xml_escape(c.host, true), xml_escape(s.path, true));
         xml += "    <properties>\n";
         property(xml, "target", s.target);
@@ -258,7 +317,7 @@ std::string render_junit(const ReportInput& in) {
         }
         xml += "    </properties>\n";
         const std::string classname = s.target.empty() ? s.name : fmt::format("{}.{}", s.target, s.name);
-        for (const JobResult* j : s.jobs) xml += testcase(*j, in, classname);
+        for (const Case& k : s.cases) xml += testcase(k, in, classname);
         xml += "  </testsuite>\n";
     }
     xml += "</testsuites>\n";

@@ -10,11 +10,13 @@ namespace threadmill {
 
 /// A `<testsuites>` document (the Jenkins/Surefire JUnit schema, junit-10.xsd): one `<testsuite>`
 /// per scenario, in order of first appearance, whose properties carry the seeds, flavors and
-/// build; one `<testcase>` per job named "variant · flavor · seed N", classname
-/// "target.scenario", time the worker's elapsed seconds. A missed expectation is a `<failure>`
-/// (a mutant caught as expected passes); a job whose verdict is `error` is an `<error>`.
-/// `<system-out>` holds the replay command, detections and findings; `<system-err>` the worker's
-/// log. Every string is escaped for XML 1.0, so any worker output gives a well-formed document.
+/// build; one `<testcase>` per job named "variant · flavor" (with " #N" for the Nth job of the
+/// same variant and flavor in the scenario: more seeds, `--repeat`), so a name is the same in
+/// every run of the same command and CI history can follow it; classname "target.scenario",
+/// time the worker's elapsed seconds. A job MISSED or UNEXPECTED is a `<failure>` (a mutant
+/// caught as expected passes); an ERROR is an `<error>`; a job planned but not run (the run was
+/// interrupted) is `<skipped/>`. `<system-out>` holds the seed, the replay command, the outcome,
+/// detections and findings; `<system-err>` the worker's log. Every string is escaped for XML 1.0, so any worker output gives a well-formed document.
 std::string render_junit(const ReportInput& input);
 
 /// `text` as XML 1.0 character data (or, with `attribute`, an attribute value in double quotes):

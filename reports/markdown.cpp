@@ -8,6 +8,7 @@
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
+#include "model/outcome.hpp"
 #include "reports/report_text.hpp"
 
 namespace threadmill {
@@ -43,13 +44,19 @@ std::string relative_link(const std::string& target, const std::string& from_fil
 std::string render_markdown(const ReportInput& in) {
     const RunSummary& s = in.summary;
     std::string md;
-    const bool ok = s.missed == 0 && !s.interrupted;
-    md += fmt::format("## threadmill: {} — {} of {} expectations met\n\n", ok ? "passed" : "FAILED", s.met, s.ran);
+    const int as_expected = s.count(Outcome::ok) + s.count(Outcome::caught);
+    const bool ok = as_expected == s.ran && !s.interrupted;
+    md += fmt::format("## threadmill: {} — {} of {} jobs did what their scenario expects\n\n", ok ? "passed" : "FAILED",
+                      as_expected, s.ran);
     if (s.interrupted) md += fmt::format("**Interrupted** after {} of {} jobs.\n\n", s.ran, s.planned);
-    md += "| jobs | pass | fail | error | expectations met | missed | sanitizer reports | distinct bugs |\n";
-    md += "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n\n", s.ran, s.pass, s.fail, s.error, s.met, s.missed,
-                      s.findings, s.distinct_bugs);
+    md += "| jobs |";
+    for (const auto& o : all_outcomes()) md += fmt::format(" {} |", o.label);
+    md += " sanitizer reports | distinct bugs |\n|---:|";
+    for (std::size_t i = 0; i < all_outcomes().size(); ++i) md += "---:|";
+    md += "---:|---:|\n";
+    md += fmt::format("| {} |", s.ran);
+    for (const auto& o : all_outcomes()) md += fmt::format(" {} |", s.count(o.outcome));
+    md += fmt::format(" {} | {} |\n\n", s.findings, s.distinct_bugs);
     md += fmt::format("threadmill {} · {} · {} · {} CPUs · started {}\n\n", in.context.tool_version, in.context.compiler,
                       in.context.host, in.context.cpu_count, in.context.start_time);
 
@@ -61,15 +68,15 @@ std::string render_markdown(const ReportInput& in) {
 
     std::vector<const JobResult*> missed;
     for (const auto& j : in.jobs) {
-        if (!j.expectation_met) missed.push_back(&j);
+        if (is_miss(j)) missed.push_back(&j);
     }
     if (!missed.empty()) {
-        md += fmt::format("### Expectations missed ({})\n\n", missed.size());
-        md += "| job | verdict | why | replay |\n|---|---|---|---|\n";
+        md += fmt::format("### Jobs that need a look ({})\n\n", missed.size());
+        md += "| job | outcome | why | replay |\n|---|---|---|---|\n";
         const std::size_t shown = std::min<std::size_t>(missed.size(), 20);
         for (std::size_t i = 0; i < shown; ++i) {
             const JobResult& j = *missed[i];
-            md += fmt::format("| {}{} | {} | {} | `{}` |\n", cell(job_title(j)), link_to_job(j), to_string(j.verdict),
+            md += fmt::format("| {}{} | {} | {} | `{}` |\n", cell(job_title(j)), link_to_job(j), outcome_label(j),
                               cell(j.expectation_detail), cell(j.replay));
         }
         if (missed.size() > shown) md += fmt::format("\n…and {} more (see the full report).\n", missed.size() - shown);

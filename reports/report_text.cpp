@@ -1,7 +1,13 @@
-// Text that several reports print the same way: a budget's figure and use, a frame's location.
+// Text that several reports print the same way: a job's outcome and its reason, a budget's
+// figure and use, a frame's location.
 #include "reports/report_text.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <fmt/format.h>
+
+#include "model/mechanism.hpp"
 
 #include "model/text.hpp"
 #include "model/units.hpp"
@@ -22,6 +28,35 @@ std::string frame_location(const Frame& f, const std::string& source_root) {
     if (f.file.empty()) return f.module;
     return fmt::format("{}:{}{}", source_relative(f.file, source_root), f.line,
                        f.column > 0 ? fmt::format(":{}", f.column) : "");
+}
+
+std::string outcome_label(const JobResult& job) { return std::string(info(outcome_of(job)).label); }
+
+std::string outcome_reason(const JobResult& job) {
+    switch (outcome_of(job)) {
+        case Outcome::ok: return "";
+        case Outcome::caught: {
+            if (std::find(job.expected.begin(), job.expected.end(), "any") != job.expected.end())
+                return job.expectation_detail;
+            // The mechanisms that met the expectation, each once, in detection order.
+            std::vector<std::string> by;
+            for (const auto& d : job.detections) {
+                const bool expected = std::any_of(job.expected.begin(), job.expected.end(), [&](const std::string& w) {
+                    return w != "pass" && mechanism_matches(w, d.mechanism);
+                });
+                if (expected && std::find(by.begin(), by.end(), d.mechanism) == by.end()) by.push_back(d.mechanism);
+            }
+            if (by.empty()) return job.expectation_detail;  // an old file without `expected`
+            constexpr std::size_t k_named = 3;
+            const std::size_t more = by.size() > k_named ? by.size() - k_named : 0;
+            by.resize(std::min(by.size(), k_named));
+            return fmt::format("by {}{}", fmt::join(by, ", "), more > 0 ? fmt::format(" (+{} more)", more) : "");
+        }
+        case Outcome::missed:
+        case Outcome::unexpected:
+        case Outcome::error: return job.expectation_detail;
+    }
+    return job.expectation_detail;
 }
 
 }  // namespace threadmill

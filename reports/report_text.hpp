@@ -1,8 +1,10 @@
-// Text that several reports print the same way: a budget's figure and use, a frame's location.
+// Text that several reports print the same way: a job's outcome and its reason, a budget's
+// figure and use, a frame's location.
 #pragma once
 
 #include <string>
 
+#include "model/outcome.hpp"
 #include "model/result.hpp"
 
 namespace threadmill {
@@ -17,5 +19,13 @@ std::string budget_figure(double value, const std::string& unit);
 /// Where a frame is: "file:line[:column]" relative to `source_root`, or its module when it has
 /// no file.
 std::string frame_location(const Frame& f, const std::string& source_root);
+
+/// A job's outcome as reports print it: "ok", "caught (expected)", "MISSED", "UNEXPECTED", "ERROR".
+std::string outcome_label(const JobResult& job);
+
+/// Why a job ended as it did, in a few words: for a caught job the mechanisms that caught it
+/// ("by invariant:exactly_once, crash"), for a job not gated `not gated (expect = "any")`, for
+/// a miss the expectation's detail; "" for an ok job.
+std::string outcome_reason(const JobResult& job);
 
 }  // namespace threadmill

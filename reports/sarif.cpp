@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/bugs.hpp"
+#include "model/outcome.hpp"
 #include "model/finding_kinds.hpp"
 
 namespace threadmill {
@@ -260,6 +261,7 @@ Json result_of(const DistinctBug& bug, int rule_index, const std::string& source
     for (const JobResult* j : bug.jobs) {
         Json job{{"scenario", j->scenario}, {"variant", j->variant}, {"flavor", j->flavor}, {"seed", j->seed}};
         if (j->repeat > 0) job["repeat"] = j->repeat + 1;
+        job["outcome"] = info(outcome_of(*j)).name;
         job["replay"] = j->replay;
         jobs.push_back(std::move(job));
     }
@@ -289,7 +291,7 @@ Json invocation_of(const ReportInput& in) {
     for (const auto& j : in.jobs) {
         if (j.verdict != Verdict::error) continue;
         notifications.push_back(
-            Json{{"level", "error"}, {"message", {{"text", fmt::format("{}: {}", job_title(j), j.expectation_detail)}}}});
+            Json{{"level", "error"}, {"message", {{"text", fmt::format("{}: ERROR: {}", job_title(j), j.expectation_detail)}}}});
     }
     if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
     Json flavors = Json::array();
@@ -298,6 +300,9 @@ Json invocation_of(const ReportInput& in) {
                     {"flavors", std::move(flavors)},    {"seeds", c.seeds},          {"repeat", c.repeat},
                     {"jobs", s.ran},                    {"planned", s.planned},      {"expectationsMet", s.met},
                     {"expectationsMissed", s.missed},   {"interrupted", s.interrupted}};
+    Json outcomes = Json::object();
+    for (const auto& o : all_outcomes()) outcomes[std::string(o.name)] = s.count(o.outcome);
+    properties["outcomes"] = std::move(outcomes);
     if (!c.merged_from.empty()) properties["mergedFrom"] = c.merged_from;
     invocation["properties"] = std::move(properties);
     return invocation;

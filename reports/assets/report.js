@@ -1,15 +1,15 @@
 (function () {
   "use strict";
-  var text = document.getElementById("f-text"), verdict = document.getElementById("f-verdict"),
-      flavor = document.getElementById("f-flavor"), missed = document.getElementById("f-missed"),
+  var text = document.getElementById("f-text"), outcome = document.getElementById("f-outcome"),
+      flavor = document.getElementById("f-flavor"), misses = document.getElementById("f-misses"),
       count = document.getElementById("f-count");
   var rows = Array.prototype.slice.call(document.querySelectorAll("#jobs-table tbody tr"));
   function apply() {
     var words = text.value.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
     var shown = 0;
     rows.forEach(function (row) {
-      var d = row.dataset, ok = (!verdict.value || d.verdict === verdict.value) &&
-          (!flavor.value || d.flavor === flavor.value) && (!missed.checked || d.met === "no") &&
+      var d = row.dataset, ok = (!outcome.value || d.outcome === outcome.value) &&
+          (!flavor.value || d.flavor === flavor.value) && (!misses.checked || d.miss === "yes") &&
           words.every(function (w) { return d.search.indexOf(w) >= 0; });
       row.hidden = !ok;
       var job = document.getElementById("job-" + d.index);
@@ -18,7 +18,7 @@
     });
     count.textContent = shown === rows.length ? rows.length + " jobs" : shown + " of " + rows.length + " jobs";
   }
-  [text, verdict, flavor, missed].forEach(function (el) {
+  [text, outcome, flavor, misses].forEach(function (el) {
     el.addEventListener("input", apply);
     el.addEventListener("change", apply);
   });

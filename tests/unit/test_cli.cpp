@@ -33,10 +33,10 @@ std::string slurp(const fs::path& p) {
     return ss.str();
 }
 
-/// Runs the driver from the tests/ folder with `args` (already shell-quoted where needed).
-CliResult cli(const std::string& args) {
+/// Runs a whole command line (as a replay line prints it) from the tests/ folder.
+CliResult cli_command(const std::string& command) {
     const fs::path err = fs::temp_directory_path() / fmt::format("tm-cli-{}-stderr.txt", ::getpid());
-    const std::string cmd = fmt::format("cd '{}' && NO_COLOR=1 '{}' {} 2>'{}'", TM_TEST_DATA_DIR, TM_DRIVER_PATH, args, err.string());
+    const std::string cmd = fmt::format("cd '{}' && NO_COLOR=1 {} 2>'{}'", TM_TEST_DATA_DIR, command, err.string());
     CliResult r;
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) return r;
@@ -48,6 +48,9 @@ CliResult cli(const std::string& args) {
     fs::remove(err);
     return r;
 }
+
+/// Runs the driver from the tests/ folder with `args` (already shell-quoted where needed).
+CliResult cli(const std::string& args) { return cli_command(fmt::format("'{}' {}", TM_DRIVER_PATH, args)); }
 
 std::string out_dir(const std::string& name) {
     return (fs::temp_directory_path() / fmt::format("tm-cli-{}-{}", ::getpid(), name)).string();
@@ -99,26 +102,66 @@ TEST(Cli, UnknownVariantIsAUsageErrorWithASuggestion) {
     EXPECT_NE(r.err.find("did you mean 'crash'?"), std::string::npos) << r.err;
 }
 
-TEST(Cli, CaughtMutantsMeetTheirExpectationsAndPrintReplayLines) {
+TEST(Cli, CaughtMutantsMeetTheirExpectationsAndReadCaught) {
     const std::string out = out_dir("met");
-    const auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe,crash,broken --seed 5 --out '{}'",
+    const auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe,crash,broken --seed 5 --out '{}' -v",
                                    k_selftest, out));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("3 jobs"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("3 met"), std::string::npos);
-    EXPECT_NE(r.out.find("run scenarios/selftest/misbehave.toml --variant crash --flavor plain --seed 5"), std::string::npos);
+    EXPECT_NE(r.out.find("1 ok, 2 caught (expected), 0 MISSED, 0 UNEXPECTED, 0 ERROR"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("misbehave · crash · plain · seed 5 · caught (expected)"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+    // Nothing needs a look, so nothing to replay.
+    EXPECT_EQ(r.out.find("replay"), std::string::npos) << r.out;
     // SIGSEGV; in the harness's own sanitizer builds, ASan's SEGV report or UBSan's null store.
     EXPECT_TRUE(r.out.find("SEGV") != std::string::npos || r.out.find("null pointer") != std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("p99.9"), std::string::npos);  // the latency table of the safe job
+    EXPECT_NE(r.out.find("p99.9"), std::string::npos);  // -v: the latency table of the safe job
     EXPECT_TRUE(fs::exists(fs::path(out) / "results.jsonl"));
     fs::remove_all(out);
 }
 
-TEST(Cli, AMissedExpectationExitsOne) {
-    const std::string out = out_dir("missed");
-    const auto r = cli(fmt::format("run {} scenarios/selftest/wrong-expectation.toml --seed 1 --out '{}'", k_selftest, out));
+TEST(Cli, WithoutVerboseAJobThatMetItsExpectationIsOneLine) {
+    const std::string out = out_dir("brief");
+    const auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe,broken --seed 5 --out '{}'",
+                                   k_selftest, out));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out.find("p99.9"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("invariants"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("misbehave · broken · plain · seed 5 · caught (expected) · "), std::string::npos) << r.out;
+    fs::remove_all(out);
+}
+
+TEST(Cli, AMissIsListedForReplayAndItsPrintedCommandRuns) {
+    const std::string out = out_dir("replay");
+    const auto r = cli(fmt::format("run {} scenarios/selftest/wrong-expectation.toml scenarios/selftest/misbehave.toml "
+                                   "--variant safe,crash --seed 1 --out '{}'",
+                                   k_selftest, out));
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-    EXPECT_NE(r.out.find("EXPECTATION MISSED"), std::string::npos);
+    EXPECT_NE(r.out.find("UNEXPECTED: expected timeout, but caught by crash"), std::string::npos) << r.out;
+    // Only the miss is listed; it names the worker folder and the output folder of this run.
+    const auto header = r.out.find("replay the jobs that need a look:\n");
+    ASSERT_NE(header, std::string::npos) << r.out;
+    std::istringstream lines(r.out.substr(header));
+    std::string line, replay;
+    std::getline(lines, line);
+    int listed = 0;
+    while (std::getline(lines, line) && line.starts_with("  ")) {
+        ++listed;
+        replay = line.substr(2, line.find("   # ") - 2);
+    }
+    EXPECT_EQ(listed, 1) << r.out;
+    EXPECT_NE(replay.find(fmt::format("--worker-dir {}", TM_SELFTEST_WORKER_DIR)), std::string::npos) << replay;
+    EXPECT_NE(replay.find(fmt::format("--out {}", out)), std::string::npos) << replay;
+    EXPECT_NE(replay.find("wrong-expectation.toml --variant crash --flavor plain --seed 1"), std::string::npos) << replay;
+    EXPECT_EQ(r.out.find("misbehave.toml --variant crash"), std::string::npos) << "a caught job was listed: " << r.out;
+
+    // The command runs as printed, from the same folder: the same job, the same outcome.
+    fs::remove_all(out);
+    const auto again = cli_command(replay);
+    EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+    EXPECT_NE(again.out.find("1 job in"), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("wrong-expectation · crash · plain · seed 1 · UNEXPECTED"), std::string::npos) << again.out;
+    EXPECT_TRUE(fs::exists(fs::path(out) / "results.jsonl"));
     fs::remove_all(out);
 }
 
@@ -145,7 +188,7 @@ TEST(Cli, CanariesAreCaughtByTheSanitizerFlavors) {
     const std::string out = out_dir("canary");
     const auto r = cli(fmt::format("run '{}/../scenarios/canary' --seed 1 --out '{}'", TM_TEST_DATA_DIR, out));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_NE(r.out.find("4 met, 0 missed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("every job did what its scenario expects"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("FINDING ThreadSanitizer: data-race"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("targets/canary/canary_target.cpp"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("heap-use-after-free"), std::string::npos) << r.out;
@@ -207,12 +250,15 @@ TEST(CliReports, ReportRebuildsFromSavedResults) {
     fs::remove_all(out);
     const auto r = cli(fmt::format("report reports/fixtures/run.jsonl --report md='{}/summary.md'", out));
     EXPECT_EQ(r.exit_code, 1) << r.err;  // the fixture holds one missed expectation
-    EXPECT_NE(slurp(fs::path(out) / "summary.md").find("28 of 29 expectations met"), std::string::npos);
+    EXPECT_NE(slurp(fs::path(out) / "summary.md").find("28 of 29 jobs did what their scenario expects"), std::string::npos);
     // Without --report: the console report of the saved run.
     const auto console = cli("report reports/fixtures/run.jsonl");
     EXPECT_EQ(console.exit_code, 1);
     EXPECT_NE(console.out.find("29 jobs"), std::string::npos) << console.out;
-    EXPECT_NE(console.out.find("EXPECTATION MISSED"), std::string::npos);
+    EXPECT_NE(console.out.find("UNEXPECTED: expected timeout, but caught by crash"), std::string::npos) << console.out;
+    EXPECT_EQ(console.out.find("p99.9"), std::string::npos);  // the tables only with -v
+    const auto verbose = cli("report reports/fixtures/run.jsonl -v");
+    EXPECT_NE(verbose.out.find("p99.9"), std::string::npos);
     const auto missing = cli("report no/such/results.jsonl");
     EXPECT_EQ(missing.exit_code, 2);
     EXPECT_NE(missing.err.find("no/such/results.jsonl: cannot read"), std::string::npos) << missing.err;
@@ -390,6 +436,43 @@ TEST(CliFaults, AWorkerDiesWithItsDriver) {
     }
     if (!gone) ::kill(worker, SIGKILL);
     EXPECT_TRUE(gone) << "worker " << worker << " outlived its driver";
+    fs::remove_all(dir);
+}
+
+TEST(CliFaults, JobsNotRunAfterCtrlCAreSkippedInJUnit) {
+    const fs::path dir = out_dir("skipped");
+    const std::string path = write_selftest_scenario(dir, "skip", "hang", "duration = \"100ms\"\ntimeout = \"60s\"");
+    const std::string out = (dir / "out").string();
+    const std::string junit = (dir / "junit.xml").string();
+    const pid_t driver = ::fork();
+    ASSERT_GE(driver, 0);
+    if (driver == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        const std::string report = "junit=" + junit;
+        ::execl(TM_DRIVER_PATH, TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run", path.c_str(), "--seeds", "3",
+                "--seed", "1", "--out", out.c_str(), "--report", report.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    pid_t worker = 0;
+    for (int i = 0; i < 1000 && worker == 0; ++i) {  // a bound for a stuck test, not a timing claim
+        worker = find_process(out + "/jobs/");
+        if (worker == 0) ::usleep(10'000);
+    }
+    ASSERT_NE(worker, 0) << "the worker never started";
+    ::kill(driver, SIGINT);
+    int status = 0;
+    ::waitpid(driver, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << status;
+    const std::string xml = slurp(junit);
+    // Three jobs planned, none finished: three skipped testcases under the names a full run gives.
+    EXPECT_EQ(xml.find("<testcase name=\"hang · plain #4\""), std::string::npos) << xml;
+    for (const char* name : {"hang · plain", "hang · plain #2", "hang · plain #3"})
+        EXPECT_NE(xml.find(fmt::format("<testcase name=\"{}\" classname=\"selftest.skip\" time=\"0.000\">\n      <skipped ", name)),
+                  std::string::npos)
+            << name << "\n" << xml;
+    EXPECT_NE(xml.find("skipped=\"3\""), std::string::npos) << xml;
     fs::remove_all(dir);
 }
 

@@ -1,6 +1,7 @@
 // Tests of the console reporter (reports/console.cpp): the recorded run, as a pipe sees it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,12 +14,12 @@ namespace threadmill {
 namespace {
 
 /// The console report of the fixture run, as `threadmill report` prints it to a pipe.
-std::string console_text(const testing::Fixture& f) {
+std::string console_text(const testing::Fixture& f, bool verbose = false) {
     char* data = nullptr;
     std::size_t size = 0;
     std::FILE* out = ::open_memstream(&data, &size);
     {
-        ConsoleReporter console(out, "/src/threadmill");  // not a terminal: plain lines, no colour, no status line
+        ConsoleReporter console(out, "/src/threadmill", verbose);  // not a terminal: plain lines, no colour, no status line
         const int n = static_cast<int>(f.run.jobs.size());
         console.run_started(f.run.context, n);
         for (const auto& j : f.run.jobs) {
@@ -43,6 +44,70 @@ TEST(ReportConsole, PipedOutputHasNoEscapes) {
     const std::string text = console_text(f);
     EXPECT_EQ(text.find('\033'), std::string::npos);
     EXPECT_EQ(text.find('\r'), std::string::npos);
+}
+
+TEST(ReportConsole, ACaughtMutantReadsCaughtAndNeverFail) {
+    const testing::Fixture f;
+    for (const bool verbose : {false, true}) {
+        const std::string text = console_text(f, verbose);
+        // canary-race · race · tsan: the race mutant, caught by the race it expects.
+        const auto at = text.find("[2/29] canary-race · race · tsan · seed 7 · caught (expected) · 0.35s · by race\n");
+        EXPECT_NE(at, std::string::npos) << text;
+        EXPECT_EQ(text.find("FAIL"), std::string::npos) << text;
+        EXPECT_EQ(text.find("PASS"), std::string::npos) << text;
+        EXPECT_EQ(text.find("verdict"), std::string::npos) << text;
+    }
+}
+
+TEST(ReportConsole, DetailsOnlyForJobsThatNeedALookUnlessVerbose) {
+    const testing::Fixture f;
+    const std::string brief = console_text(f);
+    const std::string verbose = console_text(f, true);
+    // One line per ok job; the latency table only with -v.
+    EXPECT_NE(brief.find("[5/29] cache-queue · safe · plain · seed 7 · ok · 0.32s\n[6/29]"), std::string::npos) << brief;
+    EXPECT_EQ(brief.find("p99.9"), std::string::npos) << brief;
+    EXPECT_NE(verbose.find("p99.9"), std::string::npos);
+    EXPECT_NE(verbose.find("BROKEN  exactly_once_dispatch"), std::string::npos) << verbose;
+    // The miss has its details and its reason in both.
+    for (const auto* text : {&brief, &verbose}) {
+        EXPECT_NE(text->find("  crash worker killed by SIGSEGV"), std::string::npos) << *text;
+        EXPECT_NE(text->find("  UNEXPECTED: expected timeout, but caught by crash\n"), std::string::npos) << *text;
+    }
+    // A distinct bug is shown the first time it is seen.
+    EXPECT_NE(brief.find("FINDING ThreadSanitizer: data-race [canary-race · race · tsan · seed 7]"), std::string::npos);
+    EXPECT_LT(std::count(brief.begin(), brief.end(), '\n'), std::count(verbose.begin(), verbose.end(), '\n') / 3);
+}
+
+TEST(ReportConsole, ReplayLinesOnlyForTheJobsThatNeedALook) {
+    const testing::Fixture f;
+    const std::string text = console_text(f);
+    const auto header = text.find("replay the jobs that need a look:\n");
+    ASSERT_NE(header, std::string::npos) << text;
+    const std::string list = text.substr(header, text.find("results:", header) - header);
+    EXPECT_EQ(std::count(list.begin(), list.end(), '\n'), 2) << list;  // the header and the one UNEXPECTED job
+    EXPECT_NE(list.find("--variant crash --flavor plain --seed 7   # UNEXPECTED"), std::string::npos) << list;
+}
+
+TEST(ReportConsole, OnlyExercisedInvariantsAreListed) {
+    const testing::Fixture f;
+    std::vector<JobResult> jobs = {f.run.jobs[4]};  // cache-queue · safe · plain: six invariants held
+    ASSERT_TRUE(jobs[0].measurement);
+    auto& invariants = jobs[0].measurement->invariants;
+    ASSERT_FALSE(invariants.empty());
+    invariants[0].checks = 0;  // never checked: not exercised
+    const std::string unchecked = invariants[0].name;
+    char* data = nullptr;
+    std::size_t size = 0;
+    std::FILE* out = ::open_memstream(&data, &size);
+    {
+        ConsoleReporter console(out, "/src/threadmill", true);
+        console.job_finished(jobs[0], 1);
+    }
+    std::fclose(out);
+    const std::string text(data, size);
+    std::free(data);
+    EXPECT_EQ(text.find(unchecked), std::string::npos) << text;
+    EXPECT_NE(text.find(invariants[1].name), std::string::npos) << text;
 }
 
 TEST(ReportConsole, FormatClock) {

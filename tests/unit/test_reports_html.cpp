@@ -74,13 +74,14 @@ TEST(ReportHtml, EveryJobIsInTheTableWithItsDetails) {
     const testing::Fixture f;
     const std::string html = render_html(f.input("out/index.html"));
     ASSERT_EQ(f.run.jobs.size(), 29u);
-    EXPECT_EQ(count_of(html, "<tr class=\"pass") + count_of(html, "<tr class=\"fail") + count_of(html, "<tr class=\"error"),
+    EXPECT_EQ(count_of(html, "<tr class=\"ok") + count_of(html, "<tr class=\"caught") + count_of(html, "<tr class=\"missed") +
+                  count_of(html, "<tr class=\"unexpected") + count_of(html, "<tr class=\"error"),
               f.run.jobs.size());
     for (const auto& j : f.run.jobs) {
-        const std::regex row(fmt::format("<tr class=\"{}( missed)?\" data-index=\"{}\" data-verdict=\"{}\" "
+        const auto o = info(outcome_of(j)).name;
+        const std::regex row(fmt::format("<tr class=\"{}( miss)?\" data-index=\"{}\" data-outcome=\"{}\" "
                                          "data-flavor=\"{}\"[^>]*><td class=\"num muted\">{}</td><td><a href=\"#job-{}\">{}</a>",
-                                         to_string(j.verdict), j.index, to_string(j.verdict), j.flavor, j.index, j.index,
-                                         j.scenario));
+                                         o, j.index, o, j.flavor, j.index, j.index, j.scenario));
         EXPECT_TRUE(std::regex_search(html, row)) << "no table row for " << job_title(j);
         EXPECT_FALSE(job_section(html, j.index).empty()) << "no details for " << job_title(j);
     }
@@ -93,13 +94,36 @@ TEST(ReportHtml, EveryJobIsInTheTableWithItsDetails) {
 TEST(ReportHtml, SummaryCounts) {
     const testing::Fixture f;
     const std::string html = render_html(f.input("out/index.html"));
-    EXPECT_NE(html.find(fmt::format("{} of {} expectations met", f.summary.met, f.summary.ran)), std::string::npos);
-    EXPECT_NE(html.find(fmt::format("<div class=\"n\">{}</div><div class=\"l\">pass</div>", f.summary.pass)), std::string::npos);
-    EXPECT_NE(html.find(fmt::format("<div class=\"n\">{}</div><div class=\"l\">fail</div>", f.summary.fail)), std::string::npos);
+    EXPECT_NE(html.find("28 of 29 jobs did what their scenario expects"), std::string::npos);
+    EXPECT_NE(html.find("<div class=\"n\">12</div><div class=\"l\">ok</div>"), std::string::npos);
+    EXPECT_NE(html.find("<div class=\"n\">16</div><div class=\"l\">caught (expected)</div>"), std::string::npos);
+    EXPECT_NE(html.find("<div class=\"n\">1</div><div class=\"l\">UNEXPECTED</div>"), std::string::npos);
+    EXPECT_NE(html.find("<div class=\"n\">0</div><div class=\"l\">MISSED</div>"), std::string::npos);
     EXPECT_NE(html.find(fmt::format("<div class=\"n\">{}</div><div class=\"l\">distinct bugs</div>", f.summary.distinct_bugs)),
               std::string::npos);
     EXPECT_NE(html.find("<span class=\"status bad\">FAILED</span>"), std::string::npos);
-    EXPECT_NE(html.find("<h2>Expectations missed <span class=\"sub\">1</span>"), std::string::npos);
+    EXPECT_NE(html.find("<h2>Jobs that need a look <span class=\"sub\">1 · "), std::string::npos);
+}
+
+TEST(ReportHtml, AMetExpectationShowsNoFail) {
+    const testing::Fixture f;
+    // The jobs that met their expectation: safe variants and mutants caught as expected.
+    std::vector<JobResult> jobs;
+    for (const auto& j : f.run.jobs) {
+        if (j.expectation_met) jobs.push_back(j);
+    }
+    ASSERT_GT(jobs.size(), 20u);
+    const RunSummary s = summarize_run(jobs, static_cast<int>(jobs.size()), false, 1, "out/results.jsonl");
+    const std::string html = render_html(ReportInput{f.run.context, jobs, s, "out/index.html", ReportSettings{}});
+    EXPECT_EQ(html.find("FAIL"), std::string::npos);
+    EXPECT_EQ(html.find(">fail<"), std::string::npos);
+    EXPECT_EQ(html.find(">pass<"), std::string::npos);
+    EXPECT_NE(html.find("<span class=\"status ok\">PASSED</span>"), std::string::npos);
+    const std::string race = job_section(html, 2);  // canary-race · race · tsan: caught by the race it expects
+    EXPECT_NE(race.find(">caught (expected)</span>"), std::string::npos) << race;
+    EXPECT_NE(html.find(fmt::format("<div class=\"n\">{}</div><div class=\"l\">caught (expected)</div>",
+                                    s.count(Outcome::caught))),
+              std::string::npos);
 }
 
 TEST(ReportHtml, EscapesTextFromResults) {
@@ -327,16 +351,17 @@ TEST(ReportHtmlBrowser, FixtureReportHasNoConsoleErrorsAndItsFiltersWork) {
     b.screenshot(dir / "overview.png", 0, 0, 1280, std::min(height, 8000.0));
     std::cout << "screenshot: " << (dir / "overview.png").string() << "\n";
 
-    // The filters: by verdict, by flavor, by text, missed only; each also hides the job's details.
+    // The filters: by outcome, by flavor, by text, misses only; each also hides the job's details.
     auto set = [&](const std::string& id, const std::string& property, const std::string& value) {
         b.eval(fmt::format("(function () {{ var e = document.getElementById('{}'); e.{} = {}; "
                            "e.dispatchEvent(new Event('change')); }})()",
                            id, property, value));
     };
-    set("f-verdict", "value", "'pass'");
-    EXPECT_EQ(visible_rows(), f.summary.pass);
-    EXPECT_EQ(b.eval("document.querySelectorAll('details.job:not([hidden])').length").get<int>(), f.summary.pass);
-    set("f-verdict", "value", "''");
+    set("f-outcome", "value", "'caught'");
+    EXPECT_EQ(visible_rows(), f.summary.count(Outcome::caught));
+    EXPECT_EQ(b.eval("document.querySelectorAll('details.job:not([hidden])').length").get<int>(),
+              f.summary.count(Outcome::caught));
+    set("f-outcome", "value", "''");
     set("f-flavor", "value", "'tsan'");
     EXPECT_EQ(visible_rows(), 6);
     set("f-flavor", "value", "''");
@@ -344,9 +369,9 @@ TEST(ReportHtmlBrowser, FixtureReportHasNoConsoleErrorsAndItsFiltersWork) {
     EXPECT_EQ(visible_rows(), 2);
     EXPECT_EQ(b.eval("document.getElementById('f-count').textContent").get<std::string>(), "2 of 29 jobs");
     set("f-text", "value", "''");
-    set("f-missed", "checked", "true");
+    set("f-misses", "checked", "true");
     EXPECT_EQ(visible_rows(), 1);
-    set("f-missed", "checked", "false");
+    set("f-misses", "checked", "false");
     EXPECT_EQ(visible_rows(), 29);
 
     // A click on a row opens its job; so does #job-N in the address (tested on a fresh load).
