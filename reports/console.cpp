@@ -200,6 +200,7 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
 void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const RunSummary& s) {
     fmt::print(m_out, "\n{}", paint("threadmill: ", k_bold));
     if (s.interrupted) fmt::print(m_out, "{} ", paint(fmt::format("interrupted after {} of {} jobs;", s.ran, s.planned), k_red));
+    if (s.incomplete) fmt::print(m_out, "{} ", paint(incomplete_run_text(s) + ";", k_red));
     fmt::print(m_out, "{} job{} in {:.1f}s: {} pass, {} fail, {} error; expectations: {}, {}\n", s.ran,
                s.ran == 1 ? "" : "s", s.elapsed_seconds, s.pass, s.fail, s.error, paint(fmt::format("{} met", s.met), k_green),
                s.missed > 0 ? paint(fmt::format("{} missed", s.missed), k_red) : "0 missed");
@@ -219,6 +220,7 @@ void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const 
         fmt::print(m_out, "  {} {}{}\n", r.expectation_met ? " " : paint("!", k_red), r.replay,
                    r.expectation_met ? "" : "   # expectation missed");
     }
+    if (!s.unrecorded.empty()) fmt::print(m_out, "{}\n", paint(unrecorded_text(s), k_red));
     if (!s.results_path.empty()) fmt::print(m_out, "results: {}\n", s.results_path);
     std::fflush(m_out);
 }

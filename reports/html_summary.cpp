@@ -8,6 +8,7 @@
 
 #include "model/bugs.hpp"
 #include "reports/html_chart.hpp"
+#include "reports/report_text.hpp"
 
 namespace threadmill::html_report {
 
@@ -21,7 +22,10 @@ void Page::summary() {
     const RunSummary& s = m_in.summary;
     m_html += "<section id=\"summary\">\n";
     add(m_html, "<h2>Summary <span class=\"sub\">{} of {} expectations met{}</span></h2>\n", s.met, s.ran,
-        s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned) : "");
+        s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned)
+        : s.incomplete ? " · " + incomplete_run_text(s)
+                       : "");
+    if (!s.unrecorded.empty()) add(m_html, "<p class=\"note\">{}</p>\n", html_escape(unrecorded_text(s)));
     m_html += "<div class=\"cards\">\n";
     card("", s.ran, "jobs", "jobs that ran");
     card("pass", s.pass, "pass", "no mechanism caught the job");

@@ -43,9 +43,11 @@ std::string relative_link(const std::string& target, const std::string& from_fil
 std::string render_markdown(const ReportInput& in) {
     const RunSummary& s = in.summary;
     std::string md;
-    const bool ok = s.missed == 0 && !s.interrupted;
+    const bool ok = s.missed == 0 && !s.interrupted && !s.incomplete;
     md += fmt::format("## threadmill: {} — {} of {} expectations met\n\n", ok ? "passed" : "FAILED", s.met, s.ran);
     if (s.interrupted) md += fmt::format("**Interrupted** after {} of {} jobs.\n\n", s.ran, s.planned);
+    if (s.incomplete) md += fmt::format("**Incomplete**: {}; the jobs that did not run were not judged.\n\n", incomplete_run_text(s));
+    if (!s.unrecorded.empty()) md += fmt::format("**{}**\n\n", unrecorded_text(s));
     md += "| jobs | pass | fail | error | expectations met | missed | sanitizer reports | distinct bugs |\n";
     md += "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n\n", s.ran, s.pass, s.fail, s.error, s.met, s.missed,

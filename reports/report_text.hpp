@@ -4,6 +4,7 @@
 #include <string>
 
 #include "model/result.hpp"
+#include "model/summary.hpp"
 
 namespace threadmill {
 
@@ -17,5 +18,12 @@ std::string budget_figure(double value, const std::string& unit);
 /// Where a frame is: "file:line[:column]" relative to `source_root`, or its module when it has
 /// no file.
 std::string frame_location(const Frame& f, const std::string& source_root);
+
+/// "incomplete run (3 jobs of 10 planned)" for an incomplete run (RunSummary::incomplete).
+std::string incomplete_run_text(const RunSummary& s);
+
+/// "job 4 ran but is not in results.jsonl (its line could not be written)", for the jobs of
+/// RunSummary::unrecorded; "" when there are none.
+std::string unrecorded_text(const RunSummary& s);
 
 }  // namespace threadmill
