@@ -62,8 +62,10 @@ ExitCode run_compare(const CompareCliOptions& o) {
     } catch (const std::exception& e) {
         throw CliError(ExitCode::usage, e.what());
     }
-    for (const auto* f : {&base, &next})
+    for (const auto* f : {&base, &next}) {
         for (const auto& w : f->warnings) std::fprintf(stderr, "threadmill: warning: %s\n", w.c_str());
+        if (const auto why = incomplete_run(*f)) std::fprintf(stderr, "threadmill: warning: %s: %s\n", f->path.c_str(), why->c_str());
+    }
     const Comparison c = compare_runs(base.jobs, next.jobs, options);
     fmt::print("base {} ({} jobs) · new {} ({} jobs)\n", o.base, base.jobs.size(), o.next, next.jobs.size());
     fmt::print("{}", format_comparison(c, options,

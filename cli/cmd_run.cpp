@@ -171,6 +171,13 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
         throw CliError(ExitCode::usage, e.what());
     }
     if (const auto why = check_writable_folder(o.out_dir)) throw CliError(ExitCode::usage, fmt::format("--out {}: {}", o.out_dir, *why));
+    if (const auto free = free_space(o.out_dir); free && *free < k_low_free_space) {
+        fmt::print(stderr, "threadmill: warning: --out {}: only {} free (less than {} MiB); a run that fills the disk "
+                           "stops with exit 3\n",
+                   o.out_dir, *free >= (1u << 20) ? fmt::format("{:.1f} MiB", static_cast<double>(*free) / (1u << 20))
+                                                  : fmt::format("{} KiB", *free >> 10),
+                   k_low_free_space >> 20);
+    }
     CompareOptions compare;
     std::optional<ResultsFile> baseline;
     if (!o.baseline.empty()) {
@@ -215,6 +222,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
 
     RunContext context = current_context(command_line);
     context.repeat = o.repeat;
+    context.planned = planned;
     for (const auto& j : jobs) {
         if (std::find(context.seeds.begin(), context.seeds.end(), j.seed) == context.seeds.end())
             context.seeds.push_back(j.seed);
@@ -242,6 +250,8 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
 
     const auto results_path = (std::filesystem::path(o.out_dir) / "results.jsonl").string();
     RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
+    summary.incomplete = !outcome.error.empty();
+    summary.unrecorded = outcome.unrecorded;
     add_unmatched_suppressions(summary, jobs, sup.sanitizer_dir);
     if (outcome.interrupted) {
         std::vector<bool> ran(jobs.size() + 1, false);
@@ -256,6 +266,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     }
     reporter->run_finished(outcome.results, summary);
     for (const auto& e : report_errors) std::fprintf(stderr, "threadmill: error: %s\n", e.c_str());
+    if (!outcome.error.empty()) throw CliError(ExitCode::internal, outcome.error);
     int regressions = 0;
     if (baseline && !summary.interrupted) {
         const Comparison c = compare_runs(baseline->jobs, outcome.results, compare);

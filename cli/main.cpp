@@ -1,4 +1,5 @@
 // threadmill: the command-line driver. Parses flags and hands each subcommand to its file.
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -52,6 +53,9 @@ void suggest_names(const CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which names the file, instead
+    // of a signal killing the driver with its results half written.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"threadmill: concurrency stress and race-detection harness for C++ components.\n"
                  "Runs TOML scenarios of barrier-synchronized threads against a target, one worker process per\n"
                  "job, and reports latency percentiles, throughput and correctness (invariants, crashes, hangs)."};

@@ -14,7 +14,7 @@ struct ExitCodeInfo {
 
 constexpr ExitCodeInfo k_exit_codes[] = {
     {ExitCode::ok, "every job met its expectation"},
-    {ExitCode::failed, "at least one job missed its expectation"},
+    {ExitCode::failed, "at least one job missed its expectation, or the run is incomplete"},
     {ExitCode::usage, "usage or scenario error (nothing ran)"},
     {ExitCode::internal, "internal error"},
     {ExitCode::no_jobs, "no job ran (an empty plan or results file never passes)"},
@@ -35,7 +35,7 @@ ExitCode gate(const RunSummary& summary, int regressions, bool outputs_failed) {
     if (summary.interrupted) return ExitCode::interrupted;
     if (outputs_failed) return ExitCode::internal;
     if (summary.ran == 0) return ExitCode::no_jobs;
-    if (summary.missed > 0 || regressions > 0) return ExitCode::failed;
+    if (summary.missed > 0 || summary.incomplete || regressions > 0) return ExitCode::failed;
     return ExitCode::ok;
 }
 

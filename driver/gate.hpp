@@ -11,7 +11,8 @@ namespace threadmill {
 /// threadmill's exit codes: the contract with a CI pipeline (README, every `--help`).
 enum class ExitCode {
     ok = 0,            ///< every job met its expectation
-    failed = 1,        ///< at least one job missed its expectation (or a latency regression)
+    failed = 1,        ///< at least one job missed its expectation (or a latency regression, or
+                       ///< `report` of a saved run that did not finish)
     usage = 2,         ///< usage or scenario error: nothing ran
     internal = 3,      ///< the harness itself failed (including writing results or reports)
     no_jobs = 5,       ///< no job ran: an empty plan or an empty results file never passes
@@ -26,7 +27,7 @@ std::string exit_code_help();
 
 /// The code a finished (or interrupted) run earns: interrupted, else internal when an output
 /// could not be written, else no_jobs when no job ran, else failed when a job missed its
-/// expectation or a figure regressed against a baseline, else ok.
+/// expectation, the run is incomplete or a figure regressed against a baseline, else ok.
 ExitCode gate(const RunSummary& summary, int regressions, bool outputs_failed);
 
 }  // namespace threadmill

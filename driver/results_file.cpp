@@ -1,7 +1,12 @@
 // Reading, merging and writing results.jsonl.
 #include "driver/results_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -9,6 +14,8 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "model/paths.hpp"
 
 namespace threadmill {
 
@@ -59,8 +66,23 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
                                           run.context.schema_version, k_results_schema_version));
             }
             have_context = true;
+        } else if (type == "run_end") {
+            if (!have_context) throw located("a closing line before the context line");
+            if (run.end) {
+                bad_job_line(i, "a second closing line");
+                continue;
+            }
+            try {
+                run.end = j.get<RunEnd>();
+            } catch (const nlohmann::json::exception& e) {
+                bad_job_line(i, fmt::format("a closing line that cannot be read: {}", e.what()));
+            }
         } else if (type == "job") {
             if (!have_context) throw located("a job line before the context line");
+            if (run.end) {
+                bad_job_line(i, "a job line after the closing line");
+                continue;
+            }
             try {
                 run.jobs.push_back(j.get<JobResult>());
             } catch (const nlohmann::json::exception& e) {
@@ -74,16 +96,49 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
     return run;
 }
 
+int planned_jobs(const ResultsFile& run) {
+    return run.context.planned > 0 ? run.context.planned : static_cast<int>(run.jobs.size());
+}
+
+std::optional<std::string> incomplete_run(const ResultsFile& run) {
+    std::string why;
+    if (!run.end) {
+        if (run.context.schema_version < k_first_schema_with_run_end) return std::nullopt;
+        why = "the file has no closing line: its driver was killed, or could not write the file any more";
+    } else if (run.end->interrupted) {
+        why = "it was interrupted";
+    } else if (!run.end->error.empty()) {
+        why = run.end->error;
+    } else {
+        return std::nullopt;
+    }
+    const int ran = static_cast<int>(run.jobs.size());
+    return fmt::format("incomplete run ({} job{} of {} planned): {}", ran, ran == 1 ? "" : "s", planned_jobs(run), why);
+}
+
 ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::string& out_dir) {
     if (files.empty()) throw std::invalid_argument("merge_results: no files");
     ResultsFile merged;
     merged.context = files.front().context;
     merged.context.schema_version = k_results_schema_version;
     merged.context.merged_from.clear();
+    merged.context.planned = 0;
+    RunEnd end;
     const fs::path out = fs::absolute(out_dir.empty() ? "." : out_dir).lexically_normal();
     int index = 0;
     for (const auto& f : files) {
         merged.context.merged_from.push_back(f.path);
+        merged.context.planned += planned_jobs(f);
+        if (f.end) {
+            end.interrupted = end.interrupted || f.end->interrupted;
+            end.elapsed_seconds += f.end->elapsed_seconds;
+            end.end_time = std::max(end.end_time, f.end->end_time);
+        } else {
+            for (const auto& j : f.jobs) end.elapsed_seconds += j.elapsed_seconds;
+        }
+        if (const auto why = incomplete_run(f); why && !(f.end && f.end->interrupted && f.end->error.empty())) {
+            end.error += fmt::format("{}merged {}, an {}", end.error.empty() ? "" : "; ", f.path, *why);
+        }
         for (const auto& s : f.context.seeds) {
             if (std::find(merged.context.seeds.begin(), merged.context.seeds.end(), s) == merged.context.seeds.end())
                 merged.context.seeds.push_back(s);
@@ -101,30 +156,62 @@ ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::stri
         }
         merged.warnings.insert(merged.warnings.end(), f.warnings.begin(), f.warnings.end());
     }
+    end.planned = merged.context.planned;
+    end.ran = index;
+    if (end.end_time.empty()) end.end_time = utc_now();
+    merged.end = end;
     return merged;
 }
 
-ResultsWriter::ResultsWriter(const std::string& path, const RunContext& context)
-    : m_path(path), m_out(path, std::ios::trunc) {
-    if (!m_out) throw std::runtime_error(fmt::format("cannot write {}", path));
-    m_out << nlohmann::json(context).dump() << "\n" << std::flush;
-    if (!m_out) throw std::runtime_error(fmt::format("cannot write {}", path));
+ResultsWriter::ResultsWriter(const std::string& path, const RunContext& context) : m_path(path) {
+    // O_APPEND: after a failed line is cut off, the next line goes where it started.
+    m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (m_fd < 0) throw WriteError(path, errno);
+    write_line(nlohmann::json(context).dump());
 }
 
-void ResultsWriter::append(const JobResult& job) {
-    m_out << nlohmann::json(job).dump() << "\n" << std::flush;
-    if (!m_out) throw std::runtime_error(fmt::format("cannot write {}", m_path));
+ResultsWriter::~ResultsWriter() {
+    if (m_fd >= 0) ::close(m_fd);
+}
+
+void ResultsWriter::write_line(const std::string& line) {
+    if (m_fd < 0) throw std::logic_error(fmt::format("{}: written after its closing line", m_path));
+    const int err = write_all(m_fd, line + "\n");
+    if (err != 0) {
+        // The part of the line that made it would read as garbage: cut it off again (making a
+        // file smaller needs no room, and is allowed past a file-size limit).
+        [[maybe_unused]] const int cut = ::ftruncate(m_fd, static_cast<off_t>(m_size));
+        throw WriteError(m_path, err);
+    }
+    m_size += static_cast<long long>(line.size() + 1);
+}
+
+void ResultsWriter::append(const JobResult& job) { write_line(nlohmann::json(job).dump()); }
+
+void ResultsWriter::finish(const RunEnd& end) {
+    write_line(nlohmann::json(end).dump());
+    const int fd = m_fd;
+    m_fd = -1;
+    if (::close(fd) != 0) throw WriteError(m_path, errno);
 }
 
 void write_results_file(const ResultsFile& run, const std::string& path) {
     const fs::path p(path);
     if (p.has_parent_path()) fs::create_directories(p.parent_path());
-    const fs::path tmp = p.string() + ".tmp";
-    {
-        ResultsWriter out(tmp.string(), run.context);
+    const std::string tmp = p.string() + ".tmp";
+    try {
+        ResultsWriter out(tmp, run.context);
         for (const auto& j : run.jobs) out.append(j);
+        if (run.end) out.finish(*run.end);
+    } catch (const WriteError&) {
+        ::unlink(tmp.c_str());
+        throw;
     }
-    fs::rename(tmp, p);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        throw WriteError(path, err);
+    }
 }
 
 }  // namespace threadmill

@@ -1,14 +1,17 @@
 // The supervisor: one worker process per job; crashes, hangs and results become JobResults.
 #include "driver/supervisor.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 
@@ -21,6 +24,7 @@
 #include "driver/worker_process.hpp"
 #include "model/activity.hpp"
 #include "model/flavor.hpp"
+#include "model/paths.hpp"
 #include "model/text.hpp"
 #include "model/units.hpp"
 #include "model/worker_protocol.hpp"
@@ -125,13 +129,54 @@ void collect_worker_output(JobResult& r, const fs::path& dir) {
     r.suppressions = parse_suppression_uses(text);
 }
 
-/// How the worker ended, as detections: a timeout, a signal, an exit status that means a
-/// harness error, or any other status (a crash).
-void classify_ending(JobResult& r, const WaitResult& w, Nanos timeout) {
+/// What a job folder must still take after a worker that did not end cleanly: a file system
+/// that refuses this much may have refused the worker's own writes (a full tmpfs refuses a
+/// single page).
+constexpr std::size_t k_probe_bytes = 16 * 1024;
+
+/// Why the worker's files may be missing or cut short because of the file system rather than
+/// the target, or nullopt: the worker says it could not write a file (exit status
+/// k_worker_exit_output), it was killed for passing the file-size limit, or it did not end
+/// cleanly and its folder no longer takes a small file (a full disk, a file-size limit, a
+/// quota). A sanitizer runtime that cannot write its log, or a worker whose mapped file cannot
+/// get a page, ends in ways that would otherwise read as a crash of the target.
+std::optional<std::string> write_failure(const JobResult& r, const WaitResult& w, const fs::path& dir) {
+    const bool exited = w.ending == Ending::exited && WIFEXITED(w.status);
+    const int status = exited ? WEXITSTATUS(w.status) : -1;
+    if (exited && status == k_worker_exit_output) {
+        if (const auto at = r.worker_log.find(k_worker_write_error); at != std::string::npos) {
+            const auto from = at + std::string_view(k_worker_write_error).size();
+            const auto end = r.worker_log.find('\n', from);
+            return "the worker could not write " + r.worker_log.substr(from, end == std::string::npos ? end : end - from);
+        }
+        const auto probe = check_writable_folder(dir.string(), k_probe_bytes);
+        return fmt::format("the worker could not write its files in {} (exit status {}){}", dir.string(), status,
+                           probe ? ": " + *probe : "");
+    }
+    if (w.ending == Ending::exited && WIFSIGNALED(w.status) && WTERMSIG(w.status) == SIGXFSZ)
+        return fmt::format("the worker was killed by {}: a file in {} outgrew the file-size limit", signal_name(SIGXFSZ),
+                           dir.string());
+    const bool clean = exited && ((status == k_worker_exit_ok && r.measurement) ||
+                                  (status == k_worker_exit_sanitizer && !r.findings.empty()));
+    if (clean) return std::nullopt;
+    if (const auto probe = check_writable_folder(dir.string(), k_probe_bytes))
+        return fmt::format("{}; the worker's files may be cut short, so its ending is not blamed on the target", *probe);
+    return std::nullopt;
+}
+
+/// How the worker ended, as detections: a file system that failed the worker's writes (an
+/// error, whatever else happened), a timeout, a signal, an exit status that means a harness
+/// error, or any other status (a crash).
+void classify_ending(JobResult& r, const WaitResult& w, Nanos timeout, const std::optional<std::string>& write_failure) {
     if (WIFEXITED(w.status)) r.exit_code = WEXITSTATUS(w.status);
     if (WIFSIGNALED(w.status)) r.signal = WTERMSIG(w.status);
+    r.timed_out = w.ending == Ending::timed_out;
+    if (write_failure) {
+        std::erase_if(r.detections, [](const Detection& d) { return d.mechanism == "crash"; });
+        r.detections.push_back({"error", *write_failure});
+        return;
+    }
     if (w.ending == Ending::timed_out) {
-        r.timed_out = true;
         r.signal = 0;
         std::string threads;
         for (const auto& a : r.last_activity) {
@@ -230,40 +275,70 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
     fs::remove_all(out / "jobs");  // only what this run writes; never the user's other files
     fs::create_directories(out / "jobs");
     check_workers(jobs, options);
-    ResultsWriter results((out / "results.jsonl").string(), context);
+    RunContext planned_context = context;
+    planned_context.planned = static_cast<int>(jobs.size());
+    ResultsWriter results((out / "results.jsonl").string(), planned_context);
+    const auto start = std::chrono::steady_clock::now();
 
     RunOutcome outcome;
+    // A harness error stops the run: what finished is kept and reported, and the run exits 3.
+    const auto fail = [&](const std::string& why) { outcome.error += (outcome.error.empty() ? "" : "; ") + why; };
     Baselines baselines;
     for (const auto& job : jobs) {
         if (stop.load()) {
             outcome.interrupted = true;
             break;
         }
-        if (options.on_job_start) options.on_job_start(job);
-        const Scenario& sc = *job.scenario;
-        const TargetInfo* target = catalog.find(sc.target);
-        const std::string dir_name = job_dir_name(job);
-        const fs::path dir = out / "jobs" / dir_name;
-        fs::create_directories(dir / "work");
-        JobResult r = job_identity(job, dir_name, options);
+        try {
+            if (options.on_job_start) options.on_job_start(job);
+            const Scenario& sc = *job.scenario;
+            const TargetInfo* target = catalog.find(sc.target);
+            const std::string dir_name = job_dir_name(job);
+            const fs::path dir = out / "jobs" / dir_name;
+            fs::create_directories(dir / "work");
+            JobResult r = job_identity(job, dir_name, options);
 
-        const pid_t pid = spawn_worker(worker_argv(job, dir, options), dir / "worker.log",
-                                       sanitizer_environment(job.flavor, dir.string(), options.sanitizer_dir, sc));
-        const WaitResult w = wait_worker(pid, sc.timeout, stop, [&] {
-            r.last_activity = read_activity((dir / "activity.bin").string(), sc, *target);
-            if (options.hang_backtraces) r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
-        });
-        if (w.ending == Ending::stopped) {
-            outcome.interrupted = true;
-            break;
+            const pid_t pid = spawn_worker(worker_argv(job, dir, options), dir / "worker.log",
+                                           sanitizer_environment(job.flavor, dir.string(), options.sanitizer_dir, sc));
+            const WaitResult w = wait_worker(pid, sc.timeout, stop, [&] {
+                r.last_activity = read_activity((dir / "activity.bin").string(), sc, *target);
+                if (options.hang_backtraces) r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
+            });
+            if (w.ending == Ending::stopped) {
+                outcome.interrupted = true;
+                break;
+            }
+            r.elapsed_seconds = w.seconds;
+            collect_worker_output(r, dir);
+            const auto failed_write = write_failure(r, w, dir);
+            classify_ending(r, w, sc.timeout, failed_write);
+            judge(r, job, *target, baselines);
+            if (failed_write) fail(fmt::format("job {}: {}", r.index, *failed_write));
+            try {
+                results.append(r);
+            } catch (const WriteError& e) {
+                outcome.unrecorded.push_back(r.index);
+                fail(fmt::format("job {}: {}", r.index, e.what()));
+            }
+            if (options.on_job_end) options.on_job_end(r);
+            outcome.results.push_back(std::move(r));
+        } catch (const std::exception& e) {
+            fail(fmt::format("job {}: {}", job.index, e.what()));
         }
-        r.elapsed_seconds = w.seconds;
-        collect_worker_output(r, dir);
-        classify_ending(r, w, sc.timeout);
-        judge(r, job, *target, baselines);
-        results.append(r);
-        if (options.on_job_end) options.on_job_end(r);
-        outcome.results.push_back(std::move(r));
+        if (!outcome.error.empty()) break;
+    }
+
+    RunEnd end;
+    end.planned = planned_context.planned;
+    end.ran = static_cast<int>(outcome.results.size() - outcome.unrecorded.size());
+    end.interrupted = outcome.interrupted;
+    end.error = outcome.error;
+    end.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    end.end_time = utc_now();
+    try {
+        results.finish(end);
+    } catch (const WriteError& e) {
+        if (outcome.unrecorded.empty()) fail(e.what());  // else the same file failed already
     }
     return outcome;
 }

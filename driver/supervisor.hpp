@@ -29,15 +29,25 @@ struct SupervisorOptions {
 struct RunOutcome {
     std::vector<JobResult> results;
     bool interrupted = false;  ///< `stop` was raised; results hold the jobs that finished
+    /// A harness error that stopped the run early, naming the path and the OS error (a full
+    /// disk, a file-size limit, a worker that could not be started); "" when none. The run must
+    /// exit 3 (internal); results hold the jobs that finished before it.
+    std::string error;
+    /// Indexes of jobs in `results` whose line could not be written to results.jsonl.
+    std::vector<int> unrecorded;
 };
 
 /// The worker executable of a flavor inside `worker_dir`.
 std::string worker_path(const std::string& worker_dir, const std::string& flavor);
 
 /// Runs `jobs` one after another. Appends every finished job to `<out>/results.jsonl` (after a
-/// first line holding `context`), so a crash or Ctrl-C of the driver loses nothing finished.
-/// When `stop` becomes true the running worker is killed and no further job starts.
-/// Throws std::runtime_error when the output cannot be written or a worker is missing.
+/// first line holding `context`, its `planned` set to the number of jobs), so a crash or Ctrl-C
+/// of the driver loses nothing finished, and ends the file with a closing line (RunEnd) when
+/// the run ends, interrupted or not. When `stop` becomes true the running worker is killed and
+/// no further job starts. A job whose files, or whose line, could not be written (a full disk, a
+/// file-size limit) stops the run with `error` set: the job is `error`, never a crash.
+/// Throws std::runtime_error before the first job when the output cannot be created or a worker
+/// is missing.
 RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop);
 

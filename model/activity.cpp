@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "model/paths.hpp"
+
 namespace threadmill {
 namespace {
 
@@ -32,14 +34,18 @@ ActivityBoard::ActivityBoard(const std::string& path, int threads) : m_size(boar
         flags = MAP_PRIVATE | MAP_ANONYMOUS;
     } else {
         fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(m_size)) != 0) {
-            if (fd >= 0) ::close(fd);
-            throw std::runtime_error(fmt::format("cannot create activity file {}: {}", path, std::strerror(errno)));
+        if (fd < 0) throw WriteError(path, errno);
+        // Blocks allocated now, not on the first store into the mapping: a file system without
+        // room for them fails here with an error instead of killing a thread with SIGBUS later.
+        if (const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(m_size)); err != 0) {
+            ::close(fd);
+            throw WriteError(path, err);
         }
     }
     m_map = ::mmap(nullptr, m_size, PROT_READ | PROT_WRITE, flags, fd, 0);
+    const int map_err = errno;
     if (fd >= 0) ::close(fd);
-    if (m_map == MAP_FAILED) throw std::runtime_error(fmt::format("cannot map activity file {}", path));
+    if (m_map == MAP_FAILED) throw std::runtime_error(fmt::format("cannot map activity file {}: {}", path, std::strerror(map_err)));
     auto* header = new (m_map) BoardHeader{};
     m_slots = reinterpret_cast<ActivitySlot*>(static_cast<char*>(m_map) + sizeof(BoardHeader));
     for (int i = 0; i < threads; ++i) new (&m_slots[i]) ActivitySlot{};

@@ -23,8 +23,9 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "slots are shared
 /// creates no happens-before edge between worker threads.
 class ActivityBoard {
 public:
-    /// Maps `path` (created or truncated) with room for `threads` slots; an empty path gives
-    /// a private in-memory board.
+    /// Maps `path` (created or truncated, its blocks allocated up front) with room for `threads`
+    /// slots; an empty path gives a private in-memory board. Throws WriteError when the file
+    /// cannot be created or the file system has no room for it.
     ActivityBoard(const std::string& path, int threads);
     ~ActivityBoard();
     ActivityBoard(const ActivityBoard&) = delete;

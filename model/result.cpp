@@ -199,7 +199,8 @@ void to_json(json& j, const RunContext& v) {
              {"command_line", v.command_line},
              {"host", v.host},
              {"cpu_count", v.cpu_count},
-             {"start_time", v.start_time}};
+             {"start_time", v.start_time},
+             {"planned", v.planned}};
     if (!v.merged_from.empty()) j["merged_from"] = v.merged_from;
 }
 void from_json(const json& j, RunContext& v) {
@@ -217,7 +218,22 @@ void from_json(const json& j, RunContext& v) {
     get_opt(j, "host", v.host);
     get_opt(j, "cpu_count", v.cpu_count);
     get_opt(j, "start_time", v.start_time);
+    get_opt(j, "planned", v.planned);
     get_opt(j, "merged_from", v.merged_from);
+}
+
+void to_json(json& j, const RunEnd& v) {
+    j = json{{"type", "run_end"},         {"planned", v.planned}, {"ran", v.ran},
+             {"interrupted", v.interrupted}, {"error", v.error},   {"elapsed_seconds", v.elapsed_seconds},
+             {"end_time", v.end_time}};
+}
+void from_json(const json& j, RunEnd& v) {
+    j.at("planned").get_to(v.planned);
+    j.at("ran").get_to(v.ran);
+    get_opt(j, "interrupted", v.interrupted);
+    get_opt(j, "error", v.error);
+    get_opt(j, "elapsed_seconds", v.elapsed_seconds);
+    get_opt(j, "end_time", v.end_time);
 }
 
 void summarize(OpStats& s, double wall_seconds) {
@@ -256,11 +272,15 @@ RunContext current_context(const std::string& command_line) {
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) == 0) c.host = host;
     c.cpu_count = std::thread::hardware_concurrency();
+    c.start_time = utc_now();
+    return c;
+}
+
+std::string utc_now() {
     const std::time_t now = std::time(nullptr);
     std::tm utc{};
     gmtime_r(&now, &utc);
-    c.start_time = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
-    return c;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", utc);
 }
 
 }  // namespace threadmill

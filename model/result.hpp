@@ -14,7 +14,9 @@
 
 namespace threadmill {
 
-inline constexpr int k_results_schema_version = 2;
+inline constexpr int k_results_schema_version = 3;
+/// The first schema whose files end with a closing line (RunEnd) when their run ended.
+inline constexpr int k_first_schema_with_run_end = 3;
 inline constexpr std::size_t k_max_findings = 100;
 
 /// Latency and count of one operation over all threads of a job.
@@ -130,8 +132,21 @@ struct RunContext {
     std::string host;
     unsigned cpu_count = 0;
     std::string start_time;  ///< ISO 8601, UTC
+    int planned = 0;         ///< jobs the run planned (0: unknown, a file older than schema 3)
     /// For a merged file (`report merge`): the files merged, in order; empty otherwise.
     std::vector<std::string> merged_from;
+};
+
+/// The closing line of results.jsonl (schema 3 on), written when the run ends, also when it
+/// was interrupted. A file without it is an incomplete run: its driver was killed or could not
+/// write the file any more.
+struct RunEnd {
+    int planned = 0;           ///< jobs the run planned
+    int ran = 0;               ///< job lines written before this one
+    bool interrupted = false;  ///< Ctrl-C (or SIGTERM) stopped the run before its last job
+    std::string error;         ///< why the run stopped early otherwise ("" when it did not)
+    double elapsed_seconds = 0;
+    std::string end_time;  ///< ISO 8601, UTC
 };
 
 void to_json(nlohmann::json& j, const OpStats& v);
@@ -150,11 +165,15 @@ void to_json(nlohmann::json& j, const JobResult& v);
 void from_json(const nlohmann::json& j, JobResult& v);
 void to_json(nlohmann::json& j, const RunContext& v);
 void from_json(const nlohmann::json& j, RunContext& v);
+void to_json(nlohmann::json& j, const RunEnd& v);
+void from_json(const nlohmann::json& j, RunEnd& v);
 
 /// Fills OpStats' summary figures from its histogram and the wall time.
 void summarize(OpStats& stats, double wall_seconds);
 /// The extra compiler flags of a flavor's build: "" for plain.
 std::string flavor_flags(const std::string& flavor);
+/// Now, as ISO 8601 in UTC ("2026-12-06T18:57:57Z").
+std::string utc_now();
 /// The context of this process (version, compiler, host, ...), with the given command line.
 RunContext current_context(const std::string& command_line);
 

@@ -35,6 +35,13 @@ struct RunSummary {
     /// Every suppression pattern seen in the run's suppression tables, with its total count.
     std::vector<SuppressionUse> suppressions;
     bool interrupted = false;
+    /// Not every planned job ran, and not because of a Ctrl-C here: the run stopped on a harness
+    /// error, or `report` was given a saved run that did not finish (no closing line, or one
+    /// saying it was interrupted). Reports say "incomplete run (`ran` jobs of `planned`)"; such a
+    /// run never passes.
+    bool incomplete = false;
+    /// Jobs that ran but whose line could not be written to results.jsonl (their indexes).
+    std::vector<int> unrecorded;
     double elapsed_seconds = 0;
     std::string results_path;
 

@@ -241,6 +241,7 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
 void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const RunSummary& s) {
     fmt::print(m_out, "\n{}", paint("threadmill: ", k_bold));
     if (s.interrupted) fmt::print(m_out, "{} ", paint(fmt::format("interrupted after {} of {} jobs;", s.ran, s.planned), k_red));
+    if (s.incomplete) fmt::print(m_out, "{} ", paint(incomplete_run_text(s) + ";", k_red));
     std::vector<std::string> counts;
     for (const auto& o : all_outcomes()) {
         const int n = s.count(o.outcome);
@@ -269,6 +270,7 @@ void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const 
         const Outcome o = outcome_of(r);
         fmt::print(m_out, "  {}   # {}\n", r.replay, paint(std::string(info(o).word), outcome_colour(o)));
     }
+    if (!s.unrecorded.empty()) fmt::print(m_out, "{}\n", paint(unrecorded_text(s), k_red));
     if (!s.results_path.empty()) fmt::print(m_out, "results: {}\n", s.results_path);
     std::fflush(m_out);
 }

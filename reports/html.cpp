@@ -57,7 +57,7 @@ Page::Page(const ReportInput& in)
 
 std::string Page::render() {
     const RunSummary& s = m_in.summary;
-    const bool ok = s.count(Outcome::missed) + s.count(Outcome::unexpected) + s.count(Outcome::error) == 0 && !s.interrupted;
+    const bool ok = s.count(Outcome::missed) + s.count(Outcome::unexpected) + s.count(Outcome::error) == 0 && !s.interrupted && !s.incomplete;
     m_html.reserve(256 * 1024);
     m_html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     m_html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -87,7 +87,7 @@ void Page::header(bool ok) {
     const RunContext& c = m_in.context;
     m_html += "<header class=\"top\"><div class=\"wrap\">\n";
     add(m_html, "<h1>threadmill report <span class=\"status {}\">{}</span></h1>\n", ok ? "ok" : "bad",
-        s.interrupted ? "INTERRUPTED" : ok ? "PASSED" : "FAILED");
+        s.interrupted ? "INTERRUPTED" : s.incomplete ? "INCOMPLETE" : ok ? "PASSED" : "FAILED");
     add(m_html, "<p class=\"context\">threadmill {} · {} ({}) · {} · {} CPUs · started {} · jobs took {:.1f}s",
         html_escape(c.tool_version), html_escape(c.compiler), html_escape(c.build_type), html_escape(c.host), c.cpu_count,
         html_escape(c.start_time), s.elapsed_seconds);

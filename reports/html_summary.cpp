@@ -9,6 +9,7 @@
 
 #include "model/bugs.hpp"
 #include "reports/html_chart.hpp"
+#include "reports/report_text.hpp"
 
 namespace threadmill::html_report {
 
@@ -23,7 +24,11 @@ void Page::summary() {
     const int as_expected = s.count(Outcome::ok) + s.count(Outcome::caught);
     m_html += "<section id=\"summary\">\n";
     add(m_html, "<h2>Summary <span class=\"sub\">{} of {} jobs did what their scenario expects{}</span></h2>\n",
-        as_expected, s.ran, s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned) : "");
+        as_expected, s.ran,
+        s.interrupted ? fmt::format(" · interrupted after {} of {} jobs", s.ran, s.planned)
+        : s.incomplete ? " · " + incomplete_run_text(s)
+                       : "");
+    if (!s.unrecorded.empty()) add(m_html, "<p class=\"note\">{}</p>\n", html_escape(unrecorded_text(s)));
     m_html += "<div class=\"cards\">\n";
     card("", s.ran, "jobs", "jobs that ran");
     for (const auto& o : all_outcomes()) card(std::string(o.name), s.count(o.outcome), o.label, html_escape(o.help));

@@ -30,6 +30,8 @@ std::string render_json(const ReportInput& in) {
                       {"findings", s.findings},
                       {"distinct_bugs", s.distinct_bugs},
                       {"interrupted", s.interrupted},
+                      {"incomplete", s.incomplete},
+                      {"unrecorded", s.unrecorded},
                       {"elapsed_seconds", s.elapsed_seconds},
                       {"results_path", s.results_path}};
     return doc.dump(2) + "\n";

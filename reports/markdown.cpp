@@ -45,10 +45,12 @@ std::string render_markdown(const ReportInput& in) {
     const RunSummary& s = in.summary;
     std::string md;
     const int as_expected = s.count(Outcome::ok) + s.count(Outcome::caught);
-    const bool ok = as_expected == s.ran && !s.interrupted;
+    const bool ok = as_expected == s.ran && !s.interrupted && !s.incomplete;
     md += fmt::format("## threadmill: {} — {} of {} jobs did what their scenario expects\n\n", ok ? "passed" : "FAILED",
                       as_expected, s.ran);
     if (s.interrupted) md += fmt::format("**Interrupted** after {} of {} jobs.\n\n", s.ran, s.planned);
+    if (s.incomplete) md += fmt::format("**Incomplete**: {}; the jobs that did not run were not judged.\n\n", incomplete_run_text(s));
+    if (!s.unrecorded.empty()) md += fmt::format("**{}**\n\n", unrecorded_text(s));
     md += "| jobs |";
     for (const auto& o : all_outcomes()) md += fmt::format(" {} |", o.label);
     md += " sanitizer reports | distinct bugs |\n|---:|";

@@ -98,15 +98,7 @@ void write_report(const ReportRequest& request, const ReportInput& input) {
     }
     const fs::path p(request.path);
     if (p.has_parent_path()) fs::create_directories(p.parent_path());
-    const fs::path tmp = p.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    }
-    std::error_code ec;
-    fs::rename(tmp, p, ec);
-    if (ec) throw std::runtime_error(fmt::format("cannot write {}: {}", request.path, ec.message()));
+    write_file_atomically(request.path, text);
 }
 
 void FileReporter::write(const RunContext& context, const std::vector<JobResult>& results, const RunSummary& summary) {

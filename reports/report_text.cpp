@@ -59,4 +59,17 @@ std::string outcome_reason(const JobResult& job) {
     return job.expectation_detail;
 }
 
+std::string incomplete_run_text(const RunSummary& s) {
+    return fmt::format("incomplete run ({} job{} of {} planned)", s.ran, s.ran == 1 ? "" : "s", s.planned);
+}
+
+std::string unrecorded_text(const RunSummary& s) {
+    if (s.unrecorded.empty()) return {};
+    std::string jobs;
+    for (const int i : s.unrecorded) jobs += fmt::format("{}{}", jobs.empty() ? "" : ", ", i);
+    const bool one = s.unrecorded.size() == 1;
+    return fmt::format("unrecorded: job{} {} ran but {} not in {} (the line could not be written)", one ? "" : "s", jobs,
+                       one ? "is" : "are", s.results_path.empty() ? "results.jsonl" : s.results_path);
+}
+
 }  // namespace threadmill

@@ -6,6 +6,7 @@
 
 #include "model/outcome.hpp"
 #include "model/result.hpp"
+#include "model/summary.hpp"
 
 namespace threadmill {
 
@@ -27,5 +28,12 @@ std::string outcome_label(const JobResult& job);
 /// ("by invariant:exactly_once, crash"), for a job not gated `not gated (expect = "any")`, for
 /// a miss the expectation's detail; "" for an ok job.
 std::string outcome_reason(const JobResult& job);
+
+/// "incomplete run (3 jobs of 10 planned)" for an incomplete run (RunSummary::incomplete).
+std::string incomplete_run_text(const RunSummary& s);
+
+/// "job 4 ran but is not in results.jsonl (its line could not be written)", for the jobs of
+/// RunSummary::unrecorded; "" when there are none.
+std::string unrecorded_text(const RunSummary& s);
 
 }  // namespace threadmill

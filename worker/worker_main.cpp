@@ -1,8 +1,8 @@
 // threadmill-worker: runs exactly one job (scenario x variant x seed) in this process and
 // writes its measurement as JSON; `--describe` prints the catalog of targets it holds.
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/catalog_json.hpp"
+#include "model/paths.hpp"
 #include "scenario/overrides.hpp"
 #include "worker/runner.hpp"
 #include "model/scenario.hpp"
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
     app.add_option("--activity", activity_path, "publish per-thread activity in this file");
     app.add_option("--work-dir", work_dir, "scratch directory for the target");
     CLI11_PARSE(app, argc, argv);
+    // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the worker reports,
+    // instead of killing it with a signal that would look like a crash of the target.
+    std::signal(SIGXFSZ, SIG_IGN);
 
     try {
         const Catalog catalog = Registry::instance().catalog();
@@ -70,15 +74,12 @@ int main(int argc, char** argv) {
             std::cout << text << "\n";
         } else {
             // Write then rename: the driver never reads half a result.
-            const std::string tmp = result_path + ".tmp";
-            {
-                std::ofstream out(tmp);
-                out << text << "\n";
-                if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp));
-            }
-            std::filesystem::rename(tmp, result_path);
+            write_file_atomically(result_path, text + "\n");
         }
         return 0;
+    } catch (const WriteError& e) {
+        std::cerr << k_worker_write_error << e.path() << ": " << e.reason() << "\n";
+        return k_worker_exit_output;
     } catch (const ScenarioError& e) {
         std::cerr << e.what() << "\n";
         return k_worker_exit_scenario;

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -226,7 +229,8 @@ TEST(CliReports, RunWritesRequestedReportsAndQuietSilencesTheConsole) {
     const auto doc = nlohmann::json::parse(slurp(fs::path(out) / "run.json"));
     EXPECT_EQ(doc.at("jobs").size(), 2u);
     EXPECT_EQ(doc.at("context").at("seeds"), nlohmann::json::array({3}));
-    EXPECT_EQ(doc.at("context").at("schema_version"), 2);
+    EXPECT_EQ(doc.at("context").at("schema_version"), 3);
+    EXPECT_EQ(doc.at("context").at("planned"), 2);
     fs::remove_all(out);
 }
 
@@ -274,7 +278,7 @@ TEST(CliReports, MergeThenReport) {
     std::ifstream in(fs::path(out) / "all.jsonl");
     int lines = 0;
     for (std::string line; std::getline(in, line);) ++lines;
-    EXPECT_EQ(lines, 13);  // the context line and 12 jobs
+    EXPECT_EQ(lines, 14);  // the context line, 12 jobs and the closing line
     EXPECT_EQ(cli(fmt::format("report '{}/all.jsonl' --report md=-", out)).exit_code, 0);
     fs::remove_all(out);
 }
@@ -395,7 +399,9 @@ bool process_gone(pid_t pid) {
 
 /// The pid of a process whose command line contains `needle`, or 0.
 pid_t find_process(const std::string& needle) {
-    for (const auto& e : fs::directory_iterator("/proc")) {
+    std::error_code ec;  // processes come and go while the folder is read
+    for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const auto& e = *it;
         const std::string name = e.path().filename().string();
         if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
         std::ifstream in(e.path() / "cmdline", std::ios::binary);
@@ -545,6 +551,240 @@ TEST(CliFaults, EverySubcommandsHelpStatesItsExitCodes) {
         EXPECT_TRUE(r.out.find("Exit codes: 0") != std::string::npos || r.out.find("Exit status: 0") != std::string::npos)
             << command << ":\n" << r.out;
     }
+}
+
+// ---- A full disk: results are never lost silently, and never blamed on the target ---------------
+
+/// Runs the driver from the tests/ folder with `args`, its files (and its workers') limited to
+/// `max_file_bytes` each (RLIMIT_FSIZE): what a full disk does to a write, on any machine and
+/// without mounting anything. Its output goes through pipes, which the limit does not cover.
+CliResult cli_with_file_limit(rlim_t max_file_bytes, const std::vector<std::string>& args) {
+    int out_pipe[2], err_pipe[2];
+    CliResult r;
+    if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) return r;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(out_pipe[1], STDOUT_FILENO);
+        ::dup2(err_pipe[1], STDERR_FILENO);
+        ::close(out_pipe[0]);
+        ::close(err_pipe[0]);
+        if (::chdir(TM_TEST_DATA_DIR) != 0) ::_exit(126);
+        const rlimit limit{max_file_bytes, max_file_bytes};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        ::setenv("NO_COLOR", "1", 1);
+        std::vector<char*> argv{const_cast<char*>(TM_DRIVER_PATH), const_cast<char*>("--worker-dir"),
+                                const_cast<char*>(TM_SELFTEST_WORKER_DIR)};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(TM_DRIVER_PATH, argv.data());
+        ::_exit(127);
+    }
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    std::string* texts[2] = {&r.out, &r.err};
+    for (int open = 2; open > 0;) {
+        if (::poll(fds, 2, -1) < 0) break;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            char buf[4096];
+            const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                texts[i]->append(buf, static_cast<std::size_t>(n));
+            } else {
+                ::close(fds[i].fd);
+                fds[i].fd = -1;
+                --open;
+            }
+        }
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+/// The lines of a file.
+std::vector<std::string> lines_of(const fs::path& p) {
+    std::vector<std::string> lines;
+    std::ifstream in(p);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+std::string lowered(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+TEST(CliFaults, AJobLineThatCannotBeWrittenIsUnrecordedAndTheRunStopsWithExit3) {
+    const fs::path dir = out_dir("full-results");
+    const std::string path = write_selftest_scenario(dir, "full", "safe", "iterations = 1");
+    const std::string out = (dir / "out").string();
+    // First without a limit, to learn how long the lines are on this machine.
+    auto r = cli(fmt::format("{} run '{}' --seed 1 --seeds 2 --quiet --out '{}'", k_selftest, path, out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto lines = lines_of(fs::path(out) / "results.jsonl");
+    ASSERT_EQ(lines.size(), 4u);  // context, 2 jobs, closing line
+    const std::size_t result_size = fs::file_size(fs::path(out) / "jobs" / "0001-full-safe-plain-1" / "result.json");
+    // Room for the context line and half the first job's line: every worker file fits, the job line does not.
+    const std::size_t limit = lines[0].size() + 1 + (lines[1].size() + 1) / 2;
+    ASSERT_LT(result_size, limit);
+
+    r = cli_with_file_limit(limit, {"run", path, "--seed", "1", "--seeds", "2", "--out", out});
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    EXPECT_NE(r.err.find(fmt::format("threadmill: error: job 1: cannot write {}/results.jsonl: File too large", out)),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.out.find("unrecorded: job 1 ran but is not in"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("incomplete run (1 job of 2 planned)"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("[2/2]"), std::string::npos) << "a job started after the results file failed:\n" << r.out;
+    EXPECT_EQ(lowered(r.out).find("crash"), std::string::npos) << r.out;
+    // The file holds whole lines: the context and a closing line naming the failure.
+    lines = lines_of(fs::path(out) / "results.jsonl");
+    ASSERT_EQ(lines.size(), 2u);
+    const auto end = nlohmann::json::parse(lines[1]);
+    EXPECT_EQ(end.at("type"), "run_end");
+    EXPECT_EQ(end.at("ran"), 0);
+    EXPECT_NE(end.at("error").get<std::string>().find("File too large"), std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST(CliFaults, AWorkerThatCannotWriteItsFilesIsAnErrorNotACrash) {
+    const fs::path dir = out_dir("full-worker");
+    // 100 threads: the worker's activity board is 6,464 bytes, more than the 4 KiB limit below,
+    // which still leaves room for every line of results.jsonl.
+    const std::string path = dir / "scenario.toml";
+    fs::create_directories(dir);
+    std::ofstream(path) << "name = \"full\"\ntarget = \"selftest\"\nvariants = [\"safe\"]\niterations = 1\n"
+                           "[[group]]\nname = \"workers\"\nthreads = 100\nmix = { work = 1 }\n";
+    const std::string out = (dir / "out").string();
+    const auto r = cli_with_file_limit(4096, {"run", path, "--seed", "1", "--seeds", "2", "--out", out});
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    const std::string board = fmt::format("{}/jobs/0001-full-safe-plain-1/activity.bin: File too large", out);
+    EXPECT_NE(r.err.find("threadmill: error: job 1: the worker could not write " + board), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("error the worker could not write " + board), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("verdict ERROR"), std::string::npos) << r.out;
+    EXPECT_EQ(lowered(r.out).find("crash"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("[2/2]"), std::string::npos) << r.out;
+    const auto lines = lines_of(fs::path(out) / "results.jsonl");
+    ASSERT_EQ(lines.size(), 3u);  // context, the job (an error), closing line
+    EXPECT_EQ(nlohmann::json::parse(lines[1]).at("verdict"), "error");
+    EXPECT_EQ(nlohmann::json::parse(lines[2]).at("planned"), 2);
+    fs::remove_all(dir);
+}
+
+TEST(CliFaults, AFullTmpfsIsAHarnessErrorNamingThePathAndTheOsError) {
+    // The fault as users meet it, where this machine lets the test mount a 64 KiB tmpfs (root).
+    const fs::path dir = out_dir("tmpfs");
+    fs::create_directories(dir);
+    if (std::system(fmt::format("mount -t tmpfs -o size=64k tmpfs '{}' 2>/dev/null", dir.string()).c_str()) != 0) {
+        fs::remove_all(dir);
+        GTEST_SKIP() << "cannot mount a tmpfs here; the RLIMIT_FSIZE tests cover the same paths";
+    }
+    // Quick jobs (no hang), more of them than the tmpfs has room for.
+    const auto r = cli(fmt::format("{} run scenarios/selftest/misbehave.toml --variant safe,crash,abort,throw,broken --seed 3 "
+                                   "--seeds 5 --out '{}/out'",
+                                   k_selftest, dir.string()));
+    const auto lines = lines_of(dir / "out" / "results.jsonl");
+    [[maybe_unused]] const int unmounted = std::system(fmt::format("umount '{}'", dir.string()).c_str());
+    fs::remove_all(dir);
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    EXPECT_NE(r.err.find("threadmill: warning: --out"), std::string::npos) << r.err;  // the free space check
+    EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(dir.string()), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("SIGBUS"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("no sanitizer report"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("incomplete run"), std::string::npos) << r.out;
+    // What was written is whole lines.
+    for (const auto& line : lines) EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+}
+
+// ---- The closing line: a run that did not finish says so ----------------------------------------
+
+TEST(CliFaults, ARunWithoutItsClosingLineIsReportedIncompleteAndNeverPasses) {
+    const std::string out = out_dir("closing");
+    fs::remove_all(out);
+    auto r = cli(fmt::format("{} run scenarios/selftest/budget.toml --seed 3 --quiet --out '{}/a'", k_selftest, out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto lines = lines_of(fs::path(out) / "a" / "results.jsonl");
+    ASSERT_EQ(lines.size(), 4u);
+    const auto end = nlohmann::json::parse(lines.back());
+    EXPECT_EQ(end.at("type"), "run_end");
+    EXPECT_EQ(end.at("planned"), 2);
+    EXPECT_EQ(end.at("ran"), 2);
+    EXPECT_EQ(end.at("interrupted"), false);
+    EXPECT_EQ(cli(fmt::format("report '{}/a/results.jsonl'", out)).exit_code, 0);
+
+    // The same run as a driver killed before its second job would leave it.
+    fs::create_directories(fs::path(out) / "cut");
+    std::ofstream(fs::path(out) / "cut" / "results.jsonl") << lines[0] << "\n" << lines[1] << "\n";
+    r = cli(fmt::format("report '{}/cut/results.jsonl' --report md='{}/cut/summary.md'  --console", out, out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("threadmill: warning: " + out + "/cut/results.jsonl: incomplete run (1 job of 2 planned)"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.out.find("incomplete run (1 job of 2 planned)"), std::string::npos) << r.out;
+    EXPECT_NE(slurp(fs::path(out) / "cut" / "summary.md").find("**Incomplete**: incomplete run (1 job of 2 planned)"),
+              std::string::npos);
+    r = cli(fmt::format("compare '{}/a/results.jsonl' '{}/cut/results.jsonl'", out, out));
+    EXPECT_NE(r.err.find("incomplete run (1 job of 2 planned)"), std::string::npos) << r.err;
+
+    // Merged shards: complete when every shard is.
+    r = cli(fmt::format("report merge '{0}/a/results.jsonl' '{0}/a/results.jsonl' -o '{0}/all.jsonl'", out));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("incomplete"), std::string::npos) << r.err;
+    EXPECT_EQ(cli(fmt::format("report '{}/all.jsonl'", out)).exit_code, 0);
+    EXPECT_EQ(nlohmann::json::parse(lines_of(fs::path(out) / "all.jsonl").back()).at("planned"), 4);
+    r = cli(fmt::format("report merge '{0}/a/results.jsonl' '{0}/cut/results.jsonl' -o '{0}/some.jsonl'", out));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("some.jsonl: incomplete run (3 jobs of 4 planned)"), std::string::npos) << r.err;
+    r = cli(fmt::format("report '{}/some.jsonl'", out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    fs::remove_all(out);
+}
+
+TEST(CliFaults, AnInterruptedRunClosesItsFileSayingSo) {
+    const fs::path dir = out_dir("interrupt");
+    fs::create_directories(dir);
+    const std::string path = (dir / "scenario.toml").string();
+    std::ofstream(path) << "name = \"stop\"\ntarget = \"selftest\"\nvariants = [\"safe\", \"hang\"]\nduration = \"50ms\"\n"
+                           "timeout = \"60s\"\n[[group]]\nname = \"workers\"\nthreads = 1\nmix = { work = 1 }\n"
+                           "[expect]\nhang = \"timeout\"\n";
+    const std::string out = (dir / "out").string();
+    const pid_t driver = ::fork();
+    ASSERT_GE(driver, 0);
+    if (driver == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        ::execl(TM_DRIVER_PATH, TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run", path.c_str(), "--seed", "1",
+                "--out", out.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    // Ctrl-C once the second job's worker (the hang) runs.
+    pid_t worker = 0;
+    for (int i = 0; i < 1000 && worker == 0; ++i) {
+        worker = find_process(out + "/jobs/0002-");
+        if (worker == 0) ::usleep(10'000);
+    }
+    ASSERT_NE(worker, 0) << "the second job never started";
+    ::kill(driver, SIGINT);
+    int status = 0;
+    ::waitpid(driver, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    const auto lines = lines_of(fs::path(out) / "results.jsonl");
+    ASSERT_EQ(lines.size(), 3u);  // context, the safe job, closing line
+    const auto end = nlohmann::json::parse(lines.back());
+    EXPECT_EQ(end.at("type"), "run_end");
+    EXPECT_EQ(end.at("interrupted"), true);
+    EXPECT_EQ(end.at("planned"), 2);
+    EXPECT_EQ(end.at("ran"), 1);
+    const auto r = cli(fmt::format("report '{}/results.jsonl'", out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("incomplete run (1 job of 2 planned): it was interrupted"), std::string::npos) << r.err;
+    fs::remove_all(dir);
 }
 
 }  // namespace

@@ -1,12 +1,18 @@
 // Tests of reading, merging and writing results.jsonl (driver/results_file.cpp).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 
 #include "driver/results_file.hpp"
+#include "model/paths.hpp"
 
 namespace threadmill {
 namespace {
@@ -117,6 +123,123 @@ TEST_F(ResultsFileTest, MergeRenumbersAndKeepsJobFoldersReachable) {
     EXPECT_EQ(back.jobs[1].job_dir, "../shard2/jobs/0001-y");
     fs::create_directories(dir / "shard1" / "jobs" / "0001-x");
     EXPECT_TRUE(fs::is_directory(fs::path(out).parent_path() / back.jobs[0].job_dir));
+}
+
+const char* k_context3 = R"({"type":"run","schema_version":3,"planned":3,"seeds":[7]})";
+std::string end_line(int planned, int ran, bool interrupted = false, const std::string& error = "") {
+    return R"({"type":"run_end","planned":)" + std::to_string(planned) + R"(,"ran":)" + std::to_string(ran) +
+           R"(,"interrupted":)" + (interrupted ? "true" : "false") + R"(,"error":")" + error +
+           R"(","elapsed_seconds":1.5,"end_time":"2026-01-01T00:00:00Z"})";
+}
+
+TEST_F(ResultsFileTest, TheClosingLineTellsACompleteRunFromAnIncompleteOne) {
+    const std::string jobs = job_line(1) + "\n" + job_line(2) + "\n";
+    auto run = read_results_file(write("done.jsonl", std::string(k_context3) + "\n" + jobs + end_line(2, 2) + "\n"));
+    ASSERT_TRUE(run.end.has_value());
+    EXPECT_EQ(run.end->ran, 2);
+    EXPECT_EQ(run.end->elapsed_seconds, 1.5);
+    EXPECT_EQ(incomplete_run(run), std::nullopt);
+
+    // Schema 3 without its closing line: the driver never got to the end.
+    run = read_results_file(write("cut.jsonl", std::string(k_context3) + "\n" + jobs));
+    EXPECT_FALSE(run.end.has_value());
+    EXPECT_EQ(planned_jobs(run), 3);
+    ASSERT_TRUE(incomplete_run(run).has_value());
+    EXPECT_NE(incomplete_run(run)->find("incomplete run (2 jobs of 3 planned): the file has no closing line"), std::string::npos)
+        << *incomplete_run(run);
+
+    run = read_results_file(write("int.jsonl", std::string(k_context3) + "\n" + jobs + end_line(3, 2, true) + "\n"));
+    EXPECT_EQ(incomplete_run(run).value_or(""), "incomplete run (2 jobs of 3 planned): it was interrupted");
+    run = read_results_file(write("err.jsonl", std::string(k_context3) + "\n" + jobs + end_line(3, 2, false, "disk full") + "\n"));
+    EXPECT_EQ(incomplete_run(run).value_or(""), "incomplete run (2 jobs of 3 planned): disk full");
+
+    // A file from before closing lines cannot say, so it is not called incomplete.
+    run = read_results_file(write("old.jsonl", std::string(k_context) + "\n" + jobs));
+    EXPECT_EQ(incomplete_run(run), std::nullopt);
+    EXPECT_EQ(planned_jobs(run), 2);
+
+    // A job after the closing line is skipped with a warning (refused with strict).
+    run = read_results_file(write("after.jsonl", std::string(k_context3) + "\n" + job_line(1) + "\n" + end_line(1, 1) + "\n" +
+                                                 job_line(2) + "\n"));
+    EXPECT_EQ(run.jobs.size(), 1u);
+    ASSERT_EQ(run.warnings.size(), 1u);
+    EXPECT_NE(run.warnings[0].find("after.jsonl:4: skipped a line that is not a job record (a job line after the closing line)"),
+              std::string::npos)
+        << run.warnings[0];
+    EXPECT_NE(message_of((dir / "after.jsonl").string()).find("after.jsonl:4: a job line after the closing line"),
+              std::string::npos);
+}
+
+TEST_F(ResultsFileTest, AMergeOfCompleteRunsIsCompleteAndOfAnIncompleteOneIsNot) {
+    const auto a = write("a/results.jsonl", std::string(k_context3) + "\n" + job_line(1) + "\n" + end_line(1, 1) + "\n");
+    const auto b = write("b/results.jsonl",
+                         std::string(k_context3) + "\n" + job_line(1) + "\n" + job_line(2) + "\n" + end_line(2, 2) + "\n");
+    const auto cut = write("c/results.jsonl", std::string(k_context3) + "\n" + job_line(1) + "\n");
+    // k_context3 says 3 planned: the closing lines are what make a and b complete.
+    auto merged = merge_results({read_results_file(a), read_results_file(b)}, (dir / "all").string());
+    ASSERT_TRUE(merged.end.has_value());
+    EXPECT_EQ(incomplete_run(merged), std::nullopt);
+    EXPECT_EQ(merged.context.planned, 6);
+    EXPECT_EQ(merged.end->ran, 3);
+    EXPECT_EQ(merged.end->elapsed_seconds, 3.0);
+
+    const auto out = (dir / "all" / "results.jsonl").string();
+    write_results_file(merged, out);
+    const auto back = read_results_file(out, true);
+    ASSERT_TRUE(back.end.has_value());
+    EXPECT_EQ(incomplete_run(back), std::nullopt);
+    EXPECT_EQ(back.end->ran, 3);
+
+    merged = merge_results({read_results_file(a), read_results_file(cut)}, (dir / "all").string());
+    ASSERT_TRUE(incomplete_run(merged).has_value());
+    EXPECT_NE(incomplete_run(merged)->find("incomplete run (2 jobs of 6 planned): merged " + cut + ", an incomplete run (1 job of 3 planned)"),
+              std::string::npos)
+        << *incomplete_run(merged);
+}
+
+TEST_F(ResultsFileTest, AWriteThatFailsNamesTheFileAndTheOsError) {
+    try {
+        ResultsWriter w("/dev/full", RunContext{});
+        ADD_FAILURE() << "/dev/full took the context line";
+    } catch (const WriteError& e) {
+        EXPECT_STREQ(e.what(), "cannot write /dev/full: No space left on device");
+    }
+}
+
+TEST_F(ResultsFileTest, ALineCutShortByAFileSizeLimitIsTakenBackAndTheRunStillCloses) {
+    const std::string path = (dir / "limited.jsonl").string();
+    JobResult small;
+    small.index = 1;
+    JobResult big = small;
+    big.index = 2;
+    big.worker_log = std::string(8192, 'x');
+    // In a child process: the file may not grow past 4 KiB, as on a nearly full disk.
+    const auto write_under_limit = [&] {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit{};
+        limit.rlim_cur = limit.rlim_max = 4096;
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        ResultsWriter w(path, RunContext{});
+        w.append(small);
+        try {
+            w.append(big);
+        } catch (const WriteError& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            RunEnd end;
+            end.planned = 2;
+            end.ran = 1;
+            end.error = e.what();
+            w.finish(end);
+            std::_Exit(0);  // no exit handlers (a leak check) in the child
+        }
+        std::_Exit(1);
+    };
+    EXPECT_EXIT(write_under_limit(), ::testing::ExitedWithCode(0), "cannot write .*limited.jsonl: File too large");
+    // Whole lines only: the context, the first job and the closing line, read strictly.
+    const auto run = read_results_file(path, true);
+    ASSERT_EQ(run.jobs.size(), 1u);
+    ASSERT_TRUE(run.end.has_value());
+    EXPECT_NE(incomplete_run(run).value_or("").find("limited.jsonl: File too large"), std::string::npos);
 }
 
 }  // namespace

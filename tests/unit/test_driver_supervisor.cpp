@@ -119,18 +119,28 @@ TEST(Supervisor, EveryKindOfMisbehaviourBecomesThatJobsResult) {
     EXPECT_TRUE(detected(broken, "invariant:ops_counted"));
     EXPECT_TRUE(broken.expectation_met);
 
-    // results.jsonl: the context line, then one line per job, each readable back.
+    // results.jsonl: the context line, then one line per job, each readable back, then the
+    // closing line.
     std::ifstream in(r.out / "results.jsonl");
     std::string line;
     std::getline(in, line);
     EXPECT_EQ(nlohmann::json::parse(line).at("type"), "run");
+    EXPECT_EQ(nlohmann::json::parse(line).at("planned"), 7);
     int jobs = 0;
     while (std::getline(in, line)) {
-        const JobResult back = nlohmann::json::parse(line).get<JobResult>();
+        const auto j = nlohmann::json::parse(line);
+        if (j.at("type") == "run_end") break;
+        const JobResult back = j.get<JobResult>();
         EXPECT_EQ(back.variant, r.outcome.results[static_cast<std::size_t>(jobs)].variant);
         ++jobs;
     }
     EXPECT_EQ(jobs, 7);
+    const RunEnd end = nlohmann::json::parse(line).get<RunEnd>();
+    EXPECT_EQ(end.planned, 7);
+    EXPECT_EQ(end.ran, 7);
+    EXPECT_FALSE(end.interrupted);
+    EXPECT_EQ(end.error, "");
+    EXPECT_FALSE(std::getline(in, line)) << "a line after the closing line: " << line;
     fs::remove_all(r.out);
 }
 
@@ -148,6 +158,14 @@ TEST(Supervisor, AStopRequestRunsNothingMoreAndSaysSo) {
     const SelftestRun r = run_selftest("budget.toml", /*stop_first=*/true);
     EXPECT_TRUE(r.outcome.interrupted);
     EXPECT_TRUE(r.outcome.results.empty());
+    // The closing line says so too.
+    std::ifstream in(r.out / "results.jsonl");
+    std::string line, last;
+    while (std::getline(in, line)) last = line;
+    const RunEnd end = nlohmann::json::parse(last).get<RunEnd>();
+    EXPECT_TRUE(end.interrupted);
+    EXPECT_EQ(end.planned, 2);
+    EXPECT_EQ(end.ran, 0);
     fs::remove_all(r.out);
 }
 
