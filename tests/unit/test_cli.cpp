@@ -664,7 +664,7 @@ TEST(CliFaults, AWorkerThatCannotWriteItsFilesIsAnErrorNotACrash) {
     const std::string board = fmt::format("{}/jobs/0001-full-safe-plain-1/activity.bin: File too large", out);
     EXPECT_NE(r.err.find("threadmill: error: job 1: the worker could not write " + board), std::string::npos) << r.err;
     EXPECT_NE(r.out.find("error the worker could not write " + board), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("verdict ERROR"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("[1/2] full · safe · plain · seed 1 · ERROR"), std::string::npos) << r.out;
     EXPECT_EQ(lowered(r.out).find("crash"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("[2/2]"), std::string::npos) << r.out;
     const auto lines = lines_of(fs::path(out) / "results.jsonl");
