@@ -25,18 +25,24 @@ struct SupervisorOptions {
 };
 
 struct RunOutcome {
+    /// The jobs that finished: the plan's first results.size() jobs, in plan order.
     std::vector<JobResult> results;
-    bool interrupted = false;  ///< `stop` was raised; results hold the jobs that finished
+    /// `stop` was raised; the jobs that did not run are plan.from(results.size()) on.
+    bool interrupted = false;
 };
 
 /// The worker executable of a flavor inside `worker_dir`.
 std::string worker_path(const std::string& worker_dir, const std::string& flavor);
 
-/// Runs `jobs` one after another. Appends every finished job to `<out>/results.jsonl` (after a
+/// Throws std::runtime_error, naming the worker and how to build it, when the worker of a
+/// flavor of `plan` is missing (run_jobs checks it too, before it touches `out_dir`).
+void check_workers(const Plan& plan, const SupervisorOptions& options);
+
+/// Runs the jobs of `plan` one after another, making each as it starts. Appends every finished job to `<out>/results.jsonl` (after a
 /// first line holding `context`), so a crash or Ctrl-C of the driver loses nothing finished.
 /// When `stop` becomes true the running worker is killed and no further job starts.
 /// Throws std::runtime_error when the output cannot be written or a worker is missing.
-RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const SupervisorOptions& options,
+RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop);
 
 /// The command line that reruns one job.
