@@ -113,45 +113,44 @@ Plan::Plan(const std::vector<Scenario>& scenarios, const Catalog& catalog, const
                 std::none_of(group.members.begin(), group.members.end(), [&](const Member& m) { return m.variant == safe_baseline; });
             if (needs_baseline) group.members.insert(group.members.begin(), Member{safe_baseline, true});
             if (group.members.empty()) continue;
-            plan.jobs_per_seed = checked_sum(plan.jobs_per_seed, checked_product(group.members.size(), m_repeat));
+            plan.jobs_per_round = checked_sum(plan.jobs_per_round, group.members.size());
             plan.groups.push_back(std::move(group));
         }
-        if (plan.jobs_per_seed == 0) continue;
+        if (plan.jobs_per_round == 0) continue;
         plan.first_in_round = m_round;
-        m_round = checked_sum(m_round, plan.jobs_per_seed);
+        m_round = checked_sum(m_round, plan.jobs_per_round);
         m_scenarios.push_back(std::move(plan));
     }
-    m_size = checked_product(m_round, m_seeds.empty() ? 1 : m_seeds.size());
+    m_size = checked_product(checked_product(m_round, m_seeds.empty() ? 1 : m_seeds.size()), m_repeat);
     if (m_size == 0) throw EmptyPlan("nothing to run: no job matches the given scenarios, --variant, --flavor and --filter");
 }
 
-std::uint64_t Plan::seed_of(const ScenarioPlan& s, std::size_t round) const {
-    return m_seeds.empty() ? s.scenario->seed.value_or(m_fresh_seed) : m_seeds[round];
+std::uint64_t Plan::seed_of(const ScenarioPlan& s, std::size_t seed_index) const {
+    return m_seeds.empty() ? s.scenario->seed.value_or(m_fresh_seed) : m_seeds[seed_index];
 }
 
 Job Plan::at(std::size_t position) const {
     if (position >= m_size) throw std::out_of_range(fmt::format("job {} of a plan of {}", position, m_size));
-    const std::size_t round = position / m_round;
+    const std::size_t round = position / m_round;  // rounds: each seed's repeats in turn
     std::size_t offset = position % m_round;
     // The last scenario whose first job of the round is at or before `offset`.
     const auto s = std::prev(std::upper_bound(m_scenarios.begin(), m_scenarios.end(), offset,
                                               [](std::size_t at, const ScenarioPlan& p) { return at < p.first_in_round; }));
     offset -= s->first_in_round;
     for (const auto& g : s->groups) {
-        const std::size_t jobs = g.members.size() * m_repeat;
-        if (offset >= jobs) {
-            offset -= jobs;
+        if (offset >= g.members.size()) {
+            offset -= g.members.size();
             continue;
         }
-        const Member& m = g.members[offset % g.members.size()];
+        const Member& m = g.members[offset];
         Job job;
         job.index = static_cast<int>(position + 1);
         job.scenario = s->scenario;
         job.variant = m.variant;
         job.flavor = g.flavor;
-        job.seed = seed_of(*s, round);
+        job.seed = seed_of(*s, round / m_repeat);
         job.baseline = m.baseline;
-        job.repeat = static_cast<int>(offset / g.members.size());
+        job.repeat = static_cast<int>(round % m_repeat);
         return job;
     }
     throw std::logic_error("a plan's counts disagree with its groups");
@@ -171,10 +170,10 @@ std::vector<std::string> Plan::flavors() const {
 std::vector<std::uint64_t> Plan::seeds() const {
     std::vector<std::uint64_t> out;
     std::set<std::uint64_t> seen;
-    const std::size_t rounds = m_seeds.empty() ? 1 : m_seeds.size();
-    for (std::size_t round = 0; round < rounds; ++round) {
+    const std::size_t count = m_seeds.empty() ? 1 : m_seeds.size();
+    for (std::size_t i = 0; i < count; ++i) {
         for (const auto& s : m_scenarios) {
-            const std::uint64_t seed = seed_of(s, round);
+            const std::uint64_t seed = seed_of(s, i);
             if (seen.insert(seed).second) out.push_back(seed);
         }
     }

@@ -34,7 +34,8 @@ struct PlanOptions {
     std::vector<std::uint64_t> seeds;  ///< empty: each scenario's seed, else fresh_seed
     std::uint64_t fresh_seed = 0;
     /// Runs of each job. The jobs of one scenario, seed and flavor run as a group, and the group
-    /// is repeated, so a mutant and its safe baseline alternate instead of drifting apart.
+    /// is repeated (once per round, see Plan), so a mutant and its safe baseline alternate
+    /// instead of drifting apart.
     int repeat = 1;
 };
 
@@ -55,12 +56,13 @@ public:
 /// to run (not the jobs): size() counts the jobs and at() computes any one of them, so its
 /// memory does not grow with seeds x repeat.
 ///
-/// Order, seed-major so that any prefix of a run covers every scenario: round k runs the k-th
-/// seed of every scenario (a scenario without a shared seed list has one round: its own seed),
-/// scenario by scenario in the order given; within a scenario and seed, flavor by flavor in the
-/// scenario's order; within a scenario, seed and flavor, the group of variants -- safe variants
-/// first, so that a mutant's relative budgets are judged against the safe variant's figures
-/// from the same run -- repeated PlanOptions::repeat times.
+/// Order, in rounds so that any prefix of a run covers every scenario as early as it can: a
+/// round is one seed and one repetition, seed-major (seed 1 repetition 1, seed 1 repetition 2,
+/// ..., then seed 2; without a shared seed list each scenario has one seed, its own). A round
+/// runs every scenario in the order given; within a scenario, flavor by flavor in the
+/// scenario's order; within a scenario and flavor, its group of variants, safe variants first,
+/// so that a mutant's relative budgets are judged against the safe variant's figures from the
+/// same seed and repetition, measured just before it.
 class Plan {
 public:
     class Iterator;
@@ -99,7 +101,7 @@ private:
         std::string variant;
         bool baseline = false;
     };
-    /// The jobs of one scenario and flavor for one seed: the group, `repeat` times.
+    /// The jobs of one scenario and flavor in each round.
     struct FlavorGroup {
         std::string flavor;
         std::vector<Member> members;
@@ -107,17 +109,17 @@ private:
     struct ScenarioPlan {
         const Scenario* scenario = nullptr;
         std::vector<FlavorGroup> groups;
-        std::size_t jobs_per_seed = 0;
+        std::size_t jobs_per_round = 0;
         std::size_t first_in_round = 0;  ///< position of its first job within a round
     };
 
-    std::uint64_t seed_of(const ScenarioPlan& s, std::size_t round) const;
+    std::uint64_t seed_of(const ScenarioPlan& s, std::size_t seed_index) const;
 
     std::vector<ScenarioPlan> m_scenarios;  ///< only those with at least one job
     std::vector<std::uint64_t> m_seeds;     ///< shared by every scenario; empty: each its own
     std::uint64_t m_fresh_seed = 0;
     std::size_t m_repeat = 1;
-    std::size_t m_round = 0;  ///< jobs per round (per seed)
+    std::size_t m_round = 0;  ///< jobs per round (one seed, one repetition)
     std::size_t m_size = 0;
 };
 

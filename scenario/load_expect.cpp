@@ -187,11 +187,14 @@ void Loader::check_expect_reachable() {
                                       entry, why));
                 continue;
             }
-            error(at, fmt::format("expect.{}: {} can never be met in flavor{} {} ({}); give {} its own entry "
-                                  "(expect.{} = {{ {} = \"...\", default = ... }}) or leave it out of flavors",
-                                  variant, words, flavors.size() == 1 ? "" : "s",
-                                  fmt::format("'{}'", fmt::join(flavors, "', '")), why,
-                                  flavors.size() == 1 ? "that flavor" : "each", variant, flavors.front()));
+            const bool one = flavors.size() == 1;
+            std::string entries;
+            for (const auto& f : flavors) entries += fmt::format("{} = \"...\", ", f);
+            error(at, fmt::format("expect.{}: {} can never be met in flavor{} '{}' ({}); give {} (expect.{} = {{ {}"
+                                  "default = ... }}) or drop {} from flavors",
+                                  variant, words, one ? "" : "s", fmt::join(flavors, "', '"), why,
+                                  one ? "it its own entry" : "them their own entries", variant, entries,
+                                  one ? "it" : "them"));
         }
     }
 }

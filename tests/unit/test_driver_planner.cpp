@@ -3,12 +3,12 @@
 
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
-
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 namespace threadmill {
 namespace {
@@ -157,25 +157,31 @@ TEST(Planner, AnExpectationNoJobOfAFlavorCanMeetIsRefused) {
     }
 }
 
-TEST(Planner, JobsRunSeedMajorSoThatAnyRoundCoversEveryScenario) {
+TEST(Planner, JobsRunInRoundsOfOneSeedAndRepetitionThatCoverEveryScenario) {
     std::vector<Scenario> scenarios;
     for (const char* name : {"a", "b", "c"}) {
         scenarios.push_back(scenario(name, {"broken", "safe"}, {"plain", "asan"}, {{"broken", {"invariant"}}}));
     }
     PlanOptions options;
     for (std::uint64_t s = 100; s < 110; ++s) options.seeds.push_back(s);
+    options.repeat = 3;
     const Plan plan(scenarios, catalog(), options);
-    ASSERT_EQ(plan.size(), 3u * 2 * 2 * 10);
-    const std::size_t round = plan.size() / 10;
+    ASSERT_EQ(plan.size(), 3u * 2 * 2 * 10 * 3);
+    // A round (one seed, one repetition) is every scenario's groups, once.
+    const std::size_t round = 3 * 2 * 2;
     std::set<std::string> covered;
     for (std::size_t i = 0; i < round; ++i) {
         const Job j = plan.at(i);
         EXPECT_EQ(j.seed, 100u) << i;
+        EXPECT_EQ(j.repeat, 0) << i;
         covered.insert(j.scenario->name);
     }
     EXPECT_EQ(covered, (std::set<std::string>{"a", "b", "c"}));
-    EXPECT_EQ(plan.at(round).seed, 101u);
+    EXPECT_EQ(plan.at(round).seed, 100u);
+    EXPECT_EQ(plan.at(round).repeat, 1);
     EXPECT_EQ(plan.at(round).scenario->name, "a");
+    EXPECT_EQ(plan.at(3 * round).seed, 101u);
+    EXPECT_EQ(plan.at(3 * round).repeat, 0);
     EXPECT_EQ(plan.at(plan.size() - 1).seed, 109u);
     EXPECT_EQ(plan.seeds().size(), 10u);
     // Within a scenario, seed and flavor: the safe variant first.
@@ -184,7 +190,7 @@ TEST(Planner, JobsRunSeedMajorSoThatAnyRoundCoversEveryScenario) {
     EXPECT_EQ(label(plan.at(2)), "a/safe/asan");
 }
 
-TEST(Planner, AGroupIsRepeatedAsAWholeAndABaselineJoinsRelativeBudgetsInPlainOnly) {
+TEST(Planner, EachRoundRepeatsEveryGroupAndABaselineJoinsRelativeBudgetsInPlainOnly) {
     Scenario sc = scenario("budget", {"safe", "slow"}, {"plain", "tsan"}, {{"slow", {"any"}}});
     SloBudget budget;
     budget.key = "work.p99";
@@ -198,9 +204,8 @@ TEST(Planner, AGroupIsRepeatedAsAWholeAndABaselineJoinsRelativeBudgetsInPlainOnl
     const Plan plan({sc}, catalog(), options);
     std::vector<std::string> order;
     for (const auto& j : all_jobs(plan)) order.push_back(fmt::format("{}{}#{}", label(j), j.baseline ? "(baseline)" : "", j.repeat));
-    EXPECT_EQ(order, (std::vector<std::string>{"budget/safe/plain(baseline)#0", "budget/slow/plain#0",
-                                               "budget/safe/plain(baseline)#1", "budget/slow/plain#1",
-                                               "budget/slow/tsan#0", "budget/slow/tsan#1"}));
+    EXPECT_EQ(order, (std::vector<std::string>{"budget/safe/plain(baseline)#0", "budget/slow/plain#0", "budget/slow/tsan#0",
+                                               "budget/safe/plain(baseline)#1", "budget/slow/plain#1", "budget/slow/tsan#1"}));
 }
 
 TEST(Planner, AMillionJobPlanIsCountedWithoutBeingMade) {
@@ -218,7 +223,7 @@ TEST(Planner, AMillionJobPlanIsCountedWithoutBeingMade) {
     for (auto it = plan.begin(); it != plan.end() && first.size() < 3; ++it)
         first.push_back(fmt::format("{} {} #{} seed {}", (*it).index, label(*it), (*it).repeat, (*it).seed));
     EXPECT_EQ(first, (std::vector<std::string>{"1 a/safe/plain #0 seed 0", "2 a/broken/plain #0 seed 0",
-                                               "3 a/safe/plain #1 seed 0"}));
+                                               "3 a/safe/tsan #0 seed 0"}));
     const Job last = plan.at(plan.size() - 1);
     EXPECT_EQ(last.index, 7'000'000);
     EXPECT_EQ(label(last), "b/safe/plain");
@@ -229,6 +234,8 @@ TEST(Planner, AMillionJobPlanIsCountedWithoutBeingMade) {
     for (auto it = plan.from(plan.size() - 5); it != plan.end(); ++it) ++rest;
     EXPECT_EQ(rest, 5u);
     EXPECT_EQ((*plan.from(600)).index, 601);
+    EXPECT_EQ(label(*plan.from(600)), "a/broken/asan");  // round 85 (7 jobs each), its 6th job
+    EXPECT_EQ((*plan.from(600)).repeat, 85);
 }
 
 TEST(Planner, APlanTooLargeToNumberIsAUsageErrorAndAnEmptyOneIsEmpty) {
