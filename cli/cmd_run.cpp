@@ -124,7 +124,8 @@ void setup_run(CLI::App& app, RunOptions& o) {
     app.add_flag("-q,--quiet", o.quiet, "no console report and no progress line (reports and the exit code only)");
     app.add_option("--source-root", o.source_root,
                    "source paths in reports are made relative to this folder (default: the current folder)");
-    app.add_option("--repeat", o.repeat, "run each job N times, for the spread of its figures (see --baseline)")
+    app.add_option("--repeat", o.repeat, "run each job N times, for the spread of its figures (see --baseline); each time is a round "
+                   "through every scenario")
         ->check(whole_number(1, k_max_repeat));
     app.add_option("--baseline", o.baseline,
                    "compare this run's latency and throughput with a saved results.jsonl; a regression fails the run")
