@@ -124,7 +124,8 @@ void setup_run(CLI::App& app, RunOptions& o) {
     app.add_flag("-q,--quiet", o.quiet, "no console report and no progress line (reports and the exit code only)");
     app.add_option("--source-root", o.source_root,
                    "source paths in reports are made relative to this folder (default: the current folder)");
-    app.add_option("--repeat", o.repeat, "run each job N times, for the spread of its figures (see --baseline); each time is a round "
+    app.add_option("--repeat", o.repeat,
+                   "run each job N times, for the spread of its figures (see --baseline); each time is a round "
                    "through every scenario")
         ->check(whole_number(1, k_max_repeat));
     app.add_option("--baseline", o.baseline,
@@ -223,7 +224,8 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     if (const auto previous = describe_previous_run(o.out_dir))
         fmt::print(stderr, "threadmill: replacing the previous run in {} ({})\n", o.out_dir, *previous);
     if (plan.uses_fresh_seed())
-        fmt::print(stderr, "threadmill: fresh seed {} (replay with --seed {})\n", plan_options.fresh_seed, plan_options.fresh_seed);
+        fmt::print(stderr, "threadmill: fresh seed {} (replay with --seed {})\n", plan_options.fresh_seed,
+                   plan_options.fresh_seed);
 
     const bool stdout_taken = std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.path == "-"; });
     ReporterSet reporters;
