@@ -6,7 +6,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include <unistd.h>
@@ -39,6 +41,27 @@ extern "C" void on_interrupt(int) {
     std::signal(SIGTERM, SIG_DFL);
 }
 
+/// Largest --seeds, --repeat and --iterations.
+constexpr std::uint64_t k_max_seed_count = 1000;
+constexpr std::uint64_t k_max_repeat = 100;
+constexpr std::uint64_t k_max_iterations = 1'000'000'000;
+
+/// What a previous run left in `out_dir` and this run replaces ("results.jsonl, 40 job
+/// folders"), or nullopt when there is none.
+std::optional<std::string> describe_previous_run(const std::string& out_dir) {
+    const std::filesystem::path out(out_dir);
+    std::error_code ec;
+    std::vector<std::string> parts;
+    if (std::filesystem::exists(out / "results.jsonl", ec)) parts.emplace_back("results.jsonl");
+    std::size_t folders = 0;
+    if (std::filesystem::is_directory(out / "jobs", ec)) {
+        for (std::filesystem::directory_iterator it(out / "jobs", ec), end; !ec && it != end; it.increment(ec)) ++folders;
+        parts.push_back(fmt::format("{} job folder{}", folders, folders == 1 ? "" : "s"));
+    }
+    if (parts.empty()) return std::nullopt;
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 std::uint64_t fresh_seed() {
     std::random_device rd;
     return (static_cast<std::uint64_t>(rd()) << 32 | rd()) & 0x7fffffffffffffffULL;
@@ -46,12 +69,12 @@ std::uint64_t fresh_seed() {
 
 /// Lists the patterns of the suppression files that this run's flavors used but that never
 /// matched, with a count of 0, so that stale suppressions show.
-void add_unmatched_suppressions(RunSummary& summary, const std::vector<Job>& jobs, const std::string& dir) {
+void add_unmatched_suppressions(RunSummary& summary, const std::vector<std::string>& flavors, const std::string& dir) {
     if (dir.empty()) return;
     std::vector<std::pair<std::string, std::string>> files;  // tool, file
     for (const auto& runtime : all_runtimes()) {
-        const bool used = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
-            const auto rs = runtimes(flavor_of(j.flavor));
+        const bool used = std::any_of(flavors.begin(), flavors.end(), [&](const std::string& f) {
+            const auto rs = runtimes(flavor_of(f));
             return std::any_of(rs.begin(), rs.end(), [&](const Runtime& r) { return r.name == runtime.name; });
         });
         if (used) files.emplace_back(runtime.tool, fmt::format("{}.supp", runtime.name));
@@ -77,14 +100,21 @@ void setup_run(CLI::App& app, RunOptions& o) {
                    "seed(s) of the run, comma-separated; default: the scenario's seed, else a fresh one (printed)")
         ->delimiter(',')
         ->check(unsigned_number());
-    app.add_option("--seeds", o.seed_count, "run N seeds: the --seed given (or a fresh one) and the next N-1")
-        ->check(CLI::Range(1, 1000));
+    app.add_option("--seeds", o.seed_count,
+                   "run N seeds: the --seed given (or a fresh one) and the next N-1; jobs run seed by seed, each "
+                   "seed through every scenario")
+        ->check(whole_number(1, k_max_seed_count));
     auto* duration = app.add_option("--duration", o.duration, "override each scenario's duration (e.g. 200ms, 2s)");
     app.add_option("--iterations", o.iterations, "override: run N ops per thread instead of a duration")
-        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000}))
+        ->check(whole_number(1, k_max_iterations))
         ->excludes(duration);
-    app.add_option("--variant", o.variants, "run only these variants (comma-separated)")->delimiter(',');
-    app.add_option("--flavor", o.flavors, "run these flavors instead of the scenarios' own (comma-separated)")
+    app.add_option("--variant", o.variants,
+                   "run only these variants, among each scenario's own (comma-separated; each must be a variant of "
+                   "some scenario given)")
+        ->delimiter(',');
+    app.add_option("--flavor", o.flavors,
+                   "run only the jobs of these flavors, among each scenario's own (comma-separated; each must be a "
+                   "flavor some scenario given declares)")
         ->delimiter(',');
     app.add_option("--filter", o.filter, "run only jobs whose 'scenario/variant/flavor' matches this glob or substring");
     app.add_option("--out", o.out_dir, "output folder: results.jsonl and one folder per job")->capture_default_str();
@@ -97,8 +127,10 @@ void setup_run(CLI::App& app, RunOptions& o) {
                  "only for the jobs that need a look)");
     app.add_option("--source-root", o.source_root,
                    "source paths in reports are made relative to this folder (default: the current folder)");
-    app.add_option("--repeat", o.repeat, "run each job N times, for the spread of its figures (see --baseline)")
-        ->check(CLI::Range(1, 100));
+    app.add_option("--repeat", o.repeat,
+                   "run each job N times, for the spread of its figures (see --baseline); each time is a round "
+                   "through every scenario")
+        ->check(whole_number(1, k_max_repeat));
     app.add_option("--baseline", o.baseline,
                    "compare this run's latency and throughput with a saved results.jsonl; a regression fails the run")
         ->check(CLI::ExistingFile);
@@ -139,22 +171,26 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     }
     if (bad) throw CliError(ExitCode::usage, "scenario errors; nothing was run");
 
-    PlanOptions plan;
-    plan.variants = o.variants;
-    plan.flavors = o.flavors;
-    plan.filter = o.filter;
-    plan.fresh_seed = fresh_seed();
-    plan.repeat = o.repeat;
+    PlanOptions plan_options;
+    plan_options.variants = o.variants;
+    plan_options.flavors = o.flavors;
+    plan_options.filter = o.filter;
+    plan_options.fresh_seed = fresh_seed();
+    plan_options.repeat = o.repeat;
     if (o.seed_count) {
-        const std::uint64_t base = o.seeds.empty() ? plan.fresh_seed : o.seeds.front();
+        const std::uint64_t base = o.seeds.empty() ? plan_options.fresh_seed : o.seeds.front();
         if (o.seeds.size() > 1) throw CliError(ExitCode::usage, "--seeds N takes at most one --seed (the first of N)");
-        for (int i = 0; i < *o.seed_count; ++i) plan.seeds.push_back(base + static_cast<std::uint64_t>(i));
+        const auto count = static_cast<std::uint64_t>(*o.seed_count);
+        if (base > std::numeric_limits<std::uint64_t>::max() - (count - 1))
+            throw CliError(ExitCode::usage, fmt::format("--seed {} --seeds {}: the seeds would pass {}, the largest seed",
+                                                        base, count, std::numeric_limits<std::uint64_t>::max()));
+        for (std::uint64_t i = 0; i < count; ++i) plan_options.seeds.push_back(base + i);
     } else {
-        plan.seeds = o.seeds;
+        plan_options.seeds = o.seeds;
     }
-    std::vector<Job> jobs;
+    Plan plan;
     try {
-        jobs = plan_jobs(scenarios, catalog, plan);
+        plan = Plan(scenarios, catalog, plan_options);
     } catch (const UsageError& e) {
         throw CliError(ExitCode::usage, e.what());
     } catch (const EmptyPlan& e) {
@@ -189,12 +225,21 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
             throw CliError(ExitCode::usage, fmt::format("--baseline: {}", e.what()));
         }
     }
-    const bool fresh_used = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
-        return plan.seeds.empty() && !j.scenario->seed && j.seed == plan.fresh_seed;
-    });
-    if (fresh_used) std::fprintf(stderr, "threadmill: fresh seed %llu (replay with --seed %llu)\n",
-                                 static_cast<unsigned long long>(plan.fresh_seed),
-                                 static_cast<unsigned long long>(plan.fresh_seed));
+    SupervisorOptions sup;
+    sup.out_dir = o.out_dir;
+    sup.worker_dir = resolve_worker_dir(global);
+    sup.sanitizer_dir = resolve_sanitizer_dir();
+    sup.run_length = run_length;
+    try {
+        check_workers(plan, sup);
+    } catch (const std::exception& e) {
+        throw CliError(ExitCode::internal, e.what());
+    }
+    if (const auto previous = describe_previous_run(o.out_dir))
+        fmt::print(stderr, "threadmill: replacing the previous run in {} ({})\n", o.out_dir, *previous);
+    if (plan.uses_fresh_seed())
+        fmt::print(stderr, "threadmill: fresh seed {} (replay with --seed {})\n", plan_options.fresh_seed,
+                   plan_options.fresh_seed);
 
     const bool stdout_taken = std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.path == "-"; });
     ReporterSet reporters;
@@ -204,15 +249,10 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     for (const auto& r : requests) reporters.add(std::make_unique<FileReporter>(r, settings, report_errors));
     Reporter* reporter = &reporters;
 
-    SupervisorOptions sup;
-    sup.out_dir = o.out_dir;
-    sup.worker_dir = resolve_worker_dir(global);
-    sup.sanitizer_dir = resolve_sanitizer_dir();
-    sup.run_length = run_length;
     sup.replay_program = global.program;
     sup.replay_worker_dir = global.worker_dir;  // named when given: the replay must find the same workers
     if (o.out_dir != RunOptions{}.out_dir) sup.replay_out_dir = o.out_dir;
-    const int planned = static_cast<int>(jobs.size());
+    const int planned = static_cast<int>(plan.size());
     sup.on_job_start = [&](const Job& j) {
         reporter->job_started(j.index, planned,
                               fmt::format("{} · {} · {} · seed {}", j.scenario->name, j.variant, j.flavor, j.seed));
@@ -223,13 +263,8 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     RunContext context = current_context(command_line);
     context.repeat = o.repeat;
     context.planned = planned;
-    for (const auto& j : jobs) {
-        if (std::find(context.seeds.begin(), context.seeds.end(), j.seed) == context.seeds.end())
-            context.seeds.push_back(j.seed);
-        const bool known = std::any_of(context.flavors.begin(), context.flavors.end(),
-                                       [&](const auto& f) { return f.first == j.flavor; });
-        if (!known) context.flavors.emplace_back(j.flavor, flavor_flags(j.flavor));
-    }
+    context.seeds = plan.seeds();
+    for (const auto& f : plan.flavors()) context.flavors.emplace_back(f, flavor_flags(f));
     reporter->run_started(context, planned);
 
     g_stop.store(false);
@@ -238,7 +273,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     const auto start = std::chrono::steady_clock::now();
     RunOutcome outcome;
     try {
-        outcome = run_jobs(jobs, catalog, sup, context, g_stop);
+        outcome = run_jobs(plan, catalog, sup, context, g_stop);
     } catch (const std::exception& e) {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
@@ -252,14 +287,13 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
     summary.incomplete = !outcome.error.empty();
     summary.unrecorded = outcome.unrecorded;
-    add_unmatched_suppressions(summary, jobs, sup.sanitizer_dir);
-    if (outcome.interrupted) {
-        std::vector<bool> ran(jobs.size() + 1, false);
-        for (const auto& r : outcome.results) {
-            if (r.index > 0 && static_cast<std::size_t>(r.index) < ran.size()) ran[static_cast<std::size_t>(r.index)] = true;
-        }
-        for (const auto& j : jobs) {
-            if (static_cast<std::size_t>(j.index) < ran.size() && ran[static_cast<std::size_t>(j.index)]) continue;
+    add_unmatched_suppressions(summary, plan.flavors(), sup.sanitizer_dir);
+    if (outcome.interrupted || !outcome.error.empty()) {
+        // The jobs after the last one that finished, listed up to a bound (a plan can hold
+        // millions); the rest are counted by planned - ran.
+        for (auto it = plan.from(outcome.results.size());
+             it != plan.end() && summary.not_run.size() < k_max_not_run_listed; ++it) {
+            const Job j = *it;
             summary.not_run.push_back(
                 {j.index, j.scenario->name, j.scenario->path, j.scenario->target, j.variant, j.flavor, j.seed, j.repeat});
         }

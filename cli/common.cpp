@@ -71,19 +71,22 @@ std::vector<std::string> collect_scenario_files(const std::vector<std::string>& 
     return files;
 }
 
-const CLI::Validator& unsigned_number() {
-    static const CLI::Validator check(
-        [](std::string& text) -> std::string {
+CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi) {
+    return CLI::Validator(
+        [lo, hi](std::string& text) -> std::string {
             std::uint64_t value = 0;
             const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-            if (text.empty() || ec == std::errc::result_out_of_range || end != text.data() + text.size() ||
-                !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-                return fmt::format("'{}' is not a whole number from 0 to {}", text,
-                                   std::numeric_limits<std::uint64_t>::max());
-            }
+            const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+            if (!digits || ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi)
+                return fmt::format("'{}' is not a whole number from {} to {}", text, lo, hi);
             return {};
         },
-        "UINT64");
+        lo == 0 && hi == std::numeric_limits<std::uint64_t>::max() ? std::string("UINT64")
+                                                                   : fmt::format("INT in [{} - {}]", lo, hi));
+}
+
+const CLI::Validator& unsigned_number() {
+    static const CLI::Validator check = whole_number(0, std::numeric_limits<std::uint64_t>::max());
     return check;
 }
 

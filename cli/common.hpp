@@ -2,6 +2,7 @@
 // finding scenario files and loading them.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,8 +37,10 @@ Catalog load_catalog(const GlobalOptions& g);
 /// Files as given and every *.toml below each folder (sorted); throws CliError 2 for a path
 /// that does not exist or a folder without scenarios.
 std::vector<std::string> collect_scenario_files(const std::vector<std::string>& paths);
-/// A CLI11 check that an option's text is a whole number from 0 to 2^64-1: digits only, so that
+/// A CLI11 check that an option's text is a whole number from `lo` to `hi`: digits only, so that
 /// "-5" or "1e3" is an error instead of wrapping around or being truncated.
+CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi);
+/// whole_number(0, 2^64-1).
 const CLI::Validator& unsigned_number();
 
 /// Prints each diagnostic to stderr.

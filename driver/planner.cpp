@@ -1,20 +1,67 @@
-// The planner: scenarios x variants x flavors x seeds -> the ordered list of jobs to run.
+// The planner: scenarios x seeds x flavors x variants -> the jobs to run, in order, one at a time.
 #include "driver/planner.hpp"
 
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <limits>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "model/flavor.hpp"
+#include "model/mechanism.hpp"
 #include "model/text.hpp"
 
 namespace threadmill {
 namespace {
 
+/// The most jobs a plan may hold: a job's index is an int.
+constexpr std::size_t k_max_jobs = static_cast<std::size_t>(std::numeric_limits<int>::max());
+
 bool has_relative_budget(const Scenario& sc) {
     return std::any_of(sc.slo.begin(), sc.slo.end(), [](const SloBudget& b) { return b.relative > 0; });
+}
+
+bool is_safe(const TargetInfo& target, const std::string& variant) {
+    const int i = target.variant_index(variant);
+    return i >= 0 && target.variants[static_cast<std::size_t>(i)].is_safe();
+}
+
+/// a * b, or UsageError when it passes k_max_jobs.
+std::size_t checked_product(std::size_t a, std::size_t b) {
+    if (b != 0 && a > k_max_jobs / b)
+        throw UsageError(fmt::format("the plan holds more than {} jobs; give fewer seeds, repeats or scenarios", k_max_jobs));
+    return a * b;
+}
+
+std::size_t checked_sum(std::size_t a, std::size_t b) {
+    if (a > k_max_jobs - b)
+        throw UsageError(fmt::format("the plan holds more than {} jobs; give fewer seeds, repeats or scenarios", k_max_jobs));
+    return a + b;
+}
+
+/// A --variant or --flavor must name something of the scenarios given, or it is a typo.
+void check_selection(const std::vector<Scenario>& scenarios, const PlanOptions& options) {
+    for (const auto& v : options.variants) {
+        std::vector<std::string> all;
+        for (const auto& sc : scenarios) all.insert(all.end(), sc.variants.begin(), sc.variants.end());
+        if (!contains(all, v)) throw UsageError(fmt::format("--variant '{}' is not a variant of any scenario given{}", v, did_you_mean(v, all)));
+    }
+    for (const auto& f : options.flavors) {
+        if (!parse_flavor(f)) throw UsageError(fmt::format("unknown flavor '{}'{}", f, suggestion(f, flavor_names())));
+        std::vector<std::string> declared;
+        for (const auto& sc : scenarios) {
+            for (const auto& g : sc.flavors) {
+                if (!contains(declared, g)) declared.push_back(g);
+            }
+        }
+        if (!contains(declared, f)) {
+            throw UsageError(fmt::format("--flavor '{}' is not a flavor of any scenario given (they declare: {}); "
+                                         "--flavor selects among each scenario's own flavors",
+                                         f, fmt::join(declared, ", ")));
+        }
+    }
 }
 
 }  // namespace
@@ -25,74 +72,121 @@ bool filter_matches(const std::string& pattern, const std::string& text) {
     return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
 }
 
-std::vector<Job> plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options) {
-    // A --variant or --flavor must exist somewhere, or it is a typo.
-    for (const auto& v : options.variants) {
-        bool found = false;
-        std::vector<std::string> all;
-        for (const auto& sc : scenarios) {
-            found = found || contains(sc.variants, v);
-            all.insert(all.end(), sc.variants.begin(), sc.variants.end());
-        }
-        if (!found) throw UsageError(fmt::format("--variant '{}' is not a variant of any scenario given{}", v, did_you_mean(v, all)));
-    }
-    for (const auto& f : options.flavors) {
-        if (!parse_flavor(f))
-            throw UsageError(fmt::format("unknown flavor '{}'{}", f, suggestion(f, flavor_names())));
-    }
-
-    std::vector<Job> jobs;
+Plan::Plan(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options)
+    : m_seeds(options.seeds), m_fresh_seed(options.fresh_seed), m_repeat(static_cast<std::size_t>(std::max(options.repeat, 1))) {
+    check_selection(scenarios, options);
     for (const auto& sc : scenarios) {
         const TargetInfo* target = catalog.find(sc.target);
-        std::vector<std::uint64_t> seeds = options.seeds;
-        if (seeds.empty()) seeds.push_back(sc.seed.value_or(options.fresh_seed));
-        const auto& flavors = options.flavors.empty() ? sc.flavors : options.flavors;
+        if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
 
         // Safe variants first, each group in the scenario's order.
         std::vector<std::string> variants = sc.variants;
-        std::stable_partition(variants.begin(), variants.end(), [&](const std::string& v) {
-            const int i = target->variant_index(v);
-            return i >= 0 && target->variants[static_cast<std::size_t>(i)].is_safe();
-        });
-        std::string safe_baseline;
-        for (const auto& v : variants) {
-            const int i = target->variant_index(v);
-            if (i >= 0 && target->variants[static_cast<std::size_t>(i)].is_safe()) {
-                safe_baseline = v;
-                break;
-            }
-        }
+        std::stable_partition(variants.begin(), variants.end(), [&](const std::string& v) { return is_safe(*target, v); });
+        const auto safe = std::find_if(variants.begin(), variants.end(), [&](const std::string& v) { return is_safe(*target, v); });
+        const std::string safe_baseline = safe == variants.end() ? std::string() : *safe;
 
-        for (auto seed : seeds) {
-            for (const auto& flavor : flavors) {
-                std::vector<Job> group;
-                for (const auto& v : variants) {
-                    if (!options.variants.empty() && !contains(options.variants, v)) continue;
-                    if (!filter_matches(options.filter, fmt::format("{}/{}/{}", sc.name, v, flavor))) continue;
-                    if (sc.expectation(v, flavor) == nullptr) {
-                        throw UsageError(fmt::format("{}: [expect] says nothing about variant '{}' in flavor '{}'; "
-                                                     "add `{} = {{ {} = \"...\" }}` or a \"default\" entry",
-                                                     sc.path, v, flavor, v, flavor));
-                    }
-                    group.push_back({0, &sc, v, flavor, seed, false});
+        ScenarioPlan plan;
+        plan.scenario = &sc;
+        for (const auto& flavor : sc.flavors) {
+            if (!options.flavors.empty() && !contains(options.flavors, flavor)) continue;
+            FlavorGroup group{flavor, {}};
+            for (const auto& v : variants) {
+                if (!options.variants.empty() && !contains(options.variants, v)) continue;
+                if (!filter_matches(options.filter, fmt::format("{}/{}/{}", sc.name, v, flavor))) continue;
+                const Expectation* e = sc.expectation(v, flavor);
+                if (e == nullptr) {
+                    throw UsageError(fmt::format("{}: [expect] says nothing about variant '{}' in flavor '{}'; "
+                                                 "add `{} = {{ {} = \"...\" }}` or a \"default\" entry",
+                                                 sc.path, v, flavor, v, flavor));
                 }
-                // A mutant judged against the safe variant's figures needs that figure.
-                const bool needs_baseline =
-                    judges_latency(flavor_of(flavor)) && has_relative_budget(sc) && !safe_baseline.empty() && !group.empty() &&
-                    std::none_of(group.begin(), group.end(), [&](const Job& j) { return j.variant == safe_baseline; });
-                if (needs_baseline) group.insert(group.begin(), Job{0, &sc, safe_baseline, flavor, seed, true});
-                for (int r = 0; r < std::max(options.repeat, 1); ++r) {
-                    for (Job j : group) {
-                        j.repeat = r;
-                        jobs.push_back(j);
-                    }
+                if (const auto why = never_met_in(e->mechanisms, flavor_of(flavor))) {
+                    throw UsageError(fmt::format("{}: scenario '{}', variant '{}', flavor '{}': the expectation {} can "
+                                                 "never be met in this flavor ({})",
+                                                 sc.path, sc.name, v, flavor, fmt::join(e->mechanisms, " or "), *why));
                 }
+                group.members.push_back({v, false});
             }
+            // A mutant judged against the safe variant's figures needs that figure.
+            const bool needs_baseline =
+                judges_latency(flavor_of(flavor)) && has_relative_budget(sc) && !safe_baseline.empty() &&
+                !group.members.empty() &&
+                std::none_of(group.members.begin(), group.members.end(), [&](const Member& m) { return m.variant == safe_baseline; });
+            if (needs_baseline) group.members.insert(group.members.begin(), Member{safe_baseline, true});
+            if (group.members.empty()) continue;
+            plan.jobs_per_round = checked_sum(plan.jobs_per_round, group.members.size());
+            plan.groups.push_back(std::move(group));
+        }
+        if (plan.jobs_per_round == 0) continue;
+        plan.first_in_round = m_round;
+        m_round = checked_sum(m_round, plan.jobs_per_round);
+        m_scenarios.push_back(std::move(plan));
+    }
+    m_size = checked_product(checked_product(m_round, m_seeds.empty() ? 1 : m_seeds.size()), m_repeat);
+    if (m_size == 0) throw EmptyPlan("nothing to run: no job matches the given scenarios, --variant, --flavor and --filter");
+}
+
+std::uint64_t Plan::seed_of(const ScenarioPlan& s, std::size_t seed_index) const {
+    return m_seeds.empty() ? s.scenario->seed.value_or(m_fresh_seed) : m_seeds[seed_index];
+}
+
+Job Plan::at(std::size_t position) const {
+    if (position >= m_size) throw std::out_of_range(fmt::format("job {} of a plan of {}", position, m_size));
+    const std::size_t round = position / m_round;  // rounds: each seed's repeats in turn
+    std::size_t offset = position % m_round;
+    // The last scenario whose first job of the round is at or before `offset`.
+    const auto s = std::prev(std::upper_bound(m_scenarios.begin(), m_scenarios.end(), offset,
+                                              [](std::size_t at, const ScenarioPlan& p) { return at < p.first_in_round; }));
+    offset -= s->first_in_round;
+    for (const auto& g : s->groups) {
+        if (offset >= g.members.size()) {
+            offset -= g.members.size();
+            continue;
+        }
+        const Member& m = g.members[offset];
+        Job job;
+        job.index = static_cast<int>(position + 1);
+        job.scenario = s->scenario;
+        job.variant = m.variant;
+        job.flavor = g.flavor;
+        job.seed = seed_of(*s, round / m_repeat);
+        job.baseline = m.baseline;
+        job.repeat = static_cast<int>(round % m_repeat);
+        return job;
+    }
+    throw std::logic_error("a plan's counts disagree with its groups");
+}
+
+std::vector<std::string> Plan::flavors() const {
+    std::vector<std::string> out;
+    for (const auto& row : all_flavors()) {
+        const bool used = std::any_of(m_scenarios.begin(), m_scenarios.end(), [&](const ScenarioPlan& s) {
+            return std::any_of(s.groups.begin(), s.groups.end(), [&](const FlavorGroup& g) { return g.flavor == row.name; });
+        });
+        if (used) out.emplace_back(row.name);
+    }
+    return out;
+}
+
+std::vector<std::uint64_t> Plan::seeds() const {
+    std::vector<std::uint64_t> out;
+    std::set<std::uint64_t> seen;
+    const std::size_t count = m_seeds.empty() ? 1 : m_seeds.size();
+    for (std::size_t i = 0; i < count; ++i) {
+        for (const auto& s : m_scenarios) {
+            const std::uint64_t seed = seed_of(s, i);
+            if (seen.insert(seed).second) out.push_back(seed);
         }
     }
-    if (jobs.empty()) throw EmptyPlan("nothing to run: no job matches the given scenarios, --variant, --flavor and --filter");
-    for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].index = static_cast<int>(i + 1);
-    return jobs;
+    return out;
+}
+
+bool Plan::uses_fresh_seed() const {
+    return m_seeds.empty() &&
+           std::any_of(m_scenarios.begin(), m_scenarios.end(), [](const ScenarioPlan& s) { return !s.scenario->seed; });
+}
+
+Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options) {
+    return Plan(scenarios, catalog, options);
 }
 
 }  // namespace threadmill

@@ -1,7 +1,10 @@
-// The planner: scenarios x variants x flavors x seeds -> the ordered list of jobs to run.
+// The planner: scenarios x seeds x flavors x variants -> the jobs to run, in order, computed one
+// at a time so that a plan of millions of jobs takes no more memory than a plan of ten.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,7 +14,7 @@
 namespace threadmill {
 
 struct Job {
-    int index = 0;  ///< 1-based
+    int index = 0;  ///< 1-based position in the plan
     const Scenario* scenario = nullptr;
     std::string variant;
     std::string flavor;
@@ -21,17 +24,23 @@ struct Job {
 };
 
 struct PlanOptions {
-    std::vector<std::string> variants;  ///< empty: each scenario's own
-    std::vector<std::string> flavors;   ///< empty: each scenario's own
-    std::string filter;                 ///< glob (or substring) over "scenario/variant/flavor"
-    std::vector<std::uint64_t> seeds;   ///< empty: each scenario's seed, else fresh_seed
+    /// Filter: only these variants of each scenario (empty: all). Each must be a variant of
+    /// some scenario given.
+    std::vector<std::string> variants;
+    /// Filter: only these of each scenario's own flavors (empty: all). Each must be a flavor
+    /// some scenario given declares; a flavor a scenario does not declare never runs it.
+    std::vector<std::string> flavors;
+    std::string filter;                ///< glob (or substring) over "scenario/variant/flavor"
+    std::vector<std::uint64_t> seeds;  ///< empty: each scenario's seed, else fresh_seed
     std::uint64_t fresh_seed = 0;
     /// Runs of each job. The jobs of one scenario, seed and flavor run as a group, and the group
-    /// is repeated, so a mutant and its safe baseline alternate instead of drifting apart.
+    /// is repeated (once per round, see Plan), so a mutant and its safe baseline alternate
+    /// instead of drifting apart.
     int repeat = 1;
 };
 
-/// A request that selects nothing or names what does not exist (exit code 2).
+/// A request that selects nothing or names what does not exist, or a plan whose expectations
+/// cannot be met (exit code 2).
 class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -43,11 +52,113 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// Jobs in run order: by scenario, then seed, then flavor, then variant with safe variants
-/// first, so that a mutant's relative budgets can be judged against the safe variant's
-/// figures from the same run. Throws UsageError when a --variant or --flavor matches no
-/// scenario, EmptyPlan when nothing is left to run.
-std::vector<Job> plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
+/// The jobs of a run, in run order. A plan keeps, per scenario and flavor, the group of variants
+/// to run (not the jobs): size() counts the jobs and at() computes any one of them, so its
+/// memory does not grow with seeds x repeat.
+///
+/// Order, in rounds so that any prefix of a run covers every scenario as early as it can: a
+/// round is one seed and one repetition, seed-major (seed 1 repetition 1, seed 1 repetition 2,
+/// ..., then seed 2; without a shared seed list each scenario has one seed, its own). A round
+/// runs every scenario in the order given; within a scenario, flavor by flavor in the
+/// scenario's order; within a scenario and flavor, its group of variants, safe variants first,
+/// so that a mutant's relative budgets are judged against the safe variant's figures from the
+/// same seed and repetition, measured just before it.
+class Plan {
+public:
+    class Iterator;
+
+    /// An empty plan.
+    Plan() = default;
+    /// Throws UsageError when a --variant or --flavor matches no scenario, when an expectation
+    /// can never be met in a flavor of the plan (model/mechanism.hpp: never_met_in), or when
+    /// the plan would hold more jobs than a job index counts; EmptyPlan when nothing is left.
+    /// The scenarios must outlive the plan (jobs point at them).
+    Plan(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
+
+    /// The number of jobs, counted without making them.
+    std::size_t size() const { return m_size; }
+    bool empty() const { return m_size == 0; }
+    /// The job at 0-based position `position` (< size()); its index is position + 1.
+    Job at(std::size_t position) const;
+
+    /// Jobs in run order, made one at a time.
+    Iterator begin() const;
+    Iterator end() const;
+    /// The jobs from position `position` on (those after an interrupted run's last one, say).
+    Iterator from(std::size_t position) const;
+
+    /// The flavors that some job runs in, in the flavor table's order.
+    std::vector<std::string> flavors() const;
+    /// The seeds that some job runs with, in plan order, each once.
+    std::vector<std::uint64_t> seeds() const;
+    /// Whether some job runs with PlanOptions::fresh_seed because its scenario names no seed
+    /// and no seed was given.
+    bool uses_fresh_seed() const;
+
+private:
+    /// One job of a group: a variant, or the safe baseline added for relative budgets.
+    struct Member {
+        std::string variant;
+        bool baseline = false;
+    };
+    /// The jobs of one scenario and flavor in each round.
+    struct FlavorGroup {
+        std::string flavor;
+        std::vector<Member> members;
+    };
+    struct ScenarioPlan {
+        const Scenario* scenario = nullptr;
+        std::vector<FlavorGroup> groups;
+        std::size_t jobs_per_round = 0;
+        std::size_t first_in_round = 0;  ///< position of its first job within a round
+    };
+
+    std::uint64_t seed_of(const ScenarioPlan& s, std::size_t seed_index) const;
+
+    std::vector<ScenarioPlan> m_scenarios;  ///< only those with at least one job
+    std::vector<std::uint64_t> m_seeds;     ///< shared by every scenario; empty: each its own
+    std::uint64_t m_fresh_seed = 0;
+    std::size_t m_repeat = 1;
+    std::size_t m_round = 0;  ///< jobs per round (one seed, one repetition)
+    std::size_t m_size = 0;
+};
+
+/// An input iterator over a plan's jobs; dereferencing makes the job.
+class Plan::Iterator {
+public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = Job;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Job;
+
+    Iterator() = default;
+    Iterator(const Plan* plan, std::size_t position) : m_plan(plan), m_position(position) {}
+    Job operator*() const { return m_plan->at(m_position); }
+    Iterator& operator++() {
+        ++m_position;
+        return *this;
+    }
+    Iterator operator++(int) {
+        Iterator before = *this;
+        ++m_position;
+        return before;
+    }
+    /// The position of the job it points at.
+    std::size_t position() const { return m_position; }
+    bool operator==(const Iterator& other) const { return m_position == other.m_position; }
+
+private:
+    const Plan* m_plan = nullptr;
+    std::size_t m_position = 0;
+};
+
+inline Plan::Iterator Plan::begin() const { return Iterator(this, 0); }
+inline Plan::Iterator Plan::end() const { return Iterator(this, m_size); }
+inline Plan::Iterator Plan::from(std::size_t position) const { return Iterator(this, position < m_size ? position : m_size); }
+
+/// The plan of `scenarios` (see Plan).
+Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
 
 /// fnmatch-style glob; a pattern without * ? [ matches as a substring.
 bool filter_matches(const std::string& pattern, const std::string& text);

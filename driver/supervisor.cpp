@@ -50,17 +50,6 @@ std::string safe_name(const std::string& s) {
     return out.substr(0, k_max_name_part - suffix.size()) + suffix;
 }
 
-/// Fails before the first job when a flavor's worker is not built.
-void check_workers(const std::vector<Job>& jobs, const SupervisorOptions& options) {
-    for (const auto& job : jobs) {
-        const std::string w = worker_path(options.worker_dir, job.flavor);
-        if (::access(w.c_str(), X_OK) != 0)
-            throw std::runtime_error(fmt::format(
-                "the {} worker is missing: {}; build it with `cmake --preset default && cmake --build --preset default`{}",
-                job.flavor, w, runtimes(flavor_of(job.flavor)).empty() ? "" : " (CMake option TM_SANITIZER_FLAVORS=ON, the default)"));
-    }
-}
-
 /// A job's folder name under jobs/: index, scenario, variant, flavor, seed (and repeat).
 std::string job_dir_name(const Job& job) {
     return fmt::format("{:04}-{}-{}-{}-{}{}", job.index, safe_name(job.scenario->name), safe_name(job.variant),
@@ -243,6 +232,16 @@ void judge(JobResult& r, const Job& job, const TargetInfo& target, Baselines& ba
 
 }  // namespace
 
+void check_workers(const Plan& plan, const SupervisorOptions& options) {
+    for (const auto& flavor : plan.flavors()) {
+        const std::string w = worker_path(options.worker_dir, flavor);
+        if (::access(w.c_str(), X_OK) != 0)
+            throw std::runtime_error(fmt::format(
+                "the {} worker is missing: {}; build it with `cmake --preset default && cmake --build --preset default`{}",
+                flavor, w, runtimes(flavor_of(flavor)).empty() ? "" : " (CMake option TM_SANITIZER_FLAVORS=ON, the default)"));
+    }
+}
+
 std::string worker_path(const std::string& worker_dir, const std::string& flavor) {
     return (fs::path(worker_dir) / worker_executable(flavor_of(flavor))).string();
 }
@@ -268,15 +267,15 @@ std::string replay_command(const Job& job, const SupervisorOptions& options) {
     return cmd;
 }
 
-RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const SupervisorOptions& options,
+RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop) {
+    check_workers(plan, options);  // before a previous run in `out` is touched
     const fs::path out(options.out_dir);
     fs::create_directories(out);
     fs::remove_all(out / "jobs");  // only what this run writes; never the user's other files
     fs::create_directories(out / "jobs");
-    check_workers(jobs, options);
     RunContext planned_context = context;
-    planned_context.planned = static_cast<int>(jobs.size());
+    planned_context.planned = static_cast<int>(plan.size());
     ResultsWriter results((out / "results.jsonl").string(), planned_context);
     const auto start = std::chrono::steady_clock::now();
 
@@ -284,7 +283,7 @@ RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const 
     // A harness error stops the run: what finished is kept and reported, and the run exits 3.
     const auto fail = [&](const std::string& why) { outcome.error += (outcome.error.empty() ? "" : "; ") + why; };
     Baselines baselines;
-    for (const auto& job : jobs) {
+    for (const Job job : plan) {
         if (stop.load()) {
             outcome.interrupted = true;
             break;

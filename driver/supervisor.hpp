@@ -27,8 +27,10 @@ struct SupervisorOptions {
 };
 
 struct RunOutcome {
+    /// The jobs that finished: the plan's first results.size() jobs, in plan order.
     std::vector<JobResult> results;
-    bool interrupted = false;  ///< `stop` was raised; results hold the jobs that finished
+    /// `stop` was raised; the jobs that did not run are plan.from(results.size()) on.
+    bool interrupted = false;
     /// A harness error that stopped the run early, naming the path and the OS error (a full
     /// disk, a file-size limit, a worker that could not be started); "" when none. The run must
     /// exit 3 (internal); results hold the jobs that finished before it.
@@ -40,15 +42,19 @@ struct RunOutcome {
 /// The worker executable of a flavor inside `worker_dir`.
 std::string worker_path(const std::string& worker_dir, const std::string& flavor);
 
-/// Runs `jobs` one after another. Appends every finished job to `<out>/results.jsonl` (after a
-/// first line holding `context`, its `planned` set to the number of jobs), so a crash or Ctrl-C
-/// of the driver loses nothing finished, and ends the file with a closing line (RunEnd) when
-/// the run ends, interrupted or not. When `stop` becomes true the running worker is killed and
-/// no further job starts. A job whose files, or whose line, could not be written (a full disk, a
-/// file-size limit) stops the run with `error` set: the job is `error`, never a crash.
-/// Throws std::runtime_error before the first job when the output cannot be created or a worker
-/// is missing.
-RunOutcome run_jobs(const std::vector<Job>& jobs, const Catalog& catalog, const SupervisorOptions& options,
+/// Throws std::runtime_error, naming the worker and how to build it, when the worker of a
+/// flavor of `plan` is missing (run_jobs checks it too, before it touches `out_dir`).
+void check_workers(const Plan& plan, const SupervisorOptions& options);
+
+/// Runs the jobs of `plan` one after another, making each as it starts. Appends every finished
+/// job to `<out>/results.jsonl` (after a first line holding `context`, its `planned` set to the
+/// plan's size), so a crash or Ctrl-C of the driver loses nothing finished, and ends the file
+/// with a closing line (RunEnd) when the run ends, interrupted or not. When `stop` becomes true
+/// the running worker is killed and no further job starts. A job whose files, or whose line,
+/// could not be written (a full disk, a file-size limit) stops the run with `error` set: the job
+/// is `error`, never a crash. Throws std::runtime_error before the first job when the output
+/// cannot be created or a worker is missing.
+RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop);
 
 /// The command line that reruns one job, as a shell reads it: the program, the worker and

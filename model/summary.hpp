@@ -21,6 +21,9 @@ struct PlannedJob {
     int repeat = 0;
 };
 
+/// At most this many not-run jobs are listed (RunSummary::not_run); planned - ran counts them all.
+inline constexpr std::size_t k_max_not_run_listed = 10'000;
+
 /// Counts over a run's results; computed once by the driver (driver/summary.hpp), printed by reporters.
 struct RunSummary {
     int planned = 0;
@@ -28,7 +31,8 @@ struct RunSummary {
     int pass = 0, fail = 0, error = 0;
     int met = 0, missed = 0;
     OutcomeCounts outcomes{};  ///< jobs by outcome (ok, caught, MISSED, UNEXPECTED, ERROR)
-    /// The planned jobs that did not run, in plan order (filled by `run` when interrupted).
+    /// The planned jobs that did not run, in plan order (filled by `run` when interrupted or
+    /// stopped early), at most k_max_not_run_listed of them.
     std::vector<PlannedJob> not_run;
     int findings = 0;       ///< sanitizer reports over all jobs
     int distinct_bugs = 0;  ///< distinct fingerprints over all jobs, seeds and flavors

@@ -1,5 +1,6 @@
 // The loader's [expect]: what should catch each variant per flavor, checked against what can be seen.
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -153,6 +154,47 @@ void Loader::check_expect_coverage() {
                                   "(the target says: {})",
                                   name, flavor, flavor, spec.caught_by));
             }
+        }
+    }
+    check_expect_reachable();
+}
+
+/// Whatever validate accepts, run can run: an expectation that no job of one of the scenario's
+/// flavors can ever meet (`race` in plain, `slo` in tsan) is an error where it is written.
+void Loader::check_expect_reachable() {
+    if (m_flavors_broken) return;
+    for (const auto& [variant, by_flavor] : m_scenario.expect) {
+        if (m_expect_broken.count(variant) != 0) continue;
+        // The flavors each entry ("" = default) applies to and cannot be met in, and why.
+        std::map<std::string, std::pair<std::vector<std::string>, std::string>> unmet;
+        for (const auto& flavor : m_scenario.flavors) {
+            const std::string entry = by_flavor.count(flavor) != 0 ? flavor : "";
+            const Expectation* e = m_scenario.expectation(variant, flavor);
+            if (e == nullptr) continue;
+            if (auto why = never_met_in(e->mechanisms, flavor_of(flavor))) {
+                unmet[entry].first.push_back(flavor);
+                unmet[entry].second = std::move(*why);
+            }
+        }
+        for (const auto& [entry, problem] : unmet) {
+            const auto& [flavors, why] = problem;
+            const Expectation& e = by_flavor.at(entry);
+            const toml::source_position at{static_cast<toml::source_index>(e.where.line),
+                                           static_cast<toml::source_index>(e.where.column)};
+            const std::string words = fmt::format("{}", fmt::join(e.mechanisms, " or "));
+            if (!entry.empty()) {
+                error(at, fmt::format("expect.{}.{}: {} can never be met in flavor '{}' ({})", variant, entry, words,
+                                      entry, why));
+                continue;
+            }
+            const bool one = flavors.size() == 1;
+            std::string entries;
+            for (const auto& f : flavors) entries += fmt::format("{} = \"...\", ", f);
+            error(at, fmt::format("expect.{}: {} can never be met in flavor{} '{}' ({}); give {} (expect.{} = {{ {}"
+                                  "default = ... }}) or drop {} from flavors",
+                                  variant, words, one ? "" : "s", fmt::join(flavors, "', '"), why,
+                                  one ? "it its own entry" : "them their own entries", variant, entries,
+                                  one ? "it" : "them"));
         }
     }
 }

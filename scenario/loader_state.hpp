@@ -100,6 +100,7 @@ private:
                                                             bool table_allowed);
     bool check_mechanism_is_observable(const std::string& word, const toml::node& n, const std::string& label);
     void check_expect_coverage();
+    void check_expect_reachable();
 
     const Catalog& m_catalog;
     const toml::table* m_root = nullptr;

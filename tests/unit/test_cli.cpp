@@ -15,6 +15,10 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+    fs::remove_all(dir);
+}
+
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -784,6 +788,146 @@ TEST(CliFaults, AnInterruptedRunClosesItsFileSayingSo) {
     const auto r = cli(fmt::format("report '{}/results.jsonl'", out));
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_NE(r.err.find("incomplete run (1 job of 2 planned): it was interrupted"), std::string::npos) << r.err;
+    fs::remove_all(dir);
+}
+
+// ---- Planning: filters, refused plans, numbers, order, the output folder ---------------------
+
+/// Writes `<dir>/<name>.toml`, a fast selftest scenario running `variants` in `flavors`, with
+/// `expect` as its [expect] body; returns the path.
+std::string write_plan_scenario(const fs::path& dir, const std::string& name, const std::string& variants,
+                                const std::string& flavors, const std::string& expect = "") {
+    fs::create_directories(dir);
+    const fs::path path = dir / (name + ".toml");
+    std::ofstream(path) << fmt::format(
+        "name = \"{}\"\ntarget = \"selftest\"\nvariants = {}\nflavors = {}\niterations = 20\n"
+        "[[group]]\nname = \"workers\"\nthreads = 1\nmix = {{ work = 1 }}\n[expect]\n{}\n",
+        name, variants, flavors, expect);
+    return path.string();
+}
+
+/// The "scenario/variant/flavor/seed" of each job line of a results.jsonl, in file order.
+std::vector<std::string> jobs_in(const fs::path& results) {
+    std::vector<std::string> jobs;
+    std::ifstream in(results);
+    for (std::string line; std::getline(in, line);) {
+        const auto j = nlohmann::json::parse(line);
+        if (j.at("type") != "job") continue;
+        jobs.push_back(fmt::format("{}/{}/{}/{}", j.at("scenario").get<std::string>(), j.at("variant").get<std::string>(),
+                                   j.at("flavor").get<std::string>(), j.at("seed").get<std::uint64_t>()));
+    }
+    return jobs;
+}
+
+TEST(CliPlan, FlavorAndVariantSelectAmongEachScenariosOwn) {
+    const fs::path dir = out_dir("flavor-filter");
+    fs::remove_all(dir);
+    write_plan_scenario(dir / "in", "plain-only", R"(["safe", "broken"])", R"(["plain"])", "broken = \"invariant\"");
+    write_plan_scenario(dir / "in", "tsan-only", R"(["safe"])", R"(["tsan"])");
+    // The tsan-only scenario declares no plain flavor: --flavor plain runs none of its jobs (this
+    // build may have no tsan worker, which a tsan job would need).
+    auto r = cli(fmt::format("{} run '{}/in' --flavor plain --variant safe --seed 4 -q --out '{}/out'", k_selftest,
+                             dir.string(), dir.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(jobs_in(dir / "out" / "results.jsonl"), (std::vector<std::string>{"plain-only/safe/plain/4"}));
+    // A flavor that no scenario given declares is a usage error, as a mistyped one is.
+    r = cli(fmt::format("{} run '{}/in' --flavor plain,asan --out '{}/out2'", k_selftest, dir.string(), dir.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--flavor 'asan' is not a flavor of any scenario given (they declare: plain, tsan)"),
+              std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out2" / "results.jsonl"));
+    const auto help = cli("run --help");
+    EXPECT_NE(help.out.find("run only the jobs of these flavors, among each scenario's own"), std::string::npos) << help.out;
+    EXPECT_EQ(help.out.find("instead of the scenarios' own"), std::string::npos) << help.out;
+    fs::remove_all(dir);
+}
+
+TEST(CliPlan, AnExpectationAFlavorCanNeverMeetIsRefusedByValidateAndRun) {
+    const fs::path dir = out_dir("never-met");
+    fs::remove_all(dir);
+    const std::string path =
+        write_plan_scenario(dir, "race-in-plain", R"(["safe", "crash"])", R"(["plain"])", "crash = \"race\"");
+    auto r = cli(fmt::format("{} validate '{}'", k_selftest, path));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    const std::string message = "expect.crash: race can never be met in flavor 'plain' ('race' is detected only in tsan)";
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("race-in-plain.toml:11:"), std::string::npos) << r.err;  // where the expectation is written
+    r = cli(fmt::format("{} run '{}' --seed 1 --out '{}/out'", k_selftest, path, dir.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out" / "results.jsonl"));
+    fs::remove_all(dir);
+}
+
+TEST(CliPlan, NumbersOutOfRangeAreUsageErrors) {
+    const std::string out = out_dir("bad-numbers");
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--seeds 0", "--seeds: '0' is not a whole number from 1 to 1000"},
+        {"--seeds -1", "'-1' is not a whole number from 1 to 1000"},
+        {"--seeds 1e3", "'1e3' is not a whole number from 1 to 1000"},
+        {"--seeds 1001", "'1001' is not a whole number from 1 to 1000"},
+        {"--seeds 99999999999999999999", "is not a whole number from 1 to 1000"},
+        {"--repeat 0", "--repeat: '0' is not a whole number from 1 to 100"},
+        {"--repeat -2", "'-2' is not a whole number from 1 to 100"},
+        {"--repeat 2.5", "'2.5' is not a whole number from 1 to 100"},
+        {"--iterations 0", "--iterations: '0' is not a whole number from 1 to 1000000000"},
+        {"--iterations -1", "'-1' is not a whole number from 1 to 1000000000"},
+        {"--seed -5", "'-5' is not a whole number from 0 to 18446744073709551615"},
+        {"--seed 18446744073709551615 --seeds 2", "the seeds would pass 18446744073709551615, the largest seed"},
+    };
+    for (const auto& [args, message] : cases) {
+        const auto r = cli(fmt::format("{} run scenarios/selftest/budget.toml {} --out '{}'", k_selftest, args, out));
+        EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << args << ": " << r.err;
+    }
+    EXPECT_FALSE(fs::exists(fs::path(out) / "results.jsonl"));
+    // The largest seed itself is fine, alone.
+    const auto r = cli(fmt::format("{} run scenarios/selftest/budget.toml --variant safe --iterations 10 "
+                                   "--seed 18446744073709551615 --seeds 1 -q --out '{}'",
+                                   k_selftest, out));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    fs::remove_all(out);
+}
+
+TEST(CliPlan, JobsRunSeedBySeedThroughEveryScenario) {
+    const fs::path dir = out_dir("interleave");
+    fs::remove_all(dir);
+    write_plan_scenario(dir / "in", "a", R"(["safe"])", R"(["plain"])");
+    write_plan_scenario(dir / "in", "b", R"(["safe"])", R"(["plain"])");
+    const auto r = cli(fmt::format("{} run '{}/in' --seed 10 --seeds 3 -q --out '{}/out'", k_selftest, dir.string(),
+                                   dir.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(jobs_in(dir / "out" / "results.jsonl"),
+              (std::vector<std::string>{"a/safe/plain/10", "b/safe/plain/10", "a/safe/plain/11", "b/safe/plain/11",
+                                        "a/safe/plain/12", "b/safe/plain/12"}));
+    fs::remove_all(dir);
+}
+
+TEST(CliPlan, RunningIntoAPreviousRunSaysWhatItReplacesAndKeepsNothingOfIt) {
+    const fs::path dir = out_dir("replace");
+    fs::remove_all(dir);
+    const std::string path =
+        write_plan_scenario(dir / "in", "replace", R"(["safe", "broken"])", R"(["plain"])", "broken = \"invariant\"");
+    const fs::path out = dir / "out";
+    fs::create_directories(out);
+    std::ofstream(out / "notes.txt") << "the user's own file\n";
+    auto r = cli(fmt::format("{} run '{}' --seed 1 --seeds 2 -q --out '{}'", k_selftest, path, out.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("replacing"), std::string::npos) << r.err;  // nothing of a run was there
+    EXPECT_EQ(jobs_in(out / "results.jsonl").size(), 4u);
+
+    r = cli(fmt::format("{} run '{}' --variant safe --seed 9 -q --out '{}'", k_selftest, path, out.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find(fmt::format("threadmill: replacing the previous run in {} (results.jsonl, 4 job folders)\n",
+                                     out.string())),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(jobs_in(out / "results.jsonl"), (std::vector<std::string>{"replace/safe/plain/9"}));
+    std::vector<std::string> folders;
+    for (const auto& e : fs::directory_iterator(out / "jobs")) folders.push_back(e.path().filename().string());
+    ASSERT_EQ(folders.size(), 1u);  // no job folder of the previous run is left beside the new one
+    EXPECT_NE(folders[0].find("-9"), std::string::npos) << folders[0];
+    EXPECT_TRUE(fs::exists(out / "notes.txt"));
     fs::remove_all(dir);
 }
 

@@ -32,7 +32,7 @@ constexpr bool k_sanitized_worker = false;
 
 struct SelftestRun {
     std::vector<Scenario> scenarios;
-    std::vector<Job> jobs;
+    Plan jobs;
     RunOutcome outcome;
     fs::path out;
 };
