@@ -15,9 +15,6 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
-    fs::remove_all(dir);
-}
-
 #include <utility>
 #include <vector>
 
