@@ -15,7 +15,7 @@ struct RunSummary {
     int pass = 0, fail = 0, error = 0;
     int met = 0, missed = 0;
     int findings = 0;       ///< sanitizer reports over all jobs
-    int distinct_bugs = 0;  ///< distinct fingerprints over all jobs, seeds and flavors
+    int distinct_bugs = 0;  ///< distinct bugs (model/bugs.hpp: kind family at a user location) over the run
     /// Every suppression pattern seen in the run's suppression tables, with its total count.
     std::vector<SuppressionUse> suppressions;
     bool interrupted = false;

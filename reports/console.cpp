@@ -151,8 +151,9 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
     std::vector<std::string> shown;
     int folded_findings = 0;
     for (const auto& f : r.findings) {
-        if (std::find(shown.begin(), shown.end(), f.fingerprint) != shown.end()) continue;
-        shown.push_back(f.fingerprint);
+        std::string key = bug_key(f);  // one bug: the same kind family at the same user location
+        if (std::find(shown.begin(), shown.end(), key) != shown.end()) continue;
+        shown.push_back(std::move(key));
         if (shown.size() > 3) {
             ++folded_findings;
             continue;
@@ -164,9 +165,8 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
         const bool location_shown = std::any_of(f.blocks.begin(), f.blocks.end(),
                                                 [&](const StackBlock& b) { return b.title == f.location; });
         if (!f.location.empty() && !location_shown) fmt::print(m_out, "    {}\n", f.location);
-        const std::string where = f.user_frame ? fmt::format("{} at {}:{} in {}", f.kind_name, source_relative(f.user_frame->file, m_source_root),
-                                                             f.user_frame->line, f.user_frame->function)
-                                               : f.summary;
+        const std::string where =
+            f.user_frame ? fmt::format("{} at {}", f.kind_name, frame_where(*f.user_frame, m_source_root)) : f.summary;
         fmt::print(m_out, "    SUMMARY: {}\n", where);
     }
     if (folded_findings > 0)

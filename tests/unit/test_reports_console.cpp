@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -33,6 +34,30 @@ std::string console_text(const testing::Fixture& f) {
     return text;
 }
 
+/// The fixture run as a worker built without -g would have reported it: functions and modules, no file:line.
+int strip_line_info(testing::Fixture& f) {
+    int user_frames = 0;
+    const auto strip = [](Frame& fr) {
+        fr.file.clear();
+        fr.line = 0;
+        fr.column = 0;
+        fr.module = "/opt/tm/threadmill-worker-tsan+0x1234";
+    };
+    for (auto& j : f.run.jobs) {
+        for (auto& finding : j.findings) {
+            for (auto& a : finding.accesses)
+                for (auto& fr : a.stack.frames) strip(fr);
+            for (auto& b : finding.blocks)
+                for (auto& fr : b.frames) strip(fr);
+            if (finding.user_frame) {
+                strip(*finding.user_frame);
+                ++user_frames;
+            }
+        }
+    }
+    return user_frames;
+}
+
 TEST(ReportConsole, MatchesGolden) {
     const testing::Fixture f;
     testing::expect_golden(console_text(f), "console.txt");
@@ -43,6 +68,22 @@ TEST(ReportConsole, PipedOutputHasNoEscapes) {
     const std::string text = console_text(f);
     EXPECT_EQ(text.find('\033'), std::string::npos);
     EXPECT_EQ(text.find('\r'), std::string::npos);
+}
+
+TEST(ReportConsole, AFrameWithoutLineInformationSaysSoInWords) {
+    testing::Fixture f;
+    ASSERT_GT(strip_line_info(f), 0);
+    const std::string text = console_text(f);
+    // The user frame of a stack and the SUMMARY line: the function, then the words instead of ":0".
+    EXPECT_NE(text.find("#0 run /opt/tm/threadmill-worker-tsan+0x1234 (no line information: the worker was built "
+                        "without -g)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("SUMMARY: data-race at run in /opt/tm/threadmill-worker-tsan+0x1234 (no line information: "
+                        "the worker was built without -g)"),
+              std::string::npos)
+        << text;
+    EXPECT_FALSE(std::regex_search(text, std::regex("[A-Za-z_)]:0([^0-9]|$)"))) << text;
 }
 
 TEST(ReportConsole, FormatClock) {
