@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "model/catalog_json.hpp"
+#include "driver/debug_info.hpp"
 #include "driver/supervisor.hpp"
 #include "model/flavor.hpp"
 #include "scenario/loader.hpp"
@@ -60,6 +61,36 @@ bool on_path(const std::string& program) {
     return false;
 }
 
+/// A sanitizer worker without a line table turns every finding into "function, no file:line": a problem.
+/// The plain worker is the optimized one and reports no sanitizer findings: only a warning there.
+void check_line_info(Doctor& d, Flavor flavor, const std::string& worker) {
+    const std::string name(info(flavor).name);
+    const LineInfoCheck check = line_info_of(worker);
+    const std::string fix = "rebuild the worker with -g (CMAKE_BUILD_TYPE=RelWithDebInfo or Debug; the sanitizer "
+                            "workers get -g whatever the build type) and do not strip it";
+    switch (check.state) {
+        case LineInfo::present:
+            d.ok(fmt::format("the {} worker has line information (findings get file:line)", name));
+            break;
+        case LineInfo::unreadable:
+            d.warn(fmt::format("cannot tell whether the {} worker has line information: {}", name, check.detail), fix);
+            break;
+        case LineInfo::absent:
+            if (!info(flavor).flags.empty()) {  // a sanitizer flavor
+                d.fail(fmt::format("the {} worker has no line information (no .debug_line): its findings cannot say "
+                                   "which file and line",
+                                   name),
+                       fix);
+            } else {
+                d.warn(fmt::format("the {} worker has no line information: a crash's backtrace will not say which "
+                                   "file and line",
+                                   name),
+                       fix);
+            }
+            break;
+    }
+}
+
 void check_workers(Doctor& d, const std::string& worker_dir) {
     for (const auto& row : all_flavors()) {
         const std::string flavor(row.name);
@@ -79,6 +110,7 @@ void check_workers(Doctor& d, const std::string& worker_dir) {
         } else {
             d.ok(fmt::format("the {} worker runs ({})", flavor, w));
         }
+        check_line_info(d, row.flavor, w);
     }
 }
 

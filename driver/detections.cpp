@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "model/bugs.hpp"
 #include "model/finding.hpp"
 #include "model/flavor.hpp"
 #include "model/text.hpp"
@@ -51,13 +52,10 @@ std::string format_figure(const SloBudget& b, double v) {
 void detect_from_findings(JobResult& job) {
     std::vector<std::string> seen;
     for (const auto& f : job.findings) {
-        if (std::find(seen.begin(), seen.end(), f.fingerprint) != seen.end()) continue;
-        seen.push_back(f.fingerprint);
-        std::string where;
-        if (f.user_frame) {
-            where = fmt::format(" at {}:{}{}", source_relative(f.user_frame->file), f.user_frame->line,
-                                f.user_frame->function.empty() ? "" : " in " + f.user_frame->function);
-        }
+        std::string key = bug_key(f);
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+        seen.push_back(std::move(key));
+        const std::string where = f.user_frame ? " at " + frame_where(*f.user_frame, k_source_root) : "";
         job.detections.push_back({mechanism_of(f), fmt::format("{}: {}{}", f.tool, f.kind_name, where)});
     }
 }

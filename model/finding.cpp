@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/json_util.hpp"
+#include "model/text.hpp"
 
 namespace threadmill {
 
@@ -20,6 +21,17 @@ FindingKind kind_from(const std::string& s) {
 }
 
 }  // namespace
+
+bool has_line_info(const Frame& f) { return !f.file.empty() && f.line > 0; }
+
+std::string frame_where(const Frame& f, std::string_view source_root) {
+    const std::string function = f.function.empty() ? std::string("??") : f.function;
+    if (!has_line_info(f)) {
+        const std::string where = !f.file.empty() ? source_relative(f.file, source_root) : f.module;
+        return fmt::format("{}{} ({})", function, where.empty() ? "" : " in " + where, k_no_line_info);
+    }
+    return fmt::format("{}:{} in {}", source_relative(f.file, source_root), f.line, function);
+}
 
 std::string mechanism_of(const Finding& f) { return fill_in(info(f.kind).mechanism, f.kind_name, f.check); }
 

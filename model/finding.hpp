@@ -73,6 +73,17 @@ struct SuppressionUse {
     std::uint64_t count = 0;
 };
 
+/// Whether a frame has a source file and a line: a worker built without debug information (`-g`) has
+/// function names at best.
+bool has_line_info(const Frame& f);
+
+/// What a report says in place of "file:0" for a frame without line information.
+inline constexpr std::string_view k_no_line_info = "no line information: the worker was built without -g";
+
+/// Where a frame is, in words: "file:line in function" (the file relative to `source_root`), or, without
+/// line information, "function (no line information: the worker was built without -g)".
+std::string frame_where(const Frame& f, std::string_view source_root);
+
 /// The `[expect]` mechanism of a finding (its kind's mechanism column): race, deadlock, memory:<kind>,
 /// leak, ub:<check>, crash (a deadly signal), thread-leak, signal-unsafe, mutex-misuse, unrecognized.
 std::string mechanism_of(const Finding& f);

@@ -35,7 +35,7 @@ struct RunSummary {
     /// stopped early), at most k_max_not_run_listed of them.
     std::vector<PlannedJob> not_run;
     int findings = 0;       ///< sanitizer reports over all jobs
-    int distinct_bugs = 0;  ///< distinct fingerprints over all jobs, seeds and flavors
+    int distinct_bugs = 0;  ///< distinct bugs (model/bugs.hpp: kind family at a user location) over the run
     /// Every suppression pattern seen in the run's suppression tables, with its total count.
     std::vector<SuppressionUse> suppressions;
     bool interrupted = false;

@@ -39,6 +39,10 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 /// there is no candidate at all).
 std::string suggestion(std::string_view word, const std::vector<std::string>& candidates);
 
+/// The name of a function without scope, template arguments, parameters, qualifiers or clone suffix:
+/// "std::foo<int>::bar(int) const [clone .cold]" -> "bar"; "operator()" and "operator new" stay whole.
+std::string bare_function_name(std::string_view fn);
+
 /// The root of threadmill's source tree, as built (source paths in findings are shown
 /// relative to it).
 inline constexpr std::string_view k_source_root = TM_SOURCE_DIR;

@@ -97,7 +97,7 @@ void ConsoleReporter::run_started(const RunContext& c, int planned) {
     m_start = std::chrono::steady_clock::now();
     m_done = 0;
     m_missed = 0;
-    m_fingerprints.clear();
+    m_bugs.clear();
     fmt::print(m_out, "threadmill {} · {} job{} · {} · {} CPUs\n", c.tool_version, planned, planned == 1 ? "" : "s",
                c.host, c.cpu_count);
     std::fflush(m_out);
@@ -165,11 +165,12 @@ void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
     std::vector<std::string> shown;
     int folded_findings = 0;
     for (const auto& f : r.findings) {
-        if (std::find(shown.begin(), shown.end(), f.fingerprint) != shown.end()) continue;
-        const bool seen = std::find(m_fingerprints.begin(), m_fingerprints.end(), f.fingerprint) != m_fingerprints.end();
-        if (!seen) m_fingerprints.push_back(f.fingerprint);
+        std::string key = bug_key(f);  // one bug: the same kind family at the same user location
+        if (std::find(shown.begin(), shown.end(), key) != shown.end()) continue;
+        const bool seen = std::find(m_bugs.begin(), m_bugs.end(), key) != m_bugs.end();
+        if (!seen) m_bugs.push_back(key);
         if (only_new && seen) continue;
-        shown.push_back(f.fingerprint);
+        shown.push_back(std::move(key));
         if (shown.size() > 3) {
             ++folded_findings;
             continue;
@@ -181,9 +182,8 @@ void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
         const bool location_shown = std::any_of(f.blocks.begin(), f.blocks.end(),
                                                 [&](const StackBlock& b) { return b.title == f.location; });
         if (!f.location.empty() && !location_shown) fmt::print(m_out, "    {}\n", f.location);
-        const std::string where = f.user_frame ? fmt::format("{} at {}:{} in {}", f.kind_name, source_relative(f.user_frame->file, m_source_root),
-                                                             f.user_frame->line, f.user_frame->function)
-                                               : f.summary;
+        const std::string where =
+            f.user_frame ? fmt::format("{} at {}", f.kind_name, frame_where(*f.user_frame, m_source_root)) : f.summary;
         fmt::print(m_out, "    SUMMARY: {}\n", where);
     }
     if (folded_findings > 0)

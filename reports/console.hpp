@@ -44,7 +44,7 @@ private:
     int m_done = 0;
     int m_missed = 0;
     int m_planned_left = 0;  ///< jobs not finished when the current one started
-    std::vector<std::string> m_fingerprints;  ///< of the findings printed or seen so far
+    std::vector<std::string> m_bugs;  ///< bug keys (model/bugs: bug_key) of the findings seen so far
 };
 
 /// 95 seconds -> "1:35"; 3725 -> "1:02:05".

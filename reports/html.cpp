@@ -43,6 +43,9 @@ std::string strip_root(std::string text, const std::string& source_root) {
 }
 
 std::string Page::user_frame_html(const Frame& f) const {
+    if (!has_line_info(f))
+        return fmt::format("<code>{}</code> <span class=\"muted\">({})</span>",
+                           html_escape(f.function.empty() ? "??" : f.function), html_escape(k_no_line_info));
     return fmt::format("<code>{}:{}</code> in <code>{}</code>",
                        html_escape(source_relative(f.file, m_in.settings.source_root)), f.line, html_escape(f.function));
 }

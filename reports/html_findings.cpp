@@ -2,6 +2,7 @@
 #include "reports/html_page.hpp"
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "model/bugs.hpp"
 #include "reports/html_chart.hpp"
 #include "reports/report_text.hpp"
 
@@ -48,27 +50,24 @@ void Page::stack(const StackBlock& b) {
 
 void Page::findings(const JobResult& j) {
     if (j.findings.empty()) return;
-    // Distinct findings of the job, in order, with how often each was reported.
-    std::vector<std::pair<const Finding*, int>> distinct;
-    for (const auto& f : j.findings) {
-        auto it = std::find_if(distinct.begin(), distinct.end(),
-                               [&](const auto& d) { return d.first->fingerprint == f.fingerprint; });
-        if (it == distinct.end()) {
-            distinct.emplace_back(&f, 1);
-        } else {
-            ++it->second;
-        }
-    }
-    add(m_html, "<h3>Sanitizer findings <span class=\"muted\" style=\"font-weight:400\">{} report{}, {} distinct"
+    // The job's distinct bugs (one per kind family and user location), in order, each shown by its first
+    // report with how often it was reported and under how many different stacks.
+    const auto distinct = distinct_bugs(std::span<const JobResult>(&j, 1));
+    add(m_html, "<h3>Sanitizer findings <span class=\"muted\" style=\"font-weight:400\">{} report{}, {} distinct bug{}"
                 "</span></h3>\n",
-        j.findings.size() + j.findings_dropped, j.findings.size() + j.findings_dropped == 1 ? "" : "s", distinct.size());
+        j.findings.size() + j.findings_dropped, j.findings.size() + j.findings_dropped == 1 ? "" : "s", distinct.size(),
+        distinct.size() == 1 ? "" : "s");
     for (std::size_t n = 0; n < std::min(distinct.size(), k_max_findings_shown); ++n) {
-        const auto& [f, times] = distinct[n];
+        const Finding* f = distinct[n].first;
+        const int times = distinct[n].reports;
+        const std::size_t stacks = distinct[n].fingerprints.size();
         m_html += "<div class=\"finding\">\n<div class=\"head\">";
         add(m_html, "<span class=\"badge error\">{}</span> <span class=\"muted\">{}</span>", html_escape(f->kind_name),
             html_escape(f->tool));
         if (f->user_frame) add(m_html, " at {}", user_frame_html(*f->user_frame));
         if (times > 1) add(m_html, " <span class=\"muted\">· reported {} times</span>", times);
+        if (stacks > 1)
+            add(m_html, " <span class=\"muted\">· {} different stacks (this one shown; all in results.jsonl)</span>", stacks);
         if (f->truncated) m_html += " <span class=\"badge fail\">report cut short</span>";
         m_html += "</div>\n";
         if (!f->headline.empty()) add(m_html, "<div class=\"headline\">{}</div>\n", html_escape(f->headline));
@@ -93,7 +92,7 @@ void Page::findings(const JobResult& j) {
         m_html += "</div>\n";
     }
     if (distinct.size() > k_max_findings_shown)
-        add(m_html, "<p class=\"note\">+{} more distinct findings with stacks in results.jsonl</p>\n",
+        add(m_html, "<p class=\"note\">+{} more distinct bugs with stacks in results.jsonl</p>\n",
             distinct.size() - k_max_findings_shown);
     if (j.findings_dropped > 0)
         add(m_html, "<p class=\"note\">{} more sanitizer reports were not kept</p>\n", j.findings_dropped);

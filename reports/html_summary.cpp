@@ -34,7 +34,7 @@ void Page::summary() {
     for (const auto& o : all_outcomes()) card(std::string(o.name), s.count(o.outcome), o.label, html_escape(o.help));
     card("", s.findings, "sanitizer reports", "reports over all jobs");
     card(s.distinct_bugs > 0 ? "fail" : "", s.distinct_bugs, "distinct bugs",
-         "distinct fingerprints over all jobs, seeds and flavors");
+         "distinct places in your code (kind family and user location) over all jobs, seeds and flavors");
     m_html += "</div>\n";
     if (s.ran > 0) {
         m_html += "<div class=\"bar\" role=\"img\" aria-label=\"jobs by outcome\">";
@@ -73,15 +73,16 @@ void Page::bugs() {
     if (list.empty()) return;
     m_html += "<section id=\"bugs\">\n";
     add(m_html,
-        "<h2>Distinct bugs <span class=\"sub\">{} — the same fingerprint counts once over jobs, seeds and flavors"
-        "</span></h2>\n<div class=\"tbl\"><table>\n",
+        "<h2>Distinct bugs <span class=\"sub\">{} — one per kind family and place in your code, over jobs, seeds "
+        "and flavors</span></h2>\n<div class=\"tbl\"><table>\n",
         list.size());
-    m_html += "<thead><tr><th>Kind</th><th>Where, and the first jobs that saw it</th><th class=\"num\">Reports</th></tr></thead>"
-              "<tbody>\n";
+    m_html += "<thead><tr><th>Kind</th><th>Where, and the first jobs that saw it</th><th class=\"num\">Reports</th>"
+              "<th class=\"num\">Jobs</th><th class=\"num\" title=\"distinct stacks (full fingerprints) grouped under "
+              "the bug\">Stacks</th></tr></thead><tbody>\n";
     for (const auto& b : list) {
         const Finding& f = *b.first;
         std::string where =
-            f.user_frame ? user_frame_html(*f.user_frame) : html_escape(!f.summary.empty() ? f.summary : f.headline);
+            b.where ? user_frame_html(*b.where) : html_escape(!f.summary.empty() ? f.summary : f.headline);
         // The first few jobs by name; a bug seen in many jobs would otherwise make its row
         // taller than a screen (the jobs table lists them all).
         constexpr std::size_t k_seen_shown = 3;
@@ -92,9 +93,12 @@ void Page::bugs() {
         if (b.jobs.size() > k_seen_shown)
             seen.push_back(fmt::format("<span class=\"muted\">and {} more job{}</span>", b.jobs.size() - k_seen_shown,
                                        b.jobs.size() - k_seen_shown == 1 ? "" : "s"));
-        add(m_html, "<tr><td><span class=\"badge kind\">{}</span> <span class=\"muted\">{}</span></td><td>{}"
-                    "<div class=\"muted\">seen in {}</div></td><td class=\"num\">{}</td></tr>\n",
-            html_escape(f.kind_name), html_escape(f.tool), where, fmt::join(seen, " · "), b.reports);
+        std::vector<std::string> kinds;
+        for (const auto& k : b.kinds) kinds.push_back(fmt::format("<span class=\"badge kind\">{}</span>", html_escape(k)));
+        add(m_html, "<tr><td>{} <span class=\"muted\">{}</span></td><td>{}<div class=\"muted\">seen in {}</div></td>"
+                    "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            fmt::join(kinds, " "), html_escape(f.tool), where, fmt::join(seen, " · "), b.reports, b.jobs.size(),
+            b.fingerprints.size());
     }
     m_html += "</tbody></table></div>\n</section>\n";
 }

@@ -112,9 +112,8 @@ std::vector<Suite> suites_of(const ReportInput& in) {
 
 std::string finding_line(const Finding& f, const std::string& source_root) {
     if (f.user_frame) {
-        return fmt::format("{} at {}:{} in {} (fingerprint {})", f.kind_name,
-                           source_relative(f.user_frame->file, source_root), f.user_frame->line,
-                           f.user_frame->function, f.fingerprint);
+        return fmt::format("{} at {} (fingerprint {})", f.kind_name, frame_where(*f.user_frame, source_root),
+                           f.fingerprint);
     }
     return fmt::format("{}: {} (fingerprint {})", f.kind_name, f.summary.empty() ? f.headline : f.summary,
                        f.fingerprint);

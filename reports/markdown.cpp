@@ -88,16 +88,20 @@ std::string render_markdown(const ReportInput& in) {
     const auto bugs = distinct_bugs(in.jobs);
     if (!bugs.empty()) {
         md += fmt::format("### Distinct bugs ({})\n\n", bugs.size());
-        md += "| kind | where | reports | first seen in |\n|---|---|---:|---|\n";
+        md += "| kind | where | reports | jobs | stacks | first seen in |\n|---|---|---:|---:|---:|---|\n";
         const std::size_t shown = std::min<std::size_t>(bugs.size(), 20);
         for (std::size_t i = 0; i < shown; ++i) {
             const auto& b = bugs[i];
             const Finding& f = *b.first;
-            const std::string where =
-                f.user_frame ? fmt::format("`{}:{}` in `{}`", source_relative(f.user_frame->file, in.settings.source_root),
-                                           f.user_frame->line, f.user_frame->function)
-                             : cell(f.summary);
-            md += fmt::format("| {} | {} | {} | {} |\n", f.kind_name, where, b.reports, cell(job_title(*b.first_job)));
+            std::string where = cell(f.summary);
+            if (b.where && has_line_info(*b.where)) {
+                where = fmt::format("`{}:{}` in `{}`", source_relative(b.where->file, in.settings.source_root), b.where->line,
+                                    cell(b.where->function));
+            } else if (b.where) {
+                where = fmt::format("`{}` ({})", cell(b.where->function.empty() ? "??" : b.where->function), k_no_line_info);
+            }
+            md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", fmt::join(b.kinds, ", "), where, b.reports, b.jobs.size(),
+                              b.fingerprints.size(), cell(job_title(*b.first_job)));
         }
         if (bugs.size() > shown) md += fmt::format("\n…and {} more.\n", bugs.size() - shown);
         md += "\n";

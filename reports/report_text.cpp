@@ -25,6 +25,10 @@ std::string budget_figure(double value, const std::string& unit) {
 }
 
 std::string frame_location(const Frame& f, const std::string& source_root) {
+    // A user frame without a line is the worker's build, not the code: say so rather than print ":0".
+    if (f.user && !has_line_info(f))
+        return fmt::format("{}{}({})", f.file.empty() ? f.module : source_relative(f.file, source_root),
+                           f.file.empty() && f.module.empty() ? "" : " ", k_no_line_info);
     if (f.file.empty()) return f.module;
     return fmt::format("{}:{}{}", source_relative(f.file, source_root), f.line,
                        f.column > 0 ? fmt::format(":{}", f.column) : "");

@@ -199,8 +199,7 @@ std::string result_message(const DistinctBug& bug, const std::string& source_roo
     const Finding& f = *bug.first;
     std::string text = fmt::format("{}: {}", f.tool, f.kind_name);
     if (f.user_frame) {
-        text += fmt::format(" in {} at {}:{}", f.user_frame->function, source_relative(f.user_frame->file, source_root),
-                            f.user_frame->line);
+        text += fmt::format(" at {}", frame_where(*f.user_frame, source_root));
     } else if (!f.summary.empty()) {
         text += fmt::format(" ({})", f.summary);
     }
@@ -212,8 +211,10 @@ std::string result_message(const DistinctBug& bug, const std::string& source_roo
     }
     if (info(f.kind).flow == CodeFlow::lock_cycle && !f.mutexes.empty())
         text += fmt::format(" Mutexes: {}.", fmt::join(f.mutexes, ", "));
-    text += fmt::format(" Reported {} time{} by {} job{}, first by {}.", bug.reports, bug.reports == 1 ? "" : "s",
+    if (bug.kinds.size() > 1) text += fmt::format(" Also reported here as {}.", fmt::join(bug.kinds.begin() + 1, bug.kinds.end(), ", "));
+    text += fmt::format(" Reported {} time{} by {} job{}, first by {}", bug.reports, bug.reports == 1 ? "" : "s",
                         bug.jobs.size(), bug.jobs.size() == 1 ? "" : "s", job_title(*bug.first_job));
+    text += bug.fingerprints.size() > 1 ? fmt::format(", with {} different stacks.", bug.fingerprints.size()) : ".";
     return text;
 }
 
@@ -254,7 +255,7 @@ Json result_of(const DistinctBug& bug, int rule_index, const std::string& source
     }
     if (!related.empty()) result["relatedLocations"] = std::move(related);
 
-    result["partialFingerprints"] = Json{{k_sarif_fingerprint_key, f.fingerprint}};
+    result["partialFingerprints"] = Json{{k_sarif_fingerprint_key, bug_id(bug.key)}};
     result["occurrenceCount"] = std::max(bug.reports, 1);
 
     Json jobs = Json::array();
@@ -265,7 +266,8 @@ Json result_of(const DistinctBug& bug, int rule_index, const std::string& source
         job["replay"] = j->replay;
         jobs.push_back(std::move(job));
     }
-    Json properties{{"tool", f.tool}, {"mechanism", mechanism_of(f)}, {"reports", bug.reports}, {"jobs", std::move(jobs)}};
+    Json properties{{"tool", f.tool},          {"mechanism", mechanism_of(f)},       {"kinds", bug.kinds},
+                    {"reports", bug.reports},  {"fingerprints", bug.fingerprints},  {"jobs", std::move(jobs)}};
     if (f.truncated) properties["truncated"] = true;
     result["properties"] = std::move(properties);
     return result;

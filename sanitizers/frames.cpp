@@ -171,65 +171,6 @@ std::optional<Frame> parse_frame(std::string_view line) {
     return f;
 }
 
-// "std::foo<int>::bar(int) const [clone .cold]" -> "bar": the name without scope, template arguments,
-// parameters or clone suffix. gcc's own symbolizer prints inlined functions this way ("operator()" where
-// clang prints "main::$_0::operator()() const"), so fingerprints compare the bare names.
-std::string bare_function_name(std::string_view fn) {
-    fn = trim(fn);
-    if (const auto plus = fn.rfind("+0x"); plus != std::string_view::npos && plus > 0) fn = fn.substr(0, plus);
-    while (fn.ends_with(']')) {
-        const auto open = fn.rfind(" [clone ");
-        if (open == std::string_view::npos) break;
-        fn = trim(fn.substr(0, open));
-    }
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (const std::string_view q : {" const", " volatile", " &&", " &", "&&", "&"}) {
-            if (fn.ends_with(q)) {
-                fn = trim(fn.substr(0, fn.size() - q.size()));
-                changed = true;
-            }
-        }
-    }
-    // Strips one balanced (open..close) group at the end.
-    const auto strip_group = [&](char open, char close) {
-        if (!fn.ends_with(close)) return false;
-        int depth = 0;
-        for (std::size_t i = fn.size(); i-- > 0;) {
-            if (fn[i] == close) ++depth;
-            if (fn[i] == open && --depth == 0) {
-                // "operator()" is a name, not a parameter list.
-                if (i == 0 || fn.substr(0, i).ends_with("operator")) return false;
-                fn = fn.substr(0, i);
-                return true;
-            }
-        }
-        return false;
-    };
-    strip_group('(', ')');
-    if (!fn.ends_with("operator>") && !fn.ends_with("operator>>") && !fn.ends_with("operator->") &&
-        !fn.ends_with("operator>=")) {
-        strip_group('<', '>');
-    }
-    // The last "::" outside brackets starts the unqualified name.
-    int depth = 0;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i + 1 < fn.size(); ++i) {
-        const char c = fn[i];
-        if (c == '(' || c == '<' || c == '{' || c == '[') ++depth;
-        if (c == ')' || c == '>' || c == '}' || c == ']') --depth;
-        if (depth == 0 && c == ':' && fn[i + 1] == ':') start = i + 2;
-    }
-    auto name = fn.substr(start);
-    // A return type ("void std::__invoke_impl<...>") precedes the name; "operator new" keeps its space.
-    if (const auto op = name.find("operator"); op != std::string_view::npos) {
-        name = name.substr(op);
-    } else if (const auto sp = name.rfind(' '); sp != std::string_view::npos) {
-        name = name.substr(sp + 1);
-    }
-    return std::string(trim(name));
-}
-
 bool is_runtime_frame(const Frame& f) {
     const auto normal = normalize_path(f.file);
     for (const auto p : k_runtime_paths) {

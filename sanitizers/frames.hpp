@@ -18,10 +18,6 @@ std::optional<Frame> parse_frame(std::string_view line);
 /// them unset).
 void parse_location(std::string_view loc, Frame& f);
 
-/// The name of a function without scope, template arguments, parameters, qualifiers or clone suffix:
-/// "std::foo<int>::bar(int) const [clone .cold]" -> "bar"; "operator()" and "operator new" stay whole.
-std::string bare_function_name(std::string_view fn);
-
 /// The last component of a path.
 std::string_view basename_of(std::string_view path);
 

@@ -94,6 +94,8 @@ capture_all() {
         UBSAN_OPTIONS="$ubsan_options:report_error_type=1"
     capture "$c" ub_division_by_zero ub_division_by_zero "-fsanitize=undefined" UBSAN_OPTIONS="$ubsan_options"
     capture "$c" ub_invalid_bool_load ub_invalid_bool_load "-fsanitize=undefined" UBSAN_OPTIONS="$ubsan_options"
+    # One misplaced container: many reports in libstdc++ frames, one place in the program (one distinct bug).
+    capture "$c" ub_in_library ub_in_library "-fsanitize=undefined" UBSAN_OPTIONS="$ubsan_options"
     capture "$c" ub_with_asan ub_with_asan "-fsanitize=address,undefined" \
         ASAN_OPTIONS="$asan_options" UBSAN_OPTIONS="$ubsan_options" ASAN_SYMBOLIZER_PATH="$symbolizer"
 

@@ -206,6 +206,30 @@ TEST(Cli, DoctorChecksTheWorkersAndTools) {
     EXPECT_EQ(r.exit_code, flavor_workers_built() ? 0 : 1) << r.out;
 }
 
+// A sanitizer worker without a line table (a Release build before the flavors got -g, or a stripped one): its
+// findings cannot say where, and doctor says so with the fix.
+TEST(Cli, DoctorNamesASanitizerWorkerWithoutLineInformation) {
+    if (std::system("command -v objcopy >/dev/null 2>&1") != 0) GTEST_SKIP() << "no objcopy (binutils)";
+    const fs::path dir = out_dir("stripped-workers");
+    fs::create_directories(dir);
+    const fs::path plain = fs::path(TM_WORKER_DIR) / "threadmill-worker";
+    // Copies of the plain worker stand in for the sanitizer workers: doctor runs them and reads their sections.
+    fs::copy_file(plain, dir / "threadmill-worker", fs::copy_options::overwrite_existing);
+    fs::copy_file(plain, dir / "threadmill-worker-asan", fs::copy_options::overwrite_existing);
+    ASSERT_EQ(std::system(fmt::format("objcopy --strip-debug '{}' '{}'", plain.string(),
+                                      (dir / "threadmill-worker-tsan").string())
+                              .c_str()),
+              0);
+    const auto r = cli(fmt::format("--worker-dir '{}' doctor", dir.string()));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("FAIL  the tsan worker has no line information (no .debug_line)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("fix: rebuild the worker with -g"), std::string::npos) << r.out;
+    if (r.out.find("the plain worker has line information") != std::string::npos) {  // a build with -g
+        EXPECT_NE(r.out.find("ok    the asan worker has line information"), std::string::npos) << r.out;
+    }
+    fs::remove_all(dir);
+}
+
 TEST(Cli, BadDurationOverrideIsAUsageError) {
     const auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --duration '2 s'", k_selftest));
     EXPECT_EQ(r.exit_code, 2);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -32,6 +33,30 @@ std::string console_text(const testing::Fixture& f, bool verbose = false) {
     std::string text(data, size);
     std::free(data);
     return text;
+}
+
+/// The fixture run as a worker built without -g would have reported it: functions and modules, no file:line.
+int strip_line_info(testing::Fixture& f) {
+    int user_frames = 0;
+    const auto strip = [](Frame& fr) {
+        fr.file.clear();
+        fr.line = 0;
+        fr.column = 0;
+        fr.module = "/opt/tm/threadmill-worker-tsan+0x1234";
+    };
+    for (auto& j : f.run.jobs) {
+        for (auto& finding : j.findings) {
+            for (auto& a : finding.accesses)
+                for (auto& fr : a.stack.frames) strip(fr);
+            for (auto& b : finding.blocks)
+                for (auto& fr : b.frames) strip(fr);
+            if (finding.user_frame) {
+                strip(*finding.user_frame);
+                ++user_frames;
+            }
+        }
+    }
+    return user_frames;
 }
 
 TEST(ReportConsole, MatchesGolden) {
@@ -108,6 +133,22 @@ TEST(ReportConsole, OnlyExercisedInvariantsAreListed) {
     std::free(data);
     EXPECT_EQ(text.find(unchecked), std::string::npos) << text;
     EXPECT_NE(text.find(invariants[1].name), std::string::npos) << text;
+}
+
+TEST(ReportConsole, AFrameWithoutLineInformationSaysSoInWords) {
+    testing::Fixture f;
+    ASSERT_GT(strip_line_info(f), 0);
+    const std::string text = console_text(f);
+    // The user frame of a stack and the SUMMARY line: the function, then the words instead of ":0".
+    EXPECT_NE(text.find("#0 run /opt/tm/threadmill-worker-tsan+0x1234 (no line information: the worker was built "
+                        "without -g)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("SUMMARY: data-race at run in /opt/tm/threadmill-worker-tsan+0x1234 (no line information: "
+                        "the worker was built without -g)"),
+              std::string::npos)
+        << text;
+    EXPECT_FALSE(std::regex_search(text, std::regex("[A-Za-z_)]:0([^0-9]|$)"))) << text;
 }
 
 TEST(ReportConsole, FormatClock) {

@@ -54,6 +54,30 @@ std::string job_section(const std::string& html, int index) {
 
 bool has_measured_ops(const JobResult& j) { return j.measurement && j.measurement->total_ops > 0; }
 
+/// The fixture run as a worker built without -g would have reported it: functions and modules, no file:line.
+int strip_line_info(testing::Fixture& f) {
+    int user_frames = 0;
+    const auto strip = [](Frame& fr) {
+        fr.file.clear();
+        fr.line = 0;
+        fr.column = 0;
+        fr.module = "/opt/tm/threadmill-worker-tsan+0x1234";
+    };
+    for (auto& j : f.run.jobs) {
+        for (auto& finding : j.findings) {
+            for (auto& a : finding.accesses)
+                for (auto& fr : a.stack.frames) strip(fr);
+            for (auto& b : finding.blocks)
+                for (auto& fr : b.frames) strip(fr);
+            if (finding.user_frame) {
+                strip(*finding.user_frame);
+                ++user_frames;
+            }
+        }
+    }
+    return user_frames;
+}
+
 TEST(ReportHtml, MatchesGolden) {
     const testing::Fixture f;
     testing::expect_golden(render_html(f.input("out/index.html")), "index.html");
@@ -241,6 +265,24 @@ TEST(ReportHtml, StacksShowUserFramesAndFoldTheRest) {
     const std::string uaf = job_section(html, 4);
     EXPECT_NE(uaf.find("<details><summary>4 frames in the harness"), std::string::npos);
     EXPECT_NE(uaf.find("<div class=\"fr user\">#4 run"), std::string::npos);
+}
+
+TEST(ReportHtml, AFrameWithoutLineInformationSaysSoInWords) {
+    testing::Fixture f;
+    ASSERT_GT(strip_line_info(f), 0);
+    const std::string html = render_html(f.input("out/index.html"));
+    const std::string race = job_section(html, 2);
+    EXPECT_NE(race.find("<div class=\"fr user\">#0 run <span class=\"loc\">/opt/tm/threadmill-worker-tsan+0x1234 (no "
+                        "line information: the worker was built without -g)</span></div>"),
+              std::string::npos)
+        << race;
+    // The finding's headline and the table of distinct bugs: the function and the words, never ":0".
+    EXPECT_NE(race.find("at <code>run</code> <span class=\"muted\">(no line information: the worker was built without "
+                        "-g)</span>"),
+              std::string::npos)
+        << race;
+    EXPECT_EQ(html.find("</code>:0"), std::string::npos);
+    EXPECT_EQ(html.find(":0</code>"), std::string::npos);
 }
 
 TEST(ReportHtml, BudgetsInvariantsAndTimeouts) {

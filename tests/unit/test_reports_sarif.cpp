@@ -247,8 +247,9 @@ TEST(ReportSarif, PartialFingerprintsPresentAndStable) {
     ASSERT_EQ(results.size(), bugs.size());
     for (std::size_t i = 0; i < bugs.size(); ++i) {
         ASSERT_TRUE(results[i]["partialFingerprints"].contains(k_key)) << results[i].dump(2);
-        EXPECT_EQ(results[i]["partialFingerprints"][k_key], bugs[i].fingerprint);
-        EXPECT_FALSE(bugs[i].fingerprint.empty());
+        EXPECT_EQ(results[i]["partialFingerprints"][k_key], bug_id(bugs[i].key));
+        EXPECT_EQ(results[i]["properties"]["fingerprints"], bugs[i].fingerprints);
+        EXPECT_EQ(results[i]["properties"]["kinds"], bugs[i].kinds);
     }
     // Another run of the same bugs (other seeds, jobs in another order) gives the same fingerprints.
     std::vector<JobResult> jobs(f.run.jobs.rbegin(), f.run.jobs.rend());

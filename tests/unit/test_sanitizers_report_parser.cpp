@@ -119,6 +119,9 @@ const std::vector<Expected>& expectations() {
          "UndefinedBehaviorSanitizer", "ub:integer-divide-by-zero", "ub_division_by_zero.cpp", 2, "average(int, int)"},
         {"ub_invalid_bool_load", 1, 1, FindingKind::undefined_behavior, "ub:invalid-bool-load",
          "UndefinedBehaviorSanitizer", "ub:invalid-bool-load", "ub_invalid_bool_load.cpp", 4, "read_flag(bool const*)"},
+        // One misplaced std::vector: gcc's UBSan reports it from inside libstdc++ again and again.
+        {"ub_in_library", 68, 3, FindingKind::undefined_behavior, "ub:misaligned-pointer-use",
+         "UndefinedBehaviorSanitizer", "ub:misaligned-pointer-use", "ub_in_library.cpp", 9, "fill_list(int)"},
         {"ub_with_asan", 2, 2, FindingKind::undefined_behavior, "ub:signed-integer-overflow",
          "UndefinedBehaviorSanitizer", "ub:signed-integer-overflow", "ub_with_asan.cpp", 5, "add_weights(int, int)"},
     };
@@ -540,8 +543,9 @@ TEST(ReportParserFingerprint, DifferentBugsDifferentFingerprints) {
             if (same_as_another.count(e.name)) continue;
             for (const auto& f : parse_fixture(compiler, e.name)) {
                 const auto [it, inserted] = seen.emplace(f.fingerprint, e.name);
-                // signal_unsafe_call's two reports (malloc, then free) share their user frames.
-                if (!inserted && !(e.name == "signal_unsafe_call" && it->second == e.name)) {
+                // signal_unsafe_call's two reports (malloc, then free) share their user frames, and so do
+                // ub_in_library's (every one of them reached from fill_list, in main).
+                if (!inserted && !((e.name == "signal_unsafe_call" || e.name == "ub_in_library") && it->second == e.name)) {
                     ADD_FAILURE() << compiler << ": " << e.name << " has the fingerprint of " << it->second;
                 }
             }
