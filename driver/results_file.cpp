@@ -58,7 +58,7 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
             if (have_context) throw located("a second context line (concatenated files? use `report merge`)");
             try {
                 run.context = j.get<RunContext>();
-            } catch (const nlohmann::json::exception& e) {
+            } catch (const std::exception& e) {  // nlohmann's, or the model's own checks (out_of_range)
                 throw located(e.what());
             }
             if (run.context.schema_version > k_results_schema_version) {
@@ -85,7 +85,7 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
             }
             try {
                 run.jobs.push_back(j.get<JobResult>());
-            } catch (const nlohmann::json::exception& e) {
+            } catch (const std::exception& e) {  // e.g. a histogram bucket out of range (fuzz/regressions/)
                 bad_job_line(i, e.what());
             }
         } else {
