@@ -13,7 +13,7 @@ fi
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
 if ((${#targets[@]} == 0)); then targets=(fuzz_scenario_loader fuzz_sanitizer_parser fuzz_results_reader); fi
-build=build-fuzz
+build="build-fuzz"
 
 bash ci/setup.sh
 echo "=== threadmill fuzz: building (preset fuzz) ==="
