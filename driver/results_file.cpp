@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,38 @@
 namespace threadmill {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+/// Keys the model reads into a 32-bit integer (nlohmann converts a floating-point value with a
+/// plain cast, undefined behaviour when it does not fit; found by fuzz_results_reader).
+constexpr std::array k_int32_keys = {"schema_version", "index", "repeat", "exit_code", "signal", "cpu_count",
+                                     "planned", "ran", "thread", "threads", "line", "column", "size", "buckets"};
+
+/// Why `j` holds a floating-point number no model field could take (empty when none): one that is
+/// not finite or beyond 64 bits, or beyond 32 bits under a key read into a 32-bit integer.
+std::string number_out_of_range(const nlohmann::json& j, std::string_view key = "", int depth = 0) {
+    if (depth > 64) return "nested too deeply";  // the schema is a few levels deep; keeps the stack bounded
+    if (j.is_number_float()) {
+        const double v = j.get<double>();
+        const bool narrow = std::find(k_int32_keys.begin(), k_int32_keys.end(), key) != k_int32_keys.end();
+        const double bound = narrow ? 2147483648.0 : 9223372036854775808.0;
+        if (!std::isfinite(v) || std::fabs(v) >= bound) return fmt::format("'{}': the number {} is out of range", key, v);
+        return "";
+    }
+    if (j.is_object()) {
+        for (const auto& [k, v] : j.items()) {
+            if (auto why = number_out_of_range(v, k, depth + 1); !why.empty()) return why;
+        }
+    } else if (j.is_array()) {
+        for (const auto& v : j) {  // an array's numbers are read as its key says (buckets: [[index, count]])
+            if (auto why = number_out_of_range(v, key, depth + 1); !why.empty()) return why;
+        }
+    }
+    return "";
+}
+
+}  // namespace
 
 ResultsFile read_results_file(const std::string& path, bool strict) {
     std::ifstream in(path);
@@ -50,6 +84,10 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
             bad_job_line(i, fmt::format("not JSON: {}", e.what()));
             continue;
         }
+        if (auto why = number_out_of_range(j); !why.empty()) {
+            bad_job_line(i, why);
+            continue;
+        }
         const std::string type = j.is_object() ? j.value("type", "") : "";
         const auto located = [&](std::string_view why) {
             return std::runtime_error(fmt::format("{}:{}: {}", path, i + 1, why));
@@ -58,7 +96,7 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
             if (have_context) throw located("a second context line (concatenated files? use `report merge`)");
             try {
                 run.context = j.get<RunContext>();
-            } catch (const nlohmann::json::exception& e) {
+            } catch (const std::exception& e) {  // nlohmann's, or the model's own checks (out_of_range)
                 throw located(e.what());
             }
             if (run.context.schema_version > k_results_schema_version) {
@@ -74,7 +112,7 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
             }
             try {
                 run.end = j.get<RunEnd>();
-            } catch (const nlohmann::json::exception& e) {
+            } catch (const std::exception& e) {
                 bad_job_line(i, fmt::format("a closing line that cannot be read: {}", e.what()));
             }
         } else if (type == "job") {
@@ -85,7 +123,7 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
             }
             try {
                 run.jobs.push_back(j.get<JobResult>());
-            } catch (const nlohmann::json::exception& e) {
+            } catch (const std::exception& e) {  // e.g. a histogram bucket out of range (fuzz/regressions/)
                 bad_job_line(i, e.what());
             }
         } else {

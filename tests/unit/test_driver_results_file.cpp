@@ -101,6 +101,43 @@ TEST_F(ResultsFileTest, ABadLineInTheMiddleIsSkippedWithALocatedWarningUnlessStr
               std::string::npos);
 }
 
+// Found by fuzz_results_reader (fuzz/regressions/fuzz_results_reader/histogram-bucket-out-of-range.jsonl):
+// a job line whose histogram names a bucket past the last one escaped as std::out_of_range.
+TEST_F(ResultsFileTest, AHistogramBucketOutOfRangeIsABadJobLine) {
+    const std::string bad = R"({"type":"job","index":2,"scenario":"s","target":"t","variant":"safe","flavor":"plain",)"
+                            R"("seed":7,"verdict":"pass","measurement":{"wall_seconds":1,"total_ops":1,"ops":[{"name":"get",)"
+                            R"("count":1,"histogram":{"buckets":[[68537,1]],"sum":1}}]}})";
+    const auto p = write("i.jsonl", std::string(k_context) + "\n" + job_line(1) + "\n" + bad + "\n" + job_line(3) + "\n");
+    const auto run = read_results_file(p);
+    EXPECT_EQ(run.jobs.size(), 2u);
+    ASSERT_EQ(run.warnings.size(), 1u);
+    EXPECT_NE(run.warnings[0].find("i.jsonl:3: skipped a line that is not a job record (histogram bucket 68537 is out of range"),
+              std::string::npos)
+        << run.warnings[0];
+    EXPECT_NE(message_of(p, true).find("i.jsonl:3: histogram bucket 68537"), std::string::npos) << message_of(p, true);
+}
+
+// Found by fuzz_results_reader (fuzz/regressions/fuzz_results_reader/*-float-out-of-range.jsonl): a
+// floating-point number read into an integer field that cannot hold it (undefined behaviour).
+TEST_F(ResultsFileTest, ANumberOutOfRangeForItsFieldIsRefused) {
+    EXPECT_NE(message_of(write("j.jsonl", R"({"type":"run","schema_version":1e300,"seeds":[7]})" "\n"), false)
+                  .find("j.jsonl:1: 'schema_version': the number 1e+300 is out of range"),
+              std::string::npos);
+    const std::string bad_index = R"({"type":"job","index":1e10,"scenario":"s","verdict":"pass"})";
+    const auto p = write("k.jsonl", std::string(k_context) + "\n" + bad_index + "\n" + job_line(2) + "\n");
+    const auto run = read_results_file(p);
+    EXPECT_EQ(run.jobs.size(), 1u);
+    ASSERT_EQ(run.warnings.size(), 1u);
+    EXPECT_NE(run.warnings[0].find("k.jsonl:2: skipped a line that is not a job record ('index': the number 10000000000 is out of range)"),
+              std::string::npos)
+        << run.warnings[0];
+    // Large floating-point figures where the model holds a double are kept.
+    const std::string big_sum = R"({"type":"job","index":3,"scenario":"s","target":"t","variant":"safe","flavor":"plain",)"
+                                R"("seed":7,"verdict":"pass","measurement":{"wall_seconds":1,)"
+                                R"("total_ops":1,"throughput":5e12,"ops":[{"name":"get","count":1,"histogram":{"buckets":[[1,1]],"sum":3e15}}]}})";
+    EXPECT_EQ(read_results_file(write("l.jsonl", std::string(k_context) + "\n" + big_sum + "\n")).jobs.size(), 1u);
+}
+
 TEST_F(ResultsFileTest, MergeRenumbersAndKeepsJobFoldersReachable) {
     const auto a = write("shard1/results.jsonl", std::string(k_context) + "\n" + job_line(1, "jobs/0001-x") + "\n");
     const auto b = write("shard2/results.jsonl",
