@@ -98,6 +98,7 @@ void ConsoleReporter::run_started(const RunContext& c, int planned) {
     m_done = 0;
     m_missed = 0;
     m_bugs.clear();
+    m_group = Group{};
     fmt::print(m_out, "threadmill {} · {} job{} · {} · {} CPUs\n", c.tool_version, planned, planned == 1 ? "" : "s",
                c.host, c.cpu_count);
     std::fflush(m_out);
@@ -171,6 +172,13 @@ void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
         if (!seen) m_bugs.push_back(key);
         if (only_new && seen) continue;
         shown.push_back(std::move(key));
+        const std::string where =
+            f.user_frame ? fmt::format("{} at {}", f.kind_name, frame_where(*f.user_frame, m_source_root)) : f.summary;
+        if (only_new) {
+            // A new bug in a job that did what was expected: its place, not its stacks.
+            m_group.new_bugs.push_back(fmt::format("  {} {}: {} [{}]", paint("new bug", k_yellow), f.tool, where, r.variant));
+            continue;
+        }
         if (shown.size() > 3) {
             ++folded_findings;
             continue;
@@ -182,8 +190,6 @@ void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
         const bool location_shown = std::any_of(f.blocks.begin(), f.blocks.end(),
                                                 [&](const StackBlock& b) { return b.title == f.location; });
         if (!f.location.empty() && !location_shown) fmt::print(m_out, "    {}\n", f.location);
-        const std::string where =
-            f.user_frame ? fmt::format("{} at {}", f.kind_name, frame_where(*f.user_frame, m_source_root)) : f.summary;
         fmt::print(m_out, "    SUMMARY: {}\n", where);
     }
     if (folded_findings > 0)
@@ -212,6 +218,15 @@ void ConsoleReporter::print_process(const JobResult& r) {
     }
 }
 
+void ConsoleReporter::flush_group() {
+    if (m_group.parts.empty()) return;
+    const std::string range = m_group.first == m_group.last ? fmt::format("[{}/{}]", m_group.first, m_group.planned)
+                                                            : fmt::format("[{}-{}/{}]", m_group.first, m_group.last, m_group.planned);
+    fmt::print(m_out, "{} {} · {:.2f}s · {}\n", paint(range, k_dim), m_group.what, m_group.elapsed, fmt::join(m_group.parts, " · "));
+    for (const auto& line : m_group.new_bugs) fmt::print(m_out, "{}\n", line);
+    m_group = Group{};
+}
+
 void ConsoleReporter::job_finished(const JobResult& r, int planned) {
     if (m_status_shown) fmt::print(m_out, "\r\033[K");
     m_status_shown = false;
@@ -220,25 +235,42 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
     const OutcomeInfo& word = info(outcome);
     if (word.fails_gate) ++m_missed;
     const std::string reason = outcome_reason(r);
-    const bool details = m_verbose || word.fails_gate;
-    fmt::print(m_out, "{}{} {} · {} · {} · seed {}{} · {} · {:.2f}s{}\n", details ? "\n" : "",
-               paint(fmt::format("[{}/{}]", r.index, planned), k_dim), paint(r.scenario, k_bold), r.variant, r.flavor,
-               r.seed, r.repeat > 0 ? fmt::format(" #{}", r.repeat + 1) : "",
+    const std::string repeat = r.repeat > 0 ? fmt::format(" #{}", r.repeat + 1) : "";
+    if (!m_verbose && !word.fails_gate) {
+        // A job that did what was expected joins its group's line.
+        const std::string key = fmt::format("{}\n{}\n{}\n{}", r.scenario, r.flavor, r.seed, r.repeat);
+        if (key != m_group.key) {
+            flush_group();
+            m_group.key = key;
+            m_group.what = fmt::format("{} · {} · seed {}{}", paint(r.scenario, k_bold), r.flavor, r.seed, repeat);
+            m_group.first = r.index;
+        }
+        m_group.last = r.index;
+        m_group.planned = planned;
+        m_group.elapsed += r.elapsed_seconds;
+        m_group.parts.push_back(fmt::format("{} {}{}", r.variant, paint(std::string(word.label), outcome_colour(outcome)),
+                                            reason.empty()           ? ""
+                                            : reason.starts_with("by ") ? " " + reason
+                                                                        : ", " + reason));
+        print_findings(r, true);  // a distinct bug not seen earlier in the run: one line
+        std::fflush(m_out);
+        return;
+    }
+    flush_group();
+    fmt::print(m_out, "\n{} {} · {} · {} · seed {}{} · {} · {:.2f}s{}\n", paint(fmt::format("[{}/{}]", r.index, planned), k_dim),
+               paint(r.scenario, k_bold), r.variant, r.flavor, r.seed, repeat,
                paint(std::string(word.label), outcome_colour(outcome)), r.elapsed_seconds,
                reason.empty() || word.fails_gate ? "" : " · " + reason);
-    if (details) {
-        print_tables(r);
-        print_detections(r);
-        print_findings(r, false);
-        print_process(r);
-        if (word.fails_gate) fmt::print(m_out, "  {}: {}\n", paint(std::string(word.word), k_red), reason);
-    } else {
-        print_findings(r, true);  // a distinct bug not seen earlier in the run
-    }
+    print_tables(r);
+    print_detections(r);
+    print_findings(r, false);
+    print_process(r);
+    if (word.fails_gate) fmt::print(m_out, "  {}: {}\n", paint(std::string(word.word), k_red), reason);
     std::fflush(m_out);
 }
 
 void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const RunSummary& s) {
+    flush_group();
     fmt::print(m_out, "\n{}", paint("threadmill: ", k_bold));
     if (s.interrupted) fmt::print(m_out, "{} ", paint(fmt::format("interrupted after {} of {} jobs;", s.ran, s.planned), k_red));
     if (s.incomplete) fmt::print(m_out, "{} ", paint(incomplete_run_text(s) + ";", k_red));

@@ -1,5 +1,6 @@
-// The console reporter: one line per job with its outcome as it ends; the details (latency table,
-// invariants, detections, findings) of the jobs that need a person, or of every job with -v.
+// The console reporter: a line per group of jobs that did what was expected, a line of its own and
+// the details (latency table, invariants, detections, findings) for each job that needs a person,
+// or a line and the details of every job with -v.
 #pragma once
 
 #include <chrono>
@@ -16,10 +17,11 @@ public:
     /// On a terminal, a status line (jobs done / total, elapsed, ETA, expectations missed so
     /// far, the job running) is redrawn in place under the finished jobs; when `out` is not a
     /// terminal only plain lines are printed. Colours need a terminal and NO_COLOR unset.
-    /// Source paths under `source_root` are printed relative to it. Each job prints one line
-    /// (its outcome, and for a caught job what caught it); the details follow for a job whose
-    /// outcome fails the gate, the findings of a distinct bug not seen earlier in the run, and
-    /// with `verbose` every job's details.
+    /// Source paths under `source_root` are printed relative to it. The jobs of one scenario,
+    /// flavor, seed and repetition that did what their scenario expects share one line (each
+    /// variant's outcome, and for a caught job what caught it), followed by a line for each
+    /// distinct bug not seen earlier in the run; a job whose outcome fails the gate gets a line of
+    /// its own and its details. With `verbose` every job gets its own line and its details.
     explicit ConsoleReporter(std::FILE* out, std::string source_root = TM_SOURCE_DIR, bool verbose = false);
     void run_started(const RunContext& context, int planned_jobs) override;
     void job_started(int index, int planned_jobs, const std::string& what) override;
@@ -34,6 +36,19 @@ private:
     /// The job's findings; with `only_new`, those whose fingerprint no earlier job reported.
     void print_findings(const JobResult& job, bool only_new);
     void print_process(const JobResult& job);
+    /// Prints the pending group line and its new-bug lines, if any.
+    void flush_group();
+    /// The jobs of one scenario, flavor, seed and repetition that did not need a look, waiting
+    /// for the group to end so that they print as one line.
+    struct Group {
+        std::string key;  ///< scenario, flavor, seed, repetition
+        std::string what;  ///< "cache-queue · plain · seed 7"
+        int first = 0, last = 0, planned = 0;
+        double elapsed = 0;
+        std::vector<std::string> parts;      ///< "safe ok", "broken caught (expected) by crash"
+        std::vector<std::string> new_bugs;   ///< one line each: kind and user location
+    };
+    Group m_group;
     std::FILE* m_out;
     std::string m_source_root;
     bool m_verbose;

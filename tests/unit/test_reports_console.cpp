@@ -75,8 +75,10 @@ TEST(ReportConsole, ACaughtMutantReadsCaughtAndNeverFail) {
     const testing::Fixture f;
     for (const bool verbose : {false, true}) {
         const std::string text = console_text(f, verbose);
-        // canary-race · race · tsan: the race mutant, caught by the race it expects.
-        const auto at = text.find("[2/29] canary-race · race · tsan · seed 7 · caught (expected) · 0.35s · by race\n");
+        // canary-race · race · tsan: the race mutant, caught by the race it expects; by default
+        // on its group's line, with -v on a line of its own.
+        const auto at = text.find(verbose ? "[2/29] canary-race · race · tsan · seed 7 · caught (expected) · 0.35s · by race\n"
+                                          : "[1-2/29] canary-race · tsan · seed 7 · 0.44s · safe ok · race caught (expected) by race\n");
         EXPECT_NE(at, std::string::npos) << text;
         EXPECT_EQ(text.find("FAIL"), std::string::npos) << text;
         EXPECT_EQ(text.find("PASS"), std::string::npos) << text;
@@ -88,8 +90,12 @@ TEST(ReportConsole, DetailsOnlyForJobsThatNeedALookUnlessVerbose) {
     const testing::Fixture f;
     const std::string brief = console_text(f);
     const std::string verbose = console_text(f, true);
-    // One line per ok job; the latency table only with -v.
-    EXPECT_NE(brief.find("[5/29] cache-queue · safe · plain · seed 7 · ok · 0.32s\n[6/29]"), std::string::npos) << brief;
+    // One line per group of jobs that did what was expected; the latency table only with -v.
+    EXPECT_NE(brief.find("\n[5-6/29] cache-queue · plain · seed 7 · 0.63s · safe ok · double_dispatch caught (expected) by "
+                         "invariant:exactly_once_dispatch\n[7-8/29]"),
+              std::string::npos)
+        << brief;
+    EXPECT_NE(verbose.find("[5/29] cache-queue · safe · plain · seed 7 · ok · 0.32s\n"), std::string::npos) << verbose;
     EXPECT_EQ(brief.find("p99.9"), std::string::npos) << brief;
     EXPECT_NE(verbose.find("p99.9"), std::string::npos);
     EXPECT_NE(verbose.find("BROKEN  exactly_once_dispatch"), std::string::npos) << verbose;
@@ -98,8 +104,13 @@ TEST(ReportConsole, DetailsOnlyForJobsThatNeedALookUnlessVerbose) {
         EXPECT_NE(text->find("  crash worker killed by SIGSEGV"), std::string::npos) << *text;
         EXPECT_NE(text->find("  UNEXPECTED: expected timeout, but caught by crash\n"), std::string::npos) << *text;
     }
-    // A distinct bug is shown the first time it is seen.
-    EXPECT_NE(brief.find("FINDING ThreadSanitizer: data-race [canary-race · race · tsan · seed 7]"), std::string::npos);
+    // A distinct bug is named the first time it is seen: by default its place, with -v its stacks.
+    EXPECT_NE(brief.find("[1-2/29] canary-race · tsan · seed 7 · 0.44s · safe ok · race caught (expected) by race\n"
+                         "  new bug ThreadSanitizer: data-race at targets/canary/canary_target.cpp:22 in run [race]\n"),
+              std::string::npos)
+        << brief;
+    EXPECT_EQ(brief.find("FINDING"), std::string::npos) << brief;
+    EXPECT_NE(verbose.find("FINDING ThreadSanitizer: data-race [canary-race · race · tsan · seed 7]"), std::string::npos);
     EXPECT_LT(std::count(brief.begin(), brief.end(), '\n'), std::count(verbose.begin(), verbose.end(), '\n') / 3);
 }
 
@@ -138,7 +149,7 @@ TEST(ReportConsole, OnlyExercisedInvariantsAreListed) {
 TEST(ReportConsole, AFrameWithoutLineInformationSaysSoInWords) {
     testing::Fixture f;
     ASSERT_GT(strip_line_info(f), 0);
-    const std::string text = console_text(f);
+    const std::string text = console_text(f, true);  // -v: the stacks
     // The user frame of a stack and the SUMMARY line: the function, then the words instead of ":0".
     EXPECT_NE(text.find("#0 run /opt/tm/threadmill-worker-tsan+0x1234 (no line information: the worker was built "
                         "without -g)"),
