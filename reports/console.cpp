@@ -64,6 +64,17 @@ void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent,
                                folded, folded == 1 ? "" : "s");
 }
 
+/// "ns::Cache::set(unsigned long, int) const" -> "ns::Cache::set": a function named on one line.
+std::string without_parameters(std::string_view fn) {
+    int depth = 0;
+    for (std::size_t i = 0; i < fn.size(); ++i) {
+        if (fn[i] == '<') ++depth;
+        if (fn[i] == '>') --depth;
+        if (fn[i] == '(' && depth == 0 && !fn.substr(0, i).ends_with("operator")) return std::string(fn.substr(0, i));
+    }
+    return std::string(fn);
+}
+
 }  // namespace
 
 std::string format_clock(double seconds) {
@@ -176,7 +187,13 @@ void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
             f.user_frame ? fmt::format("{} at {}", f.kind_name, frame_where(*f.user_frame, m_source_root)) : f.summary;
         if (only_new) {
             // A new bug in a job that did what was expected: its place, not its stacks.
-            m_group.new_bugs.push_back(fmt::format("  {} {}: {} [{}]", paint("new bug", k_yellow), f.tool, where, r.variant));
+            std::string place = f.summary;
+            if (f.user_frame) {
+                Frame frame = *f.user_frame;
+                frame.function = without_parameters(frame.function);
+                place = fmt::format("{} at {}", f.kind_name, frame_where(frame, m_source_root));
+            }
+            m_group.new_bugs.push_back(fmt::format("  {} {}: {} [{}]", paint("new bug", k_yellow), f.tool, place, r.variant));
             continue;
         }
         if (shown.size() > 3) {
