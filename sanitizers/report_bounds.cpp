@@ -10,8 +10,10 @@
 namespace threadmill::sanitizers_detail {
 namespace {
 
-// A line of UBSan's memory dump under "note: pointer points here".
+// A line of UBSan's memory dump under "note: pointer points here", or the line it prints instead
+// when the address cannot be read.
 bool is_dump_line(std::string_view s) {
+    if (trim(s) == "<memory cannot be printed>") return true;
     if (s.empty() || s[0] != ' ') return false;
     s = trim(s);
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {

@@ -787,6 +787,27 @@ TEST(ReportParser, UbsanWithoutStackUsesItsOwnLocation) {
     EXPECT_NE(findings[0].fingerprint, findings[1].fingerprint);
 }
 
+TEST(ReportParser, UbsanStackAfterAnUnreadableAddressIsKept) {
+    // A corrupted container: the address cannot be read, so UBSan prints no dump, then the stack.
+    const auto findings = parse_sanitizer_output(
+        "/usr/include/c++/12/bits/hashtable.h:1937:23: runtime error: member access within misaligned address "
+        "0x0001000002c7 for type 'struct __node_type', which requires 8 byte alignment\n"
+        "0x0001000002c7: note: pointer points here\n"
+        "<memory cannot be printed>\n"
+        "    #0 0x5636e8c8676d in std::_Hashtable<unsigned long, int>::_M_find_before_node(unsigned long) const "
+        "/usr/include/c++/12/bits/hashtable.h:1937\n"
+        "    #1 0x5636e8c93714 in app::Cache::get(unsigned long) /src/app/cache.cpp:37\n"
+        "    #2 0x5636e8bb7380 in main /src/app/main.cpp:5\n"
+        "\n"
+        "next line of program output\n");
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].check, "misaligned-pointer-use");
+    ASSERT_TRUE(findings[0].user_frame.has_value());
+    EXPECT_EQ(findings[0].user_frame->file, "/src/app/cache.cpp");
+    EXPECT_EQ(findings[0].user_frame->line, 37);
+    EXPECT_FALSE(contains(findings[0].raw, "next line"));
+}
+
 TEST(ReportParser, FrameFilter) {
     const FrameFilter filter;
     const auto frame = [](std::string function, std::string file, std::string module = {}) {
