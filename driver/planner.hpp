@@ -74,6 +74,8 @@ public:
     /// the plan would hold more jobs than a job index counts; EmptyPlan when nothing is left.
     /// The scenarios must outlive the plan (jobs point at them).
     Plan(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
+    /// A temporary list of scenarios would not outlive the plan.
+    Plan(std::vector<Scenario>&& scenarios, const Catalog& catalog, const PlanOptions& options) = delete;
 
     /// The number of jobs, counted without making them.
     std::size_t size() const { return m_size; }
@@ -159,6 +161,7 @@ inline Plan::Iterator Plan::from(std::size_t position) const { return Iterator(t
 
 /// The plan of `scenarios` (see Plan).
 Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
+Plan plan_jobs(std::vector<Scenario>&& scenarios, const Catalog& catalog, const PlanOptions& options) = delete;
 
 /// fnmatch-style glob; a pattern without * ? [ matches as a substring.
 bool filter_matches(const std::string& pattern, const std::string& text);

@@ -201,7 +201,8 @@ TEST(Planner, EachRoundRepeatsEveryGroupAndABaselineJoinsRelativeBudgetsInPlainO
     PlanOptions options;
     options.repeat = 2;
     options.variants = {"slow"};
-    const Plan plan({sc}, catalog(), options);
+    const std::vector<Scenario> scenarios = {sc};  // outlives the plan, whose jobs point at it
+    const Plan plan(scenarios, catalog(), options);
     std::vector<std::string> order;
     for (const auto& j : all_jobs(plan)) order.push_back(fmt::format("{}{}#{}", label(j), j.baseline ? "(baseline)" : "", j.repeat));
     EXPECT_EQ(order, (std::vector<std::string>{"budget/safe/plain(baseline)#0", "budget/slow/plain#0", "budget/slow/tsan#0",
