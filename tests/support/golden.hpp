@@ -47,6 +47,31 @@ struct Fixture {
     }
 };
 
+/// Rewrites the fixture run as a worker built without -g would have reported it: functions and
+/// modules, no file:line. Returns how many findings had a user frame.
+inline int strip_line_info(Fixture& f) {
+    int user_frames = 0;
+    const auto strip = [](Frame& fr) {
+        fr.file.clear();
+        fr.line = 0;
+        fr.column = 0;
+        fr.module = "/opt/tm/threadmill-worker-tsan+0x1234";
+    };
+    for (auto& j : f.run.jobs) {
+        for (auto& finding : j.findings) {
+            for (auto& a : finding.accesses)
+                for (auto& fr : a.stack.frames) strip(fr);
+            for (auto& b : finding.blocks)
+                for (auto& fr : b.frames) strip(fr);
+            if (finding.user_frame) {
+                strip(*finding.user_frame);
+                ++user_frames;
+            }
+        }
+    }
+    return user_frames;
+}
+
 /// Replaces what differs between machines and runs: hex addresses, clock times and dates.
 inline std::string mask_volatile(std::string text) {
     text = std::regex_replace(text, std::regex("0x[0-9a-fA-F]{4,}"), "0xADDR");

@@ -437,26 +437,41 @@ pid_t find_process(const std::string& needle) {
     return 0;
 }
 
+/// Starts `threadmill --worker-dir <selftest> run <args...>` in a child with its output discarded;
+/// returns the child's pid (or -1 when fork failed).
+pid_t start_driver(const std::vector<std::string>& args) {
+    const pid_t driver = ::fork();
+    if (driver != 0) return driver;
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    std::vector<std::string> words = {TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run"};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    ::execv(TM_DRIVER_PATH, argv.data());
+    ::_exit(127);
+}
+
+/// The first process whose command line contains `needle`, waited for (0 if none appeared).
+pid_t wait_for_process(const std::string& needle) {
+    pid_t pid = 0;
+    for (int i = 0; i < 1000 && pid == 0; ++i) {  // a bound for a stuck test, not a timing claim
+        pid = find_process(needle);
+        if (pid == 0) ::usleep(10'000);
+    }
+    return pid;
+}
+
 TEST(CliFaults, AWorkerDiesWithItsDriver) {
     const fs::path dir = out_dir("orphan");
     const std::string path = write_selftest_scenario(dir, "orphan", "hang", "duration = \"100ms\"\ntimeout = \"60s\"");
     const std::string out = (dir / "out").string();
-    const pid_t driver = ::fork();
+    const pid_t driver = start_driver({path, "--seed", "1", "--out", out});
     ASSERT_GE(driver, 0);
-    if (driver == 0) {
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, STDOUT_FILENO);
-        ::dup2(null, STDERR_FILENO);
-        ::execl(TM_DRIVER_PATH, TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run", path.c_str(), "--seed", "1",
-                "--out", out.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
     // The worker names its result file inside `out`: that finds it among this machine's processes.
-    pid_t worker = 0;
-    for (int i = 0; i < 1000 && worker == 0; ++i) {
-        worker = find_process(out + "/jobs/");
-        if (worker == 0) ::usleep(10'000);
-    }
+    const pid_t worker = wait_for_process(out + "/jobs/");
     ASSERT_NE(worker, 0) << "the worker never started";
     ::kill(driver, SIGKILL);
     int status = 0;
@@ -476,22 +491,9 @@ TEST(CliFaults, JobsNotRunAfterCtrlCAreSkippedInJUnit) {
     const std::string path = write_selftest_scenario(dir, "skip", "hang", "duration = \"100ms\"\ntimeout = \"60s\"");
     const std::string out = (dir / "out").string();
     const std::string junit = (dir / "junit.xml").string();
-    const pid_t driver = ::fork();
+    const pid_t driver = start_driver({path, "--seeds", "3", "--seed", "1", "--out", out, "--report", "junit=" + junit});
     ASSERT_GE(driver, 0);
-    if (driver == 0) {
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, STDOUT_FILENO);
-        ::dup2(null, STDERR_FILENO);
-        const std::string report = "junit=" + junit;
-        ::execl(TM_DRIVER_PATH, TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run", path.c_str(), "--seeds", "3",
-                "--seed", "1", "--out", out.c_str(), "--report", report.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    pid_t worker = 0;
-    for (int i = 0; i < 1000 && worker == 0; ++i) {  // a bound for a stuck test, not a timing claim
-        worker = find_process(out + "/jobs/");
-        if (worker == 0) ::usleep(10'000);
-    }
+    const pid_t worker = wait_for_process(out + "/jobs/");
     ASSERT_NE(worker, 0) << "the worker never started";
     ::kill(driver, SIGINT);
     int status = 0;
@@ -778,23 +780,10 @@ TEST(CliFaults, AnInterruptedRunClosesItsFileSayingSo) {
                            "timeout = \"60s\"\n[[group]]\nname = \"workers\"\nthreads = 1\nmix = { work = 1 }\n"
                            "[expect]\nhang = \"timeout\"\n";
     const std::string out = (dir / "out").string();
-    const pid_t driver = ::fork();
+    const pid_t driver = start_driver({path, "--seed", "1", "--out", out});
     ASSERT_GE(driver, 0);
-    if (driver == 0) {
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, STDOUT_FILENO);
-        ::dup2(null, STDERR_FILENO);
-        ::execl(TM_DRIVER_PATH, TM_DRIVER_PATH, "--worker-dir", TM_SELFTEST_WORKER_DIR, "run", path.c_str(), "--seed", "1",
-                "--out", out.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
     // Ctrl-C once the second job's worker (the hang) runs.
-    pid_t worker = 0;
-    for (int i = 0; i < 1000 && worker == 0; ++i) {
-        worker = find_process(out + "/jobs/0002-");
-        if (worker == 0) ::usleep(10'000);
-    }
-    ASSERT_NE(worker, 0) << "the second job never started";
+    ASSERT_NE(wait_for_process(out + "/jobs/0002-"), 0) << "the second job never started";
     ::kill(driver, SIGINT);
     int status = 0;
     ::waitpid(driver, &status, 0);

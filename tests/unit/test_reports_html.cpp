@@ -54,30 +54,6 @@ std::string job_section(const std::string& html, int index) {
 
 bool has_measured_ops(const JobResult& j) { return j.measurement && j.measurement->total_ops > 0; }
 
-/// The fixture run as a worker built without -g would have reported it: functions and modules, no file:line.
-int strip_line_info(testing::Fixture& f) {
-    int user_frames = 0;
-    const auto strip = [](Frame& fr) {
-        fr.file.clear();
-        fr.line = 0;
-        fr.column = 0;
-        fr.module = "/opt/tm/threadmill-worker-tsan+0x1234";
-    };
-    for (auto& j : f.run.jobs) {
-        for (auto& finding : j.findings) {
-            for (auto& a : finding.accesses)
-                for (auto& fr : a.stack.frames) strip(fr);
-            for (auto& b : finding.blocks)
-                for (auto& fr : b.frames) strip(fr);
-            if (finding.user_frame) {
-                strip(*finding.user_frame);
-                ++user_frames;
-            }
-        }
-    }
-    return user_frames;
-}
-
 TEST(ReportHtml, MatchesGolden) {
     const testing::Fixture f;
     testing::expect_golden(render_html(f.input("out/index.html")), "index.html");
