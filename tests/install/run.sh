@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The install test: installs threadmill into a temporary prefix, builds tests/install/consumer against that prefix only, and runs its worker in every installed flavor.
+# usage: run.sh <threadmill build dir> <threadmill source dir> <C++ compiler> [<generator>]
+set -euo pipefail
+
+build=$1
+source=$2
+cxx=$3
+generator=${4:-Ninja}
+work=$(mktemp -d "${TMPDIR:-/tmp}/threadmill-install-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "install test: FAILED: $*" >&2; exit 1; }
+
+prefix=$work/prefix
+cmake --install "$build" --prefix "$prefix" >"$work/install.log" || { cat "$work/install.log"; fail "cmake --install"; }
+
+# What the package must hold.
+for f in bin/threadmill bin/threadmill-worker include/threadmill/api/target.hpp \
+         share/threadmill/sanitizers/tsan.supp share/threadmill/scenarios; do
+  [ -e "$prefix/$f" ] || fail "the install has no $f"
+done
+package=$(dirname "$(find "$prefix" -name threadmillConfig.cmake | head -n1)")
+[ -f "$package/threadmillConfigVersion.cmake" ] || fail "no threadmill CMake package in $prefix"
+if grep -rlE '"(driver|reports|cli)/' "$prefix/include/threadmill"; then
+  fail "an installed header includes the driver, the reports or the command line"
+fi
+flavors=$(sed -n 's/^set(THREADMILL_FLAVORS \(.*\))$/\1/p' "$package/threadmillFlavors.cmake")
+[ -n "$flavors" ] || fail "threadmillFlavors.cmake names no flavor"
+echo "install test: flavors in the install: $flavors"
+
+# The consumer is copied out of the source tree, so nothing of threadmill's source can be used.
+cp -r "$source/tests/install/consumer" "$work/consumer-src"
+launcher=()
+if [ -n "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER="$CMAKE_CXX_COMPILER_LAUNCHER"); fi
+cmake -S "$work/consumer-src" -B "$work/consumer" -G "$generator" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$prefix" "${launcher[@]}" >"$work/configure.log" \
+  || { cat "$work/configure.log"; fail "configuring the consumer"; }
+cmake --build "$work/consumer" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "building the consumer"; }
+if grep -F -- "$source" "$work/consumer/compile_commands.json"; then
+  fail "the consumer was compiled with threadmill's source tree in its command line"
+fi
+if grep -i "warning:" "$work/build.log"; then fail "the consumer built with warnings"; fi
+
+for flavor in $flavors; do
+  exe=threadmill-worker
+  [ "$flavor" = plain ] || exe=threadmill-worker-$flavor
+  [ -x "$work/consumer/my_worker/$exe" ] || fail "threadmill_add_worker built no my_worker/$exe"
+  [ -x "$prefix/bin/$exe" ] || fail "the install has no built-in worker bin/$exe"
+  # The user's worker holds the user's target and nothing else; the safe variant passes and the
+  # mutant is caught, so the run exits 0.
+  "$work/consumer/my_worker/$exe" --describe | grep -q '"install_counter"' || fail "my_worker/$exe lacks the target"
+  if ! (cd "$work" && "$prefix/bin/threadmill" --worker-dir "$work/consumer/my_worker" run \
+          "$work/consumer-src/counter.toml" --flavor "$flavor" --out "$work/out-$flavor" >"$work/run-$flavor.log" 2>&1); then
+    cat "$work/run-$flavor.log"
+    fail "threadmill run of the consumer's worker, flavor $flavor"
+  fi
+  grep -q '"forgetful"' "$work/out-$flavor/results.jsonl" || fail "results.jsonl of flavor $flavor has no forgetful job"
+  echo "install test: flavor $flavor: ok"
+done
+
+# The installed driver finds its own built-in workers (its folder is the default --worker-dir).
+(cd "$work" && "$prefix/bin/threadmill" list targets) >"$work/list.log" 2>&1 || { cat "$work/list.log"; fail "threadmill list targets"; }
+grep -q canary "$work/list.log" || fail "the installed driver does not list the built-in targets"
+echo "install test: passed"
