@@ -1,10 +1,11 @@
-// The install test's own target: a counter behind a mutex, built against the installed target API only.
+// The install test's own target: an adapter around my::Counter, built against the installed target API only.
+#include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "api/target.hpp"
+#include "my_counter.hpp"
 
 namespace {
 
@@ -14,32 +15,29 @@ enum Variant : int { k_safe, k_forgetful };
 enum OpIndex : int { k_add, k_read };
 enum Inv : int { k_total };
 
-class Counter final : public TargetInstance {
+class CounterTarget final : public TargetInstance {
 public:
-    explicit Counter(const TargetConfig& c) : m_variant(c.variant) {}
+    explicit CounterTarget(const TargetConfig& c) : m_counter(c.variant == k_forgetful) {}
 
     void run(const Op& op, ThreadContext&) override {
-        std::lock_guard lock(m_mutex);
         if (op.index == k_add) {
-            ++m_adds;
-            if (m_variant != k_forgetful) ++m_value;  // the mutant forgets every add
+            m_counter.add();
+            m_adds.fetch_add(1, std::memory_order_relaxed);
         } else {
-            m_last_read = m_value;
+            m_reads.fetch_add(m_counter.value() > 0 ? 1 : 0, std::memory_order_relaxed);
         }
     }
 
     void check(InvariantSink& sink, CheckPoint) override {
-        std::lock_guard lock(m_mutex);
-        if (m_value != m_adds)
-            sink.fail(k_total, "value " + std::to_string(m_value) + " after " + std::to_string(m_adds) + " adds");
+        const std::uint64_t adds = m_adds.load(std::memory_order_relaxed);
+        if (m_counter.value() != adds)
+            sink.fail(k_total, "value " + std::to_string(m_counter.value()) + " after " + std::to_string(adds) + " adds");
     }
 
 private:
-    int m_variant;
-    std::mutex m_mutex;
-    std::uint64_t m_value = 0;
-    std::uint64_t m_adds = 0;
-    std::uint64_t m_last_read = 0;
+    my::Counter m_counter;
+    std::atomic<std::uint64_t> m_adds{0};
+    std::atomic<std::uint64_t> m_reads{0};  // keeps the reads from being optimized away
 };
 
 TargetSpec make_counter() {
@@ -50,7 +48,7 @@ TargetSpec make_counter() {
                        {"forgetful", "never counts an add", "invariant:total"}};
     s.info.ops = {{"add", "adds one"}, {"read", "reads the value"}};
     s.info.invariants = {{"total", "the value equals the number of adds"}};
-    s.create = [](const TargetConfig& c) { return std::make_unique<Counter>(c); };
+    s.create = [](const TargetConfig& c) { return std::make_unique<CounterTarget>(c); };
     return s;
 }
 
