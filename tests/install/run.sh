@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The install test: installs threadmill into a temporary prefix, builds tests/install/consumer against that prefix only, and runs its worker in every installed flavor.
-# usage: run.sh <threadmill build dir> <threadmill source dir> <C++ compiler> [<generator>]
+# usage: run.sh <threadmill build dir> <threadmill source dir> <C++ compiler> [<generator> [<CXX flags> [<launcher>]]]
+# The consumer is built with threadmill's own compiler, CMAKE_CXX_FLAGS and compiler launcher: a
+# threadmill built with -fsanitize=thread in CMAKE_CXX_FLAGS (preset harness-tsan) installs
+# runtimes that only link into code built the same way.
 set -euo pipefail
 
 build=$1
 source=$2
 cxx=$3
 generator=${4:-Ninja}
+cxx_flags=${5:-}
+launcher=${6:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/threadmill-install-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "install test: FAILED: $*" >&2; exit 1; }
@@ -34,10 +39,9 @@ echo "install test: flavors in the install: $flavors"
 
 # The consumer is copied out of the source tree, so nothing of threadmill's source can be used.
 cp -r "$source/tests/install/consumer" "$work/consumer-src"
-launcher=()
-if [ -n "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER="$CMAKE_CXX_COMPILER_LAUNCHER"); fi
 cmake -S "$work/consumer-src" -B "$work/consumer" -G "$generator" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$prefix" "${launcher[@]}" >"$work/configure.log" \
+      -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$cxx_flags" -DCMAKE_CXX_COMPILER_LAUNCHER="$launcher" \
+      -DCMAKE_PREFIX_PATH="$prefix" >"$work/configure.log" \
   || { cat "$work/configure.log"; fail "configuring the consumer"; }
 cmake --build "$work/consumer" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "building the consumer"; }
 if grep -F -- "$source" "$work/consumer/compile_commands.json"; then
