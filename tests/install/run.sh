@@ -49,6 +49,11 @@ if grep -F -- "$source" "$work/consumer/compile_commands.json"; then
 fi
 if grep -i "warning:" "$work/build.log"; then fail "the consumer built with warnings"; fi
 
+# The installed driver finds its own built-in workers: its folder is the default --worker-dir.
+(cd "$work" && "$prefix/bin/threadmill" list targets) >"$work/list.log" 2>&1 || { cat "$work/list.log"; fail "threadmill list targets"; }
+builtin=
+if grep -q config_store "$work/list.log"; then builtin=config_store; else echo "install test: no config_store target, no built-in run"; fi
+
 for flavor in $flavors; do
   exe=threadmill-worker
   [ "$flavor" = plain ] || exe=threadmill-worker-$flavor
@@ -63,8 +68,19 @@ for flavor in $flavors; do
     fail "threadmill run of the consumer's worker, flavor $flavor"
   fi
   grep -q '"forgetful"' "$work/out-$flavor/results.jsonl" || fail "results.jsonl of flavor $flavor has no forgetful job"
-  # The installed driver runs an installed built-in scenario with its own built-in workers.
-  if ! (cd "$work" && "$prefix/bin/threadmill" run "$prefix/share/threadmill/scenarios/config_store/counter-contention.toml" \
+  # The installed ThreadSanitizer runtime finds the race in the user's own header, and says where.
+  if [ "$flavor" = tsan ]; then
+    if ! (cd "$work" && "$prefix/bin/threadmill" --worker-dir "$work/consumer/my_worker" run \
+            "$work/consumer-src/racy.toml" --out "$work/out-racy" >"$work/run-racy.log" 2>&1); then
+      cat "$work/run-racy.log"
+      fail "threadmill run of the consumer's racy scenario under tsan"
+    fi
+    grep -qE "data-race at .*include/my_counter\.hpp:[0-9]+ in my::Counter::add" "$work/run-racy.log" \
+      || { cat "$work/run-racy.log"; fail "the race was not reported at the consumer's my_counter.hpp"; }
+  fi
+  # The installed driver runs an installed built-in scenario with its own built-in workers (when
+  # the build holds that target: TM_ONLY_TARGETS may have left it out).
+  if [ -n "$builtin" ] && ! (cd "$work" && "$prefix/bin/threadmill" run "$prefix/share/threadmill/scenarios/config_store/counter-contention.toml" \
           --flavor "$flavor" --duration 100ms --out "$work/builtin-$flavor" >"$work/builtin-$flavor.log" 2>&1); then
     cat "$work/builtin-$flavor.log"
     fail "threadmill run of an installed built-in scenario, flavor $flavor"

@@ -11,13 +11,13 @@ namespace {
 
 using namespace threadmill;
 
-enum Variant : int { k_safe, k_forgetful };
+enum Variant : int { k_safe, k_forgetful, k_unlocked };
 enum OpIndex : int { k_add, k_read };
 enum Inv : int { k_total };
 
 class CounterTarget final : public TargetInstance {
 public:
-    explicit CounterTarget(const TargetConfig& c) : m_counter(c.variant == k_forgetful) {}
+    explicit CounterTarget(const TargetConfig& c) : m_counter(mode_of(c.variant)) {}
 
     void run(const Op& op, ThreadContext&) override {
         if (op.index == k_add) {
@@ -35,6 +35,14 @@ public:
     }
 
 private:
+    static my::Mode mode_of(int variant) {
+        switch (variant) {
+            case k_forgetful: return my::Mode::forgetful;
+            case k_unlocked: return my::Mode::unlocked;
+            default: return my::Mode::correct;
+        }
+    }
+
     my::Counter m_counter;
     std::atomic<std::uint64_t> m_adds{0};
     std::atomic<std::uint64_t> m_reads{0};  // keeps the reads from being optimized away
@@ -45,7 +53,8 @@ TargetSpec make_counter() {
     s.info.name = "install_counter";
     s.info.description = "a counter behind a mutex (threadmill's install test)";
     s.info.variants = {{"safe", "counts every add", ""},
-                       {"forgetful", "never counts an add", "invariant:total"}};
+                       {"forgetful", "never counts an add", "invariant:total"},
+                       {"unlocked", "adds without the lock", "race"}};
     s.info.ops = {{"add", "adds one"}, {"read", "reads the value"}};
     s.info.invariants = {{"total", "the value equals the number of adds"}};
     s.create = [](const TargetConfig& c) { return std::make_unique<CounterTarget>(c); };
