@@ -129,6 +129,18 @@ void check_mmap_rnd_bits(Doctor& d) {
     }
 }
 
+/// Names the folder of suppression files sanitizer runs will use (installed, source tree or
+/// $THREADMILL_SANITIZER_DIR), or warns that there is none.
+void check_suppressions(Doctor& d) {
+    const std::string dir = resolve_sanitizer_dir();
+    if (dir.empty()) {
+        d.warn("no folder of suppression files: sanitizer runs suppress nothing",
+               "set THREADMILL_SANITIZER_DIR, or reinstall threadmill (<prefix>/share/threadmill/sanitizers)");
+    } else {
+        d.ok(fmt::format("suppression files: {}", dir));
+    }
+}
+
 void check_tools(Doctor& d) {
     if (on_path("llvm-symbolizer")) {
         d.ok("llvm-symbolizer found (sanitizer stacks get file:line)");
@@ -181,6 +193,7 @@ void setup_doctor(CLI::App& app, DoctorOptions& o) {
 ExitCode run_doctor(const DoctorOptions& o, const GlobalOptions& global) {
     Doctor d;
     check_workers(d, resolve_worker_dir(global));
+    check_suppressions(d);
     check_mmap_rnd_bits(d);
     check_tools(d);
     check_cores(d, global, o.paths);

@@ -19,17 +19,33 @@
 namespace threadmill::cli {
 namespace fs = std::filesystem;
 
+namespace {
+
+/// The folder holding this threadmill executable; empty when /proc cannot tell.
+fs::path executable_dir() {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::path{} : self.parent_path();
+}
+
+}  // namespace
+
 std::string resolve_worker_dir(const GlobalOptions& g) {
     if (!g.worker_dir.empty()) return g.worker_dir;
     if (const char* env = std::getenv("THREADMILL_WORKER_DIR"); env != nullptr && *env != '\0') return env;
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) throw CliError(ExitCode::internal, "cannot locate the threadmill executable; pass --worker-dir");
-    return self.parent_path().string();
+    const fs::path self_dir = executable_dir();
+    if (self_dir.empty()) throw CliError(ExitCode::internal, "cannot locate the threadmill executable; pass --worker-dir");
+    return self_dir.string();
 }
 
 std::string resolve_sanitizer_dir() {
     if (const char* env = std::getenv("THREADMILL_SANITIZER_DIR"); env != nullptr && *env != '\0') return env;
+    // An installed driver: <prefix>/bin/threadmill finds <prefix>/share/threadmill/sanitizers.
+    if (const fs::path self_dir = executable_dir(); !self_dir.empty()) {
+        const fs::path installed = (self_dir / TM_SHARE_FROM_BIN / "sanitizers").lexically_normal();
+        if (fs::is_directory(installed)) return installed.string();
+    }
+    // A driver in its build tree uses the source tree's files.
     const fs::path dir = fs::path(TM_SOURCE_DIR) / "sanitizers";
     return fs::is_directory(dir) ? dir.string() : std::string{};
 }

@@ -29,8 +29,9 @@ struct GlobalOptions {
 
 /// The folder holding the worker executables.
 std::string resolve_worker_dir(const GlobalOptions& g);
-/// The folder of suppression files: $THREADMILL_SANITIZER_DIR, else the source tree's
-/// sanitizers/ folder when it exists, else "".
+/// The folder of suppression files: $THREADMILL_SANITIZER_DIR, else an installed driver's
+/// <prefix>/share/threadmill/sanitizers when it exists, else the source tree's sanitizers/
+/// folder when it exists, else "".
 std::string resolve_sanitizer_dir();
 /// The catalog of the plain worker (throws CliError 3 when it cannot be asked).
 Catalog load_catalog(const GlobalOptions& g);

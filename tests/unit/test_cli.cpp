@@ -203,6 +203,8 @@ TEST(Cli, CanariesAreCaughtByTheSanitizerFlavors) {
 TEST(Cli, DoctorChecksTheWorkersAndTools) {
     const auto r = cli("doctor");
     EXPECT_NE(r.out.find("the plain worker runs"), std::string::npos) << r.out;
+    // A driver in its build tree uses the source tree's suppression files.
+    EXPECT_NE(r.out.find("ok    suppression files: " TM_SOURCE_DIR "/sanitizers\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("threadmill doctor:"), std::string::npos);
     EXPECT_EQ(r.exit_code, flavor_workers_built() ? 0 : 1) << r.out;
 }
