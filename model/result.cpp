@@ -96,6 +96,10 @@ const Frame* first_user_frame(const HangThread& t) {
     return it == t.frames.end() ? nullptr : &*it;
 }
 
+std::string hang_thread_title(const HangThread& t) {
+    return t.name.empty() ? fmt::format("thread {}", t.thread) : fmt::format("thread {} \"{}\"", t.thread, t.name);
+}
+
 std::vector<std::string> describe_hang(const std::vector<HangThread>& threads, std::string_view source_root) {
     std::vector<std::string> lines;
     for (const auto& t : threads) {
@@ -108,8 +112,7 @@ std::vector<std::string> describe_hang(const std::vector<HangThread>& threads, s
         } else if (!f->file.empty() || !f->module.empty()) {
             where = " in " + (f->file.empty() ? f->module : source_relative(f->file, source_root));
         }
-        lines.push_back(fmt::format("thread {}{} blocked in {}{}", t.thread, t.name.empty() ? "" : " \"" + t.name + "\"",
-                                    function, where));
+        lines.push_back(fmt::format("{} blocked in {}{}", hang_thread_title(t), function, where));
     }
     return lines;
 }

@@ -60,6 +60,9 @@ struct HangThread {
 /// The first frame of `t` in the code under test, or nullptr (a harness thread, a thread in libc only).
 const Frame* first_user_frame(const HangThread& t);
 
+/// `thread 2 "worker"`, or `thread 2` for a thread without a name.
+std::string hang_thread_title(const HangThread& t);
+
 /// One line per thread with a user frame, in the order gdb printed them: `thread 2 "worker"
 /// blocked in Cache::get at src/cache.cpp:41` (paths relative to `source_root`). Empty without any user frame.
 std::vector<std::string> describe_hang(const std::vector<HangThread>& threads,
