@@ -70,14 +70,15 @@ bool any_of_prefix(std::string_view s, const std::string_view (&prefixes)[N]) {
     return std::any_of(std::begin(prefixes), std::end(prefixes), [&](std::string_view p) { return s.starts_with(p); });
 }
 
-// "/usr/include/x86_64-linux-gnu/bits/x.h" and "/usr/include/pthread.h": glibc's; "/usr/include/tbb/x.h": not.
-bool is_libc_header(std::string_view path) {
+// "/usr/include/x86_64-linux-gnu/bits/x.h", "/usr/include/pthread.h": glibc's; "/usr/include/x86_64-linux-gnu/c++/12/
+// bits/gthr-default.h": libstdc++'s target-specific part; "/usr/include/tbb/x.h": neither.
+bool is_system_library_header(std::string_view path) {
     constexpr std::string_view root = "/usr/include/";
     if (!path.starts_with(root)) return false;
     auto rest = path.substr(root.size());
     if (const auto slash = rest.find('/'); slash != std::string_view::npos && contains(rest.substr(0, slash), "-linux-"))
         rest = rest.substr(slash + 1);
-    if (any_of_prefix(rest, k_libc_header_dirs)) return true;
+    if (rest.starts_with("c++/") || any_of_prefix(rest, k_libc_header_dirs)) return true;
     return std::find(std::begin(k_libc_headers), std::end(k_libc_headers), rest) != std::end(k_libc_headers);
 }
 
@@ -243,7 +244,7 @@ bool is_standard_library_frame(const Frame& f) {
         for (const auto m : k_compiler_header_markers) {
             if (contains(normal, m)) return true;
         }
-        return is_libc_header(normal) || is_glibc_source(normal) || is_runtime_source(normal);
+        return is_system_library_header(normal) || is_glibc_source(normal) || is_runtime_source(normal);
     }
     const std::string_view module = f.module;
     return any_of_prefix(basename_of(module.substr(0, module.rfind("+0x"))), k_standard_modules);

@@ -25,8 +25,8 @@ std::string_view basename_of(std::string_view path);
 bool is_runtime_frame(const Frame& f);
 
 /// Whether the frame is in the standard library, which threadmill folds away like its own runtime:
-/// - libstdc++ and libc++ headers: any path with `/include/c++/` (`/usr/include/c++/12/`,
-///   `/usr/include/x86_64-linux-gnu/c++/12/`, `/usr/include/c++/v1/`, `/usr/lib/llvm-14/include/c++/v1/`);
+/// - libstdc++ and libc++ headers: any path with `/include/c++/` (`/usr/include/c++/12/`, `/usr/include/c++/v1/`,
+///   `/usr/lib/llvm-14/include/c++/v1/`) and `/usr/include/<triple>/c++/` (`x86_64-linux-gnu/c++/12/bits/`);
 /// - the compiler's own headers: `/usr/lib/gcc/...`, `.../lib/clang/<ver>/include/`;
 /// - glibc's headers: `/usr/include/[<triple>/]{bits,sys,gnu}/` and the C and POSIX headers at the top of
 ///   `/usr/include/` (`pthread.h`, `stdlib.h`, ...);

@@ -25,8 +25,8 @@ std::optional<HangThread> parse_thread_header(std::string_view line) {
     HangThread t;
     t.thread = to_int(rest.substr(0, p));
     const auto inside = rest.substr(p + 2, rest.size() - p - 4);
-    if (const auto lwp = inside.find("(LWP "); lwp != std::string_view::npos) {
-        const auto digits = inside.substr(lwp + 5);
+    if (const auto lwp = inside.find("LWP "); lwp != std::string_view::npos) {
+        const auto digits = inside.substr(lwp + 4);
         std::size_t n = 0;
         while (n < digits.size() && is_digit(digits[n])) ++n;
         if (n > 0) t.lwp = std::stol(std::string(digits.substr(0, n)));
