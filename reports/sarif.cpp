@@ -306,7 +306,10 @@ std::optional<Json> timeout_result(const JobResult& j, int rule_index, const std
         const Frame* first = first_user_frame(t);
         if (first == nullptr) continue;
         if (where == nullptr) where = first;
-        places.push_back(fmt::format("{}@{}", first->function, first->file));
+        // Like a bug's key: function and file base name, no line and no checkout path.
+        const auto slash = first->file.rfind('/');
+        places.push_back(fmt::format("{}@{}", bare_function_name(first->function),
+                                     slash == std::string::npos ? first->file : first->file.substr(slash + 1)));
         const std::string title = hang_thread_title(t);
         Json locations = Json::array();
         append_steps(locations, StackBlock{title, t.frames}, source_root, "blocked here", "wait");
