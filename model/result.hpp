@@ -52,7 +52,7 @@ struct ThreadActivity {
 /// One thread of a hung worker as gdb saw it at the timeout (`thread apply all bt`, parsed).
 struct HangThread {
     int thread = 0;             ///< gdb's thread number ("Thread 2 (Thread 0x... (LWP 41) ...)")
-    long lwp = 0;               ///< the kernel's thread id, 0 when gdb did not print one
+    int lwp = 0;                ///< the kernel's thread id, 0 when gdb did not print one
     std::string name;           ///< the thread's name, "" when gdb printed none
     std::vector<Frame> frames;  ///< innermost first; `user` marks the code under test (FrameFilter)
 };

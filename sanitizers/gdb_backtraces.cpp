@@ -29,7 +29,7 @@ std::optional<HangThread> parse_thread_header(std::string_view line) {
         const auto digits = inside.substr(lwp + 4);
         std::size_t n = 0;
         while (n < digits.size() && is_digit(digits[n])) ++n;
-        if (n > 0) t.lwp = std::stol(std::string(digits.substr(0, n)));
+        if (n > 0) t.lwp = to_int(digits.substr(0, n));
     }
     if (inside.ends_with('"') && inside.size() >= 2) {
         if (const auto open = inside.rfind('"', inside.size() - 2); open != std::string_view::npos)
