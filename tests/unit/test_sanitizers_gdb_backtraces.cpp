@@ -141,6 +141,22 @@ TEST(GdbBacktraces, NoThreadsWithoutAHeader) {
     EXPECT_TRUE(threads[0].frames[0].user);
 }
 
+// Sanitizer logs name threads too ("Thread T1 (tid=42, running) created by main thread at:"): none is a gdb thread.
+TEST(GdbBacktraces, SanitizerLogsHaveNoGdbThreads) {
+    int files = 0;
+    for (const char* compiler : {"gcc", "clang"}) {
+        for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(TM_TEST_DATA_DIR) / "sanitizers" /
+                                                                 "fixtures" / compiler)) {
+            std::ifstream in(e.path());
+            std::stringstream ss;
+            ss << in.rdbuf();
+            EXPECT_TRUE(parse_gdb_backtraces(ss.str()).empty()) << e.path();
+            ++files;
+        }
+    }
+    EXPECT_GT(files, 20);
+}
+
 TEST(GdbBacktraces, HangStacksSurviveJsonAndOldFilesReadWithout) {
     JobResult r;
     r.index = 1;
