@@ -29,6 +29,7 @@
 #include "model/units.hpp"
 #include "model/worker_protocol.hpp"
 #include "sanitizers/environment.hpp"
+#include "sanitizers/gdb_backtraces.hpp"
 #include "sanitizers/parser.hpp"
 
 namespace threadmill {
@@ -38,6 +39,11 @@ namespace {
 /// Longest part of a job folder name taken from a scenario or variant name: with the index,
 /// flavor and seed, a folder name stays far below the usual 255-byte limit.
 constexpr std::size_t k_max_name_part = 64;
+
+/// How much of backtraces.txt a timeout parses into per-thread stacks.
+constexpr std::size_t k_max_backtraces_bytes = std::size_t{4} << 20;
+/// Blocked threads named in a timeout's detection; the rest are counted.
+constexpr std::size_t k_max_hang_threads_in_detail = 8;
 
 /// `s` as one part of a file name: characters other than letters, digits, '-', '_' and '.'
 /// become '_'; a name longer than k_max_name_part is cut and ends with a hash of the whole
@@ -172,6 +178,10 @@ void classify_ending(JobResult& r, const WaitResult& w, Nanos timeout, const std
             threads += fmt::format("; thread {} ({}) {} '{}' after {} ops", a.thread, a.group,
                                    a.in_op ? "in" : "last ran", a.op, a.ops_done);
         }
+        const auto blocked = describe_hang(r.hang_stacks);
+        for (std::size_t i = 0; i < blocked.size() && i < k_max_hang_threads_in_detail; ++i) threads += "; " + blocked[i];
+        if (blocked.size() > k_max_hang_threads_in_detail)
+            threads += fmt::format("; {} more threads in backtraces.txt", blocked.size() - k_max_hang_threads_in_detail);
         r.detections.push_back({"timeout", fmt::format("no result after {}{}", format_duration(timeout), threads)});
     } else if (r.signal != 0) {
         r.detections.push_back({"crash", fmt::format("worker killed by {}", signal_name(r.signal))});
@@ -301,7 +311,12 @@ RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOp
                                            sanitizer_environment(job.flavor, dir.string(), options.sanitizer_dir, sc));
             const WaitResult w = wait_worker(pid, sc.timeout, stop, [&] {
                 r.last_activity = read_activity((dir / "activity.bin").string(), sc, *target);
-                if (options.hang_backtraces) r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
+                if (options.hang_backtraces) {
+                    r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
+                    // The whole file, not the tail kept in `backtraces`: a worker with many threads prints more.
+                    if (!r.backtraces.starts_with("("))
+                        r.hang_stacks = parse_gdb_backtraces(read_tail(dir / "backtraces.txt", k_max_backtraces_bytes));
+                }
             });
             if (w.ending == Ending::stopped) {
                 outcome.interrupted = true;

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <thread>
@@ -90,6 +91,42 @@ void from_json(const json& j, ThreadActivity& v) {
     get_opt(j, "ops_done", v.ops_done);
 }
 
+const Frame* first_user_frame(const HangThread& t) {
+    const auto it = std::find_if(t.frames.begin(), t.frames.end(), [](const Frame& f) { return f.user; });
+    return it == t.frames.end() ? nullptr : &*it;
+}
+
+std::string hang_thread_title(const HangThread& t) {
+    return t.name.empty() ? fmt::format("thread {}", t.thread) : fmt::format("thread {} \"{}\"", t.thread, t.name);
+}
+
+std::vector<std::string> describe_hang(const std::vector<HangThread>& threads, std::string_view source_root) {
+    std::vector<std::string> lines;
+    for (const auto& t : threads) {
+        const Frame* f = first_user_frame(t);
+        if (f == nullptr) continue;
+        const std::string function = f->function.empty() ? std::string("??") : f->function;
+        std::string where;
+        if (has_line_info(*f)) {
+            where = fmt::format(" at {}:{}", source_relative(f->file, source_root), f->line);
+        } else if (!f->file.empty() || !f->module.empty()) {
+            where = " in " + (f->file.empty() ? f->module : source_relative(f->file, source_root));
+        }
+        lines.push_back(fmt::format("{} blocked in {}{}", hang_thread_title(t), function, where));
+    }
+    return lines;
+}
+
+void to_json(json& j, const HangThread& v) {
+    j = json{{"thread", v.thread}, {"lwp", v.lwp}, {"name", v.name}, {"frames", v.frames}};
+}
+void from_json(const json& j, HangThread& v) {
+    j.at("thread").get_to(v.thread);
+    get_opt(j, "lwp", v.lwp);
+    get_opt(j, "name", v.name);
+    get_opt(j, "frames", v.frames);
+}
+
 void to_json(json& j, const Measurement& v) {
     j = json{{"wall_seconds", v.wall_seconds}, {"total_ops", v.total_ops}, {"throughput", v.throughput},
              {"rounds", v.rounds}, {"threads", v.threads}, {"ops", v.ops}, {"invariants", v.invariants}};
@@ -152,6 +189,8 @@ void to_json(json& j, const JobResult& v) {
              {"suppressions", v.suppressions},
              {"worker_log", v.worker_log},
              {"measurement", v.measurement ? json(*v.measurement) : json(nullptr)}};
+    // Written only when there is something: files without it (older ones, jobs that did not hang) read the same.
+    if (!v.hang_stacks.empty()) j["hang_stacks"] = v.hang_stacks;
 }
 
 void from_json(const json& j, JobResult& v) {
@@ -177,6 +216,7 @@ void from_json(const json& j, JobResult& v) {
     get_opt(j, "elapsed_seconds", v.elapsed_seconds);
     get_opt(j, "last_activity", v.last_activity);
     get_opt(j, "backtraces", v.backtraces);
+    get_opt(j, "hang_stacks", v.hang_stacks);
     get_opt(j, "findings", v.findings);
     get_opt(j, "findings_dropped", v.findings_dropped);
     get_opt(j, "suppressions", v.suppressions);

@@ -11,6 +11,7 @@
 
 #include "model/finding.hpp"
 #include "model/histogram.hpp"
+#include "model/text.hpp"
 
 namespace threadmill {
 
@@ -47,6 +48,25 @@ struct ThreadActivity {
     bool in_op = false;
     std::uint64_t ops_done = 0;
 };
+
+/// One thread of a hung worker as gdb saw it at the timeout (`thread apply all bt`, parsed).
+struct HangThread {
+    int thread = 0;             ///< gdb's thread number ("Thread 2 (Thread 0x... (LWP 41) ...)")
+    int lwp = 0;                ///< the kernel's thread id, 0 when gdb did not print one
+    std::string name;           ///< the thread's name, "" when gdb printed none
+    std::vector<Frame> frames;  ///< innermost first; `user` marks the code under test (FrameFilter)
+};
+
+/// The first frame of `t` in the code under test, or nullptr (a harness thread, a thread in libc only).
+const Frame* first_user_frame(const HangThread& t);
+
+/// `thread 2 "worker"`, or `thread 2` for a thread without a name.
+std::string hang_thread_title(const HangThread& t);
+
+/// One line per thread with a user frame, in the order gdb printed them: `thread 2 "worker"
+/// blocked in Cache::get at src/cache.cpp:41` (paths relative to `source_root`). Empty without any user frame.
+std::vector<std::string> describe_hang(const std::vector<HangThread>& threads,
+                                       std::string_view source_root = k_source_root);
 
 /// The worker's part of a job result.
 struct Measurement {
@@ -103,6 +123,7 @@ struct JobResult {
     double elapsed_seconds = 0;  ///< the worker process's lifetime
     std::vector<ThreadActivity> last_activity;  ///< on timeout, from the worker's state file
     std::string backtraces;                     ///< on timeout: gdb's backtraces of every thread
+    std::vector<HangThread> hang_stacks;        ///< on timeout: `backtraces` parsed, one entry per thread
 
     /// Sanitizer reports of the job, in order (at most k_max_findings; the rest are counted).
     std::vector<Finding> findings;
@@ -155,6 +176,8 @@ void to_json(nlohmann::json& j, const InvariantResult& v);
 void from_json(const nlohmann::json& j, InvariantResult& v);
 void to_json(nlohmann::json& j, const ThreadActivity& v);
 void from_json(const nlohmann::json& j, ThreadActivity& v);
+void to_json(nlohmann::json& j, const HangThread& v);
+void from_json(const nlohmann::json& j, HangThread& v);
 void to_json(nlohmann::json& j, const Measurement& v);
 void from_json(const nlohmann::json& j, Measurement& v);
 void to_json(nlohmann::json& j, const BudgetResult& v);

@@ -217,6 +217,21 @@ void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
 }
 
 void ConsoleReporter::print_process(const JobResult& r) {
+    // Each thread that was in the code under test at the timeout, with its user frames; the others are counted.
+    int without_user = 0;
+    bool header = false;
+    for (const auto& t : r.hang_stacks) {
+        if (first_user_frame(t) == nullptr) {
+            ++without_user;
+            continue;
+        }
+        if (!header) fmt::print(m_out, "  threads in the code under test at the timeout (gdb):\n");
+        header = true;
+        print_stack(m_out, StackBlock{hang_thread_title(t), t.frames}, "    ", false, m_source_root);
+    }
+    if (header && without_user > 0)
+        fmt::print(m_out, "    (+{} thread{} in the harness, the standard library or the runtime only)\n", without_user,
+                   without_user == 1 ? "" : "s");
     if (!r.backtraces.empty()) {
         fmt::print(m_out, "  backtraces at the timeout: {}\n",
                    r.backtraces.starts_with("(") ? r.backtraces : "see backtraces.txt in the job's folder");

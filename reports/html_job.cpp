@@ -289,6 +289,23 @@ void Page::timeout(const JobResult& j) {
         }
         m_html += "</tbody></table></div>\n";
     }
+    // Each thread that was in the code under test, its user frames shown; threads only in the harness or the
+    // standard library are counted (every frame stays in the raw backtraces below).
+    std::size_t without_user = 0;
+    bool header = false;
+    for (const auto& t : j.hang_stacks) {
+        if (first_user_frame(t) == nullptr) {
+            ++without_user;
+            continue;
+        }
+        if (!header) m_html += "<h3>Where the threads were blocked (gdb)</h3>\n";
+        header = true;
+        stack(StackBlock{hang_thread_title(t), t.frames});
+    }
+    if (header && without_user > 0) {
+        add(m_html, "<p class=\"muted\">and {} thread{} in the harness, the standard library or the runtime only</p>\n",
+            without_user, without_user == 1 ? "" : "s");
+    }
     if (!j.backtraces.empty()) {
         add(m_html, "<details class=\"more\"><summary>Backtraces of every thread at the timeout (gdb)</summary><pre>{}</pre>"
                     "</details>\n",

@@ -131,6 +131,16 @@ std::string caught_by(const JobResult& j, const std::string& source_root) {
         for (const auto& f : j.findings) text += fmt::format("  - {}\n", finding_line(f, source_root));
         if (j.findings_dropped > 0) text += fmt::format("  - ... and {} more not kept\n", j.findings_dropped);
     }
+    // A hang: each thread that was in the code under test, with its user frames (innermost first).
+    std::string blocked;
+    for (const auto& t : j.hang_stacks) {
+        if (first_user_frame(t) == nullptr) continue;
+        blocked += fmt::format("  - {}\n", hang_thread_title(t));
+        for (const auto& f : t.frames) {
+            if (f.user) blocked += fmt::format("      {}\n", frame_where(f, source_root));
+        }
+    }
+    if (!blocked.empty()) text += "threads in the code under test at the timeout:\n" + blocked;
     return text;
 }
 

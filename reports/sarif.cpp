@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -282,6 +283,61 @@ Json rule_of(const Finding& f) {
                 {"properties", {{"tags", Json::array({text.category, f.tool})}, {"precision", "high"}}}};
 }
 
+constexpr std::string_view k_timeout_rule = "timeout";
+
+Json timeout_rule() {
+    return Json{{"id", k_timeout_rule},
+                {"shortDescription", {{"text", "A job did not finish within its timeout (a hang, deadlock or livelock)"}}},
+                {"help", {{"text", "The worker was stopped at its timeout; gdb's backtraces show where each thread was. "
+                                   "The location is the first frame in the code under test of the first such thread; "
+                                   "each thread flow is one thread's frames in that code."}}},
+                {"defaultConfiguration", {{"level", "error"}}},
+                {"properties", {{"tags", Json::array({"concurrency", "threadmill"})}, {"precision", "medium"}}}};
+}
+
+/// A timed-out job that needs a person and whose backtraces reach the code under test: located at the first
+/// thread's first user frame, one thread flow per such thread. nullopt for any other job.
+std::optional<Json> timeout_result(const JobResult& j, int rule_index, const std::string& source_root) {
+    if (!j.timed_out || !is_miss(j)) return std::nullopt;
+    const Frame* where = nullptr;
+    Json flows = Json::array();
+    std::vector<std::string> places;
+    for (const auto& t : j.hang_stacks) {
+        const Frame* first = first_user_frame(t);
+        if (first == nullptr) continue;
+        if (where == nullptr) where = first;
+        // Like a bug's key: function and file base name, no line and no checkout path.
+        const auto slash = first->file.rfind('/');
+        places.push_back(fmt::format("{}@{}", bare_function_name(first->function),
+                                     slash == std::string::npos ? first->file : first->file.substr(slash + 1)));
+        const std::string title = hang_thread_title(t);
+        Json locations = Json::array();
+        append_steps(locations, StackBlock{title, t.frames}, source_root, "blocked here", "wait");
+        flows.push_back(Json{{"id", title}, {"message", {{"text", title + " at the timeout"}}}, {"locations", std::move(locations)}});
+    }
+    if (where == nullptr) return std::nullopt;
+    std::string detail;
+    for (const auto& d : j.detections) {
+        if (d.mechanism == "timeout") detail = d.detail;
+    }
+    std::sort(places.begin(), places.end());
+    Json result{{"ruleId", k_timeout_rule},
+                {"ruleIndex", rule_index},
+                {"level", "error"},
+                {"message", {{"text", fmt::format("{}: {}.", job_title(j), detail.empty() ? "timed out" : detail)}}},
+                {"locations", Json::array({location_of(*where, source_root)})},
+                {"codeFlows", Json::array({{{"message", {{"text", "the threads in the code under test at the timeout"}}},
+                                            {"threadFlows", std::move(flows)}}})},
+                {"partialFingerprints",
+                 Json{{k_sarif_fingerprint_key, bug_id(fmt::format("timeout|{}", fmt::join(places, "|")))}}}};
+    Json job{{"scenario", j.scenario}, {"variant", j.variant}, {"flavor", j.flavor}, {"seed", j.seed}};
+    if (j.repeat > 0) job["repeat"] = j.repeat + 1;
+    job["outcome"] = info(outcome_of(j)).name;
+    job["replay"] = j.replay;
+    result["properties"] = Json{{"mechanism", "timeout"}, {"jobs", Json::array({std::move(job)})}};
+    return result;
+}
+
 Json invocation_of(const ReportInput& in) {
     const RunContext& c = in.context;
     const RunSummary& s = in.summary;
@@ -327,6 +383,18 @@ std::string render_sarif(const ReportInput& in) {
             at = rule_ids.insert(rule_ids.end(), f.kind_name);
         }
         results.push_back(result_of(bug, static_cast<int>(at - rule_ids.begin()), root));
+    }
+    // Hangs that need a person, at the code the blocked threads were in.
+    for (const auto& j : in.jobs) {
+        const auto at = std::find(rule_ids.begin(), rule_ids.end(), k_timeout_rule);
+        const int index = static_cast<int>(at - rule_ids.begin());
+        auto result = timeout_result(j, index, root);
+        if (!result) continue;
+        if (at == rule_ids.end()) {
+            rules.push_back(timeout_rule());
+            rule_ids.emplace_back(k_timeout_rule);
+        }
+        results.push_back(std::move(*result));
     }
 
     Json driver{{"name", "threadmill"},

@@ -40,6 +40,70 @@ constexpr std::string_view k_libc_startup[] = {"_start", "__libc_start_main", "_
 // clang-format on
 constexpr std::string_view k_libc_paths[] = {"sysdeps/", "csu/", "libc-start.c"};
 
+// clang-format off
+
+// The standard library (see is_standard_library_frame): C++ library headers anywhere, the compiler's headers,
+// glibc's header folders and top-level headers, the folders of glibc's sources, the source trees of the
+// runtime libraries, and their shared objects.
+constexpr std::string_view k_cxx_header_marker = "/include/c++/";
+constexpr std::string_view k_compiler_header_markers[] = {"/usr/lib/gcc/", "/lib/clang/"};
+constexpr std::string_view k_libc_header_dirs[] = {"bits/", "sys/", "gnu/"};
+constexpr std::string_view k_libc_headers[] = {
+    "assert.h", "ctype.h", "errno.h", "fenv.h", "inttypes.h", "limits.h", "locale.h", "math.h", "setjmp.h",
+    "signal.h", "stdio.h", "stdlib.h", "string.h", "strings.h", "time.h", "wchar.h", "wctype.h", "pthread.h",
+    "sched.h", "semaphore.h", "unistd.h", "fcntl.h", "poll.h", "dirent.h", "dlfcn.h", "spawn.h", "threads.h",
+    "features.h", "stdc-predef.h", "alloca.h", "malloc.h", "execinfo.h"};
+constexpr std::string_view k_glibc_source_dirs[] = {
+    "sysdeps", "nptl", "csu", "libio", "malloc", "string", "stdlib", "stdio-common", "misc", "posix", "signal",
+    "elf", "io", "time", "dlfcn", "wcsmbs", "iconv", "locale", "resolv", "socket", "support"};
+constexpr std::string_view k_glibc_source_extensions[] = {".c", ".h", ".S"};
+constexpr std::string_view k_runtime_source_trees[] = {"libstdc++-v3/", "libgcc/", "libcxx/", "libcxxabi/",
+                                                       "libunwind/", "libatomic/"};
+constexpr std::string_view k_standard_modules[] = {
+    "libc.so", "libm.so", "libpthread.so", "libdl.so", "librt.so", "ld-linux", "libstdc++.so", "libgcc_s.so",
+    "libc++.so", "libc++abi.so", "libunwind.so", "libatomic.so"};
+
+// clang-format on
+
+template <std::size_t N>
+bool any_of_prefix(std::string_view s, const std::string_view (&prefixes)[N]) {
+    return std::any_of(std::begin(prefixes), std::end(prefixes), [&](std::string_view p) { return s.starts_with(p); });
+}
+
+// "/usr/include/x86_64-linux-gnu/bits/x.h", "/usr/include/pthread.h": glibc's; "/usr/include/x86_64-linux-gnu/c++/12/
+// bits/gthr-default.h": libstdc++'s target-specific part; "/usr/include/tbb/x.h": neither.
+bool is_system_library_header(std::string_view path) {
+    constexpr std::string_view root = "/usr/include/";
+    if (!path.starts_with(root)) return false;
+    auto rest = path.substr(root.size());
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos && contains(rest.substr(0, slash), "-linux-"))
+        rest = rest.substr(slash + 1);
+    if (rest.starts_with("c++/") || any_of_prefix(rest, k_libc_header_dirs)) return true;
+    return std::find(std::begin(k_libc_headers), std::end(k_libc_headers), rest) != std::end(k_libc_headers);
+}
+
+// glibc's debug information names its sources relative to its build tree: "./nptl/pthread_mutex_lock.c",
+// "../sysdeps/unix/sysv/linux/x86_64/clone3.S", "csu/../sysdeps/nptl/libc_start_call_main.h".
+bool is_glibc_source(std::string_view normal) {
+    if (normal.starts_with('/')) return false;
+    while (normal.starts_with("../")) normal.remove_prefix(3);
+    const auto slash = normal.find('/');
+    if (slash == std::string_view::npos) return false;
+    const auto dir = normal.substr(0, slash);
+    if (std::find(std::begin(k_glibc_source_dirs), std::end(k_glibc_source_dirs), dir) == std::end(k_glibc_source_dirs))
+        return false;
+    return std::any_of(std::begin(k_glibc_source_extensions), std::end(k_glibc_source_extensions),
+                       [&](std::string_view e) { return normal.ends_with(e); });
+}
+
+bool is_runtime_source(std::string_view path) {
+    return std::any_of(std::begin(k_runtime_source_trees), std::end(k_runtime_source_trees), [&](std::string_view t) {
+        return path.starts_with(t) || contains(path, std::string("/") + std::string(t));
+    });
+}
+
+}  // namespace
+
 // "/usr/bin/../lib/gcc/../../include/c++/12/mutex" -> "/usr/include/c++/12/mutex" (lexically).
 std::string normalize_path(std::string_view path) {
     std::vector<std::string_view> parts;
@@ -66,6 +130,8 @@ std::string normalize_path(std::string_view path) {
     }
     return out;
 }
+
+namespace {
 
 // "libc.so.6+0x29d90", "/path/binary+0x1234", "<unknown module>".
 bool looks_like_module(std::string_view s) {
@@ -171,6 +237,19 @@ std::optional<Frame> parse_frame(std::string_view line) {
     return f;
 }
 
+bool is_standard_library_frame(const Frame& f) {
+    if (!f.file.empty()) {
+        const auto normal = normalize_path(f.file);
+        if (contains(normal, k_cxx_header_marker) || contains(f.file, k_cxx_header_marker)) return true;
+        for (const auto m : k_compiler_header_markers) {
+            if (contains(normal, m)) return true;
+        }
+        return is_system_library_header(normal) || is_glibc_source(normal) || is_runtime_source(normal);
+    }
+    const std::string_view module = f.module;
+    return any_of_prefix(basename_of(module.substr(0, module.rfind("+0x"))), k_standard_modules);
+}
+
 bool is_runtime_frame(const Frame& f) {
     const auto normal = normalize_path(f.file);
     for (const auto p : k_runtime_paths) {
@@ -202,7 +281,7 @@ using namespace sanitizers_detail;
 
 bool FrameFilter::is_user(const Frame& f) const {
     if (f.function.empty() && f.file.empty()) return false;
-    if (is_runtime_frame(f) || is_libc_startup(f)) return false;
+    if (is_runtime_frame(f) || is_libc_startup(f) || is_standard_library_frame(f)) return false;
     if (!f.file.empty()) {
         const auto normal = normalize_path(f.file);
         for (const auto& p : non_user) {

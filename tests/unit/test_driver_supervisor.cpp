@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -102,7 +103,22 @@ TEST(Supervisor, EveryKindOfMisbehaviourBecomesThatJobsResult) {
     // With gdb installed, the hung worker's threads were backtraced before it was killed.
     if (::access("/usr/bin/gdb", X_OK) == 0) {
         EXPECT_NE(hang.backtraces.find("Thread "), std::string::npos) << hang.backtraces;
+        // ... parsed per thread: the thread stuck in the target's `work` is blocked at the target's own line,
+        // and the timeout's detection names it.
+        ASSERT_FALSE(hang.hang_stacks.empty()) << hang.backtraces;
+        const HangThread* stuck = nullptr;
+        for (const auto& t : hang.hang_stacks) {
+            const Frame* f = first_user_frame(t);
+            if (f != nullptr && f->file.ends_with("tests/support/selftest_target.cpp")) stuck = &t;
+        }
+        ASSERT_NE(stuck, nullptr) << hang.backtraces;
+        const auto timeout = std::find_if(hang.detections.begin(), hang.detections.end(),
+                                          [](const Detection& d) { return d.mechanism == "timeout"; });
+        ASSERT_NE(timeout, hang.detections.end());
+        EXPECT_NE(timeout->detail.find(hang_thread_title(*stuck) + " blocked in "), std::string::npos) << timeout->detail;
+        EXPECT_NE(timeout->detail.find("selftest_target.cpp:"), std::string::npos) << timeout->detail;
     } else {
+        EXPECT_TRUE(hang.hang_stacks.empty());
         EXPECT_EQ(hang.backtraces, "(no backtraces: gdb is not installed)");
     }
 

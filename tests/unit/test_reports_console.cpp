@@ -10,6 +10,7 @@
 
 #include "reports/console.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/hang.hpp"
 
 namespace threadmill {
 namespace {
@@ -136,6 +137,30 @@ TEST(ReportConsole, AFrameWithoutLineInformationSaysSoInWords) {
               std::string::npos)
         << text;
     EXPECT_FALSE(std::regex_search(text, std::regex("[A-Za-z_)]:0([^0-9]|$)"))) << text;
+}
+
+// A hang that needs a look shows each thread blocked in the code under test with its user frames.
+TEST(ReportConsole, HangShowsTheBlockedThreadsUserFrames) {
+    char* data = nullptr;
+    std::size_t size = 0;
+    std::FILE* out = ::open_memstream(&data, &size);
+    {
+        ConsoleReporter console(out, testing::k_hang_source_root, false);
+        console.job_finished(testing::hung_job("crash"), 1);
+    }
+    std::fclose(out);
+    const std::string text(data, size);
+    std::free(data);
+    EXPECT_NE(text.find("  threads in the code under test at the timeout (gdb):\n"
+                        "    thread 3 \"cache\"\n"
+                        "      #6 Cache::get cache.cpp:11\n"
+                        "      #7 operator() cache.cpp:18\n"
+                        "      (+14 frames in the harness, the standard library or the runtime)\n"
+                        "    thread 2 \"reader\"\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("    thread 1 \"cache\"\n      #5 main cache.cpp:19\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("backtraces at the timeout: see backtraces.txt"), std::string::npos) << text;
 }
 
 TEST(ReportConsole, FormatClock) {

@@ -29,6 +29,7 @@
 #include "reports/registry.hpp"
 #include "tests/support/browser.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/hang.hpp"
 #include "driver/summary.hpp"
 
 namespace threadmill {
@@ -57,6 +58,24 @@ bool has_measured_ops(const JobResult& j) { return j.measurement && j.measuremen
 TEST(ReportHtml, MatchesGolden) {
     const testing::Fixture f;
     testing::expect_golden(render_html(f.input("out/index.html")), "index.html");
+}
+
+// A hung job's page shows where each thread in the code under test was blocked, user frames highlighted.
+TEST(ReportHtml, HangShowsTheBlockedThreads) {
+    const RunContext context;
+    const std::vector<JobResult> jobs = {testing::hung_job("crash")};
+    const RunSummary summary = summarize_run(jobs, 1, false, 0, "");
+    ReportSettings settings;
+    settings.source_root = testing::k_hang_source_root;
+    const std::string html = render_html(ReportInput{context, jobs, summary, "out/index.html", settings});
+    const auto section = html.find("<h3>Where the threads were blocked (gdb)</h3>");
+    ASSERT_NE(section, std::string::npos);
+    const std::string rest = html.substr(section);
+    EXPECT_NE(rest.find("<div class=\"st\">thread 2 &quot;reader&quot;</div>"), std::string::npos) << rest.substr(0, 3000);
+    EXPECT_NE(rest.find("<div class=\"fr user\">#6 Cache::get <span class=\"loc\">cache.cpp:11</span></div>"),
+              std::string::npos)
+        << rest.substr(0, 3000);
+    EXPECT_NE(rest.find("Backtraces of every thread at the timeout (gdb)"), std::string::npos);
 }
 
 TEST(ReportHtml, IsARegisteredFormat) {

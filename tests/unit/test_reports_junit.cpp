@@ -16,6 +16,7 @@
 #include "reports/junit.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/hang.hpp"
 #include "driver/summary.hpp"
 
 namespace threadmill {
@@ -170,6 +171,25 @@ TEST(ReportJunit, HarnessErrorIsAnError) {
               std::string::npos)
         << tc;
     EXPECT_EQ(tc.find("<failure"), std::string::npos) << tc;
+    const auto r = validate(xml);
+    EXPECT_EQ(r.status, 0) << r.output;
+}
+
+// A hang's failure names the threads blocked in the code under test, with their frames.
+TEST(ReportJunit, HangFailureListsTheBlockedThreads) {
+    const SyntheticRun run({testing::hung_job("crash")});
+    const std::string xml = render_junit(run.input());
+    const std::string tc = testcase(xml, "cache-hang", "deadlock · plain");
+    const auto failure = tc.find("<failure");
+    ASSERT_NE(failure, std::string::npos) << tc;
+    const std::string text = tc.substr(failure);
+    EXPECT_NE(text.find("threads in the code under test at the timeout:\n"
+                        "  - thread 3 \"cache\"\n"
+                        "      /tmp/i12g/cache.cpp:11 in Cache::get\n"
+                        "      /tmp/i12g/cache.cpp:18 in operator()\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("thread 2 \"reader\" blocked in Cache::get at cache.cpp:11"), std::string::npos) << text;
     const auto r = validate(xml);
     EXPECT_EQ(r.status, 0) << r.output;
 }

@@ -17,6 +17,7 @@
 #include "reports/sarif.hpp"
 #include "tests/support/command.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/hang.hpp"
 #include "driver/summary.hpp"
 #include "sanitizers/parser.hpp"
 
@@ -259,6 +260,38 @@ TEST(ReportSarif, PartialFingerprintsPresentAndStable) {
     EXPECT_EQ(result_for(other, "data-race")["partialFingerprints"], result_for(sarif, "data-race")["partialFingerprints"]);
     EXPECT_EQ(result_for(other, "heap-use-after-free")["partialFingerprints"],
               result_for(sarif, "heap-use-after-free")["partialFingerprints"]);
+}
+
+// A hang that needs a look is a `timeout` result at the first blocked thread's first user frame, one thread flow
+// per thread in the code under test; a hang that was expected is not.
+TEST(ReportSarif, HangThatNeedsALookPointsAtTheBlockedThreads) {
+    RunContext context;
+    const std::vector<JobResult> jobs = {testing::hung_job("crash"), testing::hung_job("timeout")};
+    const RunSummary summary = summarize_run(jobs, 2, false, 0, "");
+    ReportSettings settings;
+    settings.source_root = testing::k_hang_source_root;
+    const std::string text = render_sarif(ReportInput{context, jobs, summary, "-", settings});
+    const json sarif = json::parse(text);
+    ASSERT_EQ(sarif["runs"][0]["results"].size(), 1u) << text;
+    const json& hang = result_for(sarif, "timeout");
+    ASSERT_FALSE(hang.is_null()) << text;
+    EXPECT_EQ(sarif["runs"][0]["tool"]["driver"]["rules"][hang["ruleIndex"].get<int>()]["id"], "timeout");
+    const json& at = hang["locations"][0]["physicalLocation"];
+    EXPECT_EQ(at["artifactLocation"]["uri"], "cache.cpp");
+    EXPECT_EQ(at["region"]["startLine"], 11);
+    EXPECT_EQ(hang["locations"][0]["logicalLocations"][0]["name"], "Cache::get");
+    EXPECT_NE(hang["message"]["text"].get<std::string>().find("thread 2 \"reader\" blocked in Cache::get at cache.cpp:11"),
+              std::string::npos)
+        << hang.dump(2);
+    const json& flows = hang["codeFlows"][0]["threadFlows"];
+    ASSERT_EQ(flows.size(), 3u);  // two waiters and the joining main thread
+    EXPECT_EQ(flows[1]["id"], "thread 2 \"reader\"");
+    // The user frames, oldest call first: the lambda, then Cache::get where the thread waits.
+    ASSERT_EQ(flows[1]["locations"].size(), 2u);
+    EXPECT_EQ(flows[1]["locations"][1]["location"]["logicalLocations"][0]["name"], "Cache::get");
+    EXPECT_EQ(hang["partialFingerprints"][k_key].get<std::string>().size(), 16u);
+    const auto r = validate(text);
+    EXPECT_EQ(r.status, 0) << r.output;
 }
 
 TEST(ReportSarif, EmptyRunIsValid) {

@@ -1,4 +1,5 @@
 // Unit tests of sanitizers/report_parser: every captured gcc and clang fixture, fingerprints, edge cases.
+#include "model/bugs.hpp"
 #include "model/finding.hpp"
 #include "sanitizers/parser.hpp"
 
@@ -831,6 +832,95 @@ TEST(ReportParser, FrameFilter) {
     FrameFilter custom;
     custom.non_user.push_back("/third_party/");
     EXPECT_FALSE(custom.is_user(frame("f()", "/src/third_party/lib.cpp")));
+    EXPECT_TRUE(filter.is_user(frame("f()", "/src/third_party/lib.cpp")));
+}
+
+// Installed libraries are the user's; only threadmill, the standard library and the sanitizer runtimes fold.
+TEST(ReportParser, FrameFilterInstalledLibrariesAreUserCode) {
+    const FrameFilter filter;
+    const auto frame = [](std::string function, std::string file, std::string module = {}) {
+        Frame f;
+        f.function = std::move(function);
+        f.file = std::move(file);
+        f.module = std::move(module);
+        return f;
+    };
+    // Third-party headers and libraries, wherever they are installed.
+    EXPECT_TRUE(filter.is_user(frame("tbb::concurrent_queue<int>::push(int const&)", "/usr/include/tbb/concurrent_queue.h")));
+    EXPECT_TRUE(filter.is_user(frame("tbb::detail::d2::micro_queue<int>::push", "/usr/include/oneapi/tbb/detail/_concurrent_queue_base.h")));
+    EXPECT_TRUE(filter.is_user(frame("boost::lockfree::queue<int>::push", "/usr/include/boost/lockfree/queue.hpp")));
+    EXPECT_TRUE(filter.is_user(frame("libcuckoo::cuckoohash_map<int, int>::insert", "/usr/local/include/libcuckoo/cuckoohash_map.hh")));
+    EXPECT_TRUE(filter.is_user(frame("zlib_inflate", "/usr/include/zlib.h")));
+    EXPECT_TRUE(filter.is_user(frame("tbb::task_arena::execute", "", "/usr/lib/x86_64-linux-gnu/libtbb.so.12+0x2f10")));
+    EXPECT_TRUE(filter.is_user(frame("push", "/src/app/bits/queue.hpp")));          // a user folder named bits
+    EXPECT_TRUE(filter.is_user(frame("f", "/src/app/include/c/queue.hpp")));
+    // libstdc++ and libc++ headers, however the path is spelled.
+    EXPECT_FALSE(filter.is_user(frame("std::_Hashtable<int, int>::find", "/usr/include/c++/12/bits/hashtable.h")));
+    EXPECT_FALSE(filter.is_user(frame("std::unordered_map<int, int>::find", "/usr/include/c++/12/bits/unordered_map.h")));
+    EXPECT_FALSE(filter.is_user(frame("__gthread_mutex_lock", "/usr/include/x86_64-linux-gnu/c++/12/bits/gthr-default.h")));
+    EXPECT_FALSE(filter.is_user(frame("std::__1::mutex::lock", "/usr/include/c++/v1/__mutex_base")));
+    EXPECT_FALSE(filter.is_user(frame("std::__1::vector<int>::push_back", "/usr/lib/llvm-14/bin/../include/c++/v1/vector")));
+    EXPECT_FALSE(filter.is_user(frame("_mm_pause", "/usr/lib/gcc/x86_64-linux-gnu/12/include/xmmintrin.h")));
+    EXPECT_FALSE(filter.is_user(frame("__atomic_load", "/usr/lib/llvm-14/lib/clang/14.0.6/include/stdatomic.h")));
+    EXPECT_FALSE(filter.is_user(frame("std::thread::join()", "../../../../src/libstdc++-v3/src/c++11/thread.cc")));
+    // glibc: headers, its own sources as its debug information names them, and its shared objects.
+    EXPECT_FALSE(filter.is_user(frame("pthread_mutex_lock", "/usr/include/pthread.h")));
+    EXPECT_FALSE(filter.is_user(frame("memcpy", "/usr/include/x86_64-linux-gnu/bits/string_fortified.h")));
+    EXPECT_FALSE(filter.is_user(frame("___pthread_mutex_lock", "./nptl/pthread_mutex_lock.c")));
+    EXPECT_FALSE(filter.is_user(frame("__futex_abstimed_wait_common", "./nptl/futex-internal.c")));
+    EXPECT_FALSE(filter.is_user(frame("clone3", "../sysdeps/unix/sysv/linux/x86_64/clone3.S")));
+    EXPECT_FALSE(filter.is_user(frame("__GI___clock_nanosleep", "../sysdeps/unix/sysv/linux/clock_nanosleep.c")));
+    EXPECT_FALSE(filter.is_user(frame("__lll_lock_wait", "", "/lib/x86_64-linux-gnu/libc.so.6+0x8a0f1")));
+    EXPECT_FALSE(filter.is_user(frame("std::thread::join()", "", "/lib/x86_64-linux-gnu/libstdc++.so.6")));
+    EXPECT_FALSE(filter.is_user(frame("_Unwind_RaiseException", "", "/lib/x86_64-linux-gnu/libgcc_s.so.1+0x1234")));
+    EXPECT_FALSE(filter.is_user(frame("std::__1::thread::join()", "", "/usr/lib/llvm-14/lib/libc++.so.1+0x9")));
+    // The sanitizer runtimes.
+    EXPECT_FALSE(filter.is_user(frame("__tsan_read8", "", "/lib/x86_64-linux-gnu/libtsan.so.2+0x9")));
+    EXPECT_FALSE(filter.is_user(frame("__interceptor_memcpy", "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/../../../../../compiler-rt/lib/sanitizer_common/sanitizer_common_interceptors.inc")));
+    EXPECT_FALSE(filter.is_user(frame("operator new(unsigned long)", "../../../../src/libsanitizer/asan/asan_new_delete.cpp")));
+}
+
+// A race inside an installed library is attributed to that library's line, not to the adapter that called it.
+TEST(ReportParser, RaceInAnInstalledLibraryPointsIntoIt) {
+    const std::string text =
+        "==================\n"
+        "WARNING: ThreadSanitizer: data race (pid=4242)\n"
+        "  Write of size 8 at 0x7b0c00000010 by thread T2:\n"
+        "    #0 std::_Hashtable<int, int>::_M_insert_unique_node(unsigned long) /usr/include/c++/12/bits/hashtable.h:2021 (w+0x10)\n"
+        "    #1 tbb::concurrent_queue<int>::push(int const&) /usr/include/tbb/concurrent_queue.h:120 (w+0x20)\n"
+        "    #2 app::Adapter::put(int) /src/app/adapter.cpp:14 (w+0x30)\n"
+        "    #3 threadmill::Runner::one_op() " TM_SOURCE_DIR "/worker/runner.cpp:196 (w+0x40)\n"
+        "\n"
+        "  Previous read of size 8 at 0x7b0c00000010 by thread T1:\n"
+        "    #0 tbb::concurrent_queue<int>::try_pop(int&) /usr/include/tbb/concurrent_queue.h:150 (w+0x50)\n"
+        "    #1 app::Adapter::take() /src/app/adapter.cpp:20 (w+0x60)\n"
+        "    #2 pthread_mutex_lock ./nptl/pthread_mutex_lock.c:80 (libc.so.6+0x70)\n"
+        "\n"
+        "SUMMARY: ThreadSanitizer: data race /usr/include/tbb/concurrent_queue.h:120 in tbb::concurrent_queue<int>::push(int const&)\n"
+        "==================\n";
+    const auto findings = parse_sanitizer_output(text);
+    ASSERT_EQ(findings.size(), 1u);
+    const auto& f = findings[0];
+    ASSERT_TRUE(f.user_frame.has_value());
+    EXPECT_EQ(f.user_frame->file, "/usr/include/tbb/concurrent_queue.h");
+    EXPECT_EQ(f.user_frame->line, 120);
+    ASSERT_EQ(f.accesses.size(), 2u);
+    const auto& write = f.accesses[0].stack.frames;
+    EXPECT_FALSE(write.at(0).user);  // libstdc++
+    EXPECT_TRUE(write.at(1).user);   // tbb
+    EXPECT_TRUE(write.at(2).user);   // the adapter
+    EXPECT_FALSE(write.at(3).user);  // threadmill
+    EXPECT_FALSE(f.accesses[1].stack.frames.at(2).user);  // glibc
+    // The bug is keyed by the library's line: the same race reached from another adapter line is the same bug.
+    std::string other = text;
+    other.replace(other.find("/src/app/adapter.cpp:14"), 23, "/src/app/adapter.cpp:99");
+    const auto again = parse_sanitizer_output(other);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].user_frame->file, f.user_frame->file);
+    EXPECT_EQ(again[0].user_frame->line, f.user_frame->line);
+    EXPECT_EQ(bug_key(f), "race|concurrent_queue.h|push");
+    EXPECT_EQ(bug_key(again[0]), bug_key(f));
+    EXPECT_EQ(again[0].fingerprint, f.fingerprint);
 }
 
 TEST(ReportParser, KindNamesRoundTrip) {
