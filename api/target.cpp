@@ -1,12 +1,17 @@
 // Target registry, parameter access, invariant sinks and the chaos points of ThreadContext.
 #include "api/target.hpp"
 
+#include <limits>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "api/threadmill.hpp"
 
 namespace threadmill {
 namespace {
@@ -191,4 +196,70 @@ Catalog Registry::catalog() const {
     return c;
 }
 
+// ---- api/threadmill.hpp ---------------------------------------------------------------------
+
+Setup::Setup(const TargetInfo& info, const TargetConfig& config) : m_info(info), m_config(config) {
+    if (config.variant < 0 || static_cast<std::size_t>(config.variant) >= info.variants.size())
+        die(fmt::format("target '{}' has no variant #{}", info.name, config.variant));
+}
+
+const std::string& Setup::variant() const { return m_info.variants[static_cast<std::size_t>(m_config.variant)].name; }
+
+std::int64_t Call::arg() const {
+    const auto& gen = m_table.args[static_cast<std::size_t>(m_op.index)];
+    if (!gen.draw) return static_cast<std::int64_t>(m_op.arg >> 1);
+    Rng rng(m_op.arg);
+    return gen.draw(rng);
+}
+
+void Call::violate(std::string_view name, std::string detail) {
+    const auto& names = m_table.invariant_names;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) {
+            m_ctx.violate(static_cast<int>(i), std::move(detail));
+            return;
+        }
+    }
+    die(fmt::format("Call::violate(\"{}\"): no invariant of that name is declared with .invariant()", name));
+}
+
+ArgGenerator uniform(std::int64_t lo, std::int64_t hi) {
+    if (lo > hi) die(fmt::format("uniform({}, {}): the low end is above the high end", lo, hi));
+    // hi - lo + 1 values; computed unsigned, where the full int64 range wraps to 0.
+    const std::uint64_t count = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
+    return {[lo, count](Rng& rng) {
+                const std::uint64_t offset = count == 0 ? rng.next() : rng.below(count);
+                return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + offset);
+            },
+            fmt::format("uniform in [{}, {}]", lo, hi)};
+}
+
+ArgGenerator one_of(std::initializer_list<std::int64_t> values) {
+    if (values.size() == 0) die("one_of(): no value to choose from");
+    std::vector<std::int64_t> v(values);
+    return {[v](Rng& rng) { return v[rng.below(v.size())]; }, fmt::format("one of {{{}}}", fmt::join(v, ", "))};
+}
+
+ArgGenerator generator(std::function<std::int64_t(Rng&)> draw, std::string describe) {
+    if (!draw) die("generator(): an empty function");
+    return {std::move(draw), std::move(describe)};
+}
+
+namespace detail {
+
+void declaration_error(std::string_view target, const std::string& message) {
+    die(fmt::format("target '{}': {}", target, message));
+}
+
+void check_name(std::string_view target, std::string_view what, std::string_view name) {
+    const bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.';
+    });
+    if (!ok) {
+        declaration_error(target, fmt::format("{} name '{}': use letters, digits, '_', '-' and '.'", what, name));
+    }
+}
+
+}  // namespace detail
 }  // namespace threadmill

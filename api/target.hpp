@@ -1,4 +1,5 @@
-// Target API: what the adapter around a concurrent component declares, and what it implements.
+// The engine's side of the target API: the catalog a worker reports and the instance interface the
+// runner drives. Targets are written with api/threadmill.hpp, which builds these from names.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -47,8 +49,11 @@ ParamSpec string_param(std::string name, std::string default_value, std::vector<
                        std::string help);
 
 struct OpSpec {
+    OpSpec() = default;
+    OpSpec(std::string n, std::string h) : name(std::move(n)), help(std::move(h)) {}
     std::string name;
     std::string help;
+    std::string args;  ///< how its argument is drawn, when the target says (e.g. "uniform in [1, 100]")
 };
 
 /// One implementation of the target's contract. `safe` variants have an empty `caught_by`;
@@ -186,6 +191,8 @@ public:
     /// Checks every invariant that can be checked now and reports violations to `sink`.
     /// At CheckPoint::final the target may first finish pending work (drain, join).
     virtual void check(InvariantSink& sink, CheckPoint when) = 0;
+    /// Between two rounds, after that boundary's checks, with no `run` in progress.
+    virtual void reset() {}
 };
 
 /// A registered target: its catalog entry and how to make an instance.

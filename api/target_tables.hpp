@@ -37,7 +37,7 @@ void fill_catalog(TargetInfo& info, const std::array<CatalogRow<V>, NV>& variant
     for (const auto& v : variants) {
         info.variants.push_back({std::string(v.name), std::string(v.help), std::string(v.caught_by)});
     }
-    for (const auto& o : ops) info.ops.push_back({std::string(o.name), std::string(o.help)});
+    for (const auto& o : ops) info.ops.emplace_back(std::string(o.name), std::string(o.help));
     for (const auto& i : invariants) info.invariants.push_back({std::string(i.name), std::string(i.help)});
 }
 

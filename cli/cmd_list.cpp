@@ -33,7 +33,9 @@ void list_targets(const Catalog& catalog) {
             fmt::print("    {:<24} {}{}\n", v.name, v.help, v.is_safe() ? " [safe]" : fmt::format(" [caught by {}]", v.caught_by));
         }
         fmt::print("  operations:\n");
-        for (const auto& op : t.ops) fmt::print("    {:<24} {}\n", op.name, op.help);
+        for (const auto& op : t.ops) {
+            fmt::print("    {:<24} {}{}\n", op.name, op.help, op.args.empty() ? "" : fmt::format(" · arg {}", op.args));
+        }
         if (!t.params.empty()) fmt::print("  parameters ([params]):\n");
         for (const auto& p : t.params) {
             const std::string range = bounds(p);

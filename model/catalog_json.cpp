@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -60,7 +61,13 @@ ParamValue value_from_json(ParamType t, const json& j) {
 template <typename Spec>
 json named(const std::vector<Spec>& items) {
     json a = json::array();
-    for (const auto& i : items) a.push_back({{"name", i.name}, {"help", i.help}});
+    for (const auto& i : items) {
+        json e = {{"name", i.name}, {"help", i.help}};
+        if constexpr (std::is_same_v<Spec, OpSpec>) {
+            if (!i.args.empty()) e["args"] = i.args;
+        }
+        a.push_back(std::move(e));
+    }
     return a;
 }
 
@@ -71,6 +78,7 @@ std::vector<Spec> named_from(const json& a) {
         Spec s;
         s.name = i.at("name").get<std::string>();
         s.help = i.value("help", "");
+        if constexpr (std::is_same_v<Spec, OpSpec>) s.args = i.value("args", "");
         out.push_back(std::move(s));
     }
     return out;

@@ -183,6 +183,7 @@ private:
             m_instance->check(m_sink, CheckPoint::quiescent);
             m_sink.count_check();
         }
+        if (!m_finished) m_instance->reset();
     }
 
     void one_op(ThreadSlot& s) {

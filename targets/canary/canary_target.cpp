@@ -1,33 +1,32 @@
 // The `canary` target: a known data race and a known heap-use-after-free. If a sanitizer flavor
 // does not catch these, it cannot be trusted to catch anything on this build and machine.
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
-#include "api/target.hpp"
+#include "api/threadmill.hpp"
 
 namespace {
 
-using namespace threadmill;
+using threadmill::Call;
 
-enum Variant : int { k_safe, k_race, k_use_after_free };
-enum OpIndex : int { k_bump, k_touch };
-
-class Canary final : public TargetInstance {
+class Canary {
 public:
-    explicit Canary(const TargetConfig& c) : m_variant(c.variant) {}
+    explicit Canary(const threadmill::Setup& setup)
+        : m_race(setup.variant() == "race"), m_use_after_free(setup.variant() == "use_after_free") {}
 
-    void run(const Op& op, ThreadContext&) override {
-        if (op.index == k_bump) {
-            if (m_variant == k_race) {
-                m_plain_counter = m_plain_counter + 1;  // the race: a plain read-modify-write
-            } else {
-                m_counter.fetch_add(1, std::memory_order_relaxed);
-            }
-            return;
+    void bump(Call&) {
+        if (m_race) {
+            m_plain_counter = m_plain_counter + 1;  // the race: a plain read-modify-write
+        } else {
+            m_counter.fetch_add(1, std::memory_order_relaxed);
         }
-        auto cell = std::make_unique<std::uint64_t>(op.arg);
+    }
+
+    void touch(Call& call) {
+        auto cell = std::make_unique<std::uint64_t>(call.bits());
         std::uint64_t* raw = cell.get();
-        if (m_variant == k_use_after_free) {
+        if (m_use_after_free) {
             cell.reset();  // the use-after-free: freed, then read below
         }
 // The use-after-free is the point of this variant: g++ sees it too, so silence that one warning.
@@ -41,29 +40,21 @@ public:
 #endif
     }
 
-    void check(InvariantSink&, CheckPoint) override {}
-
 private:
-    const int m_variant;
+    const bool m_race;
+    const bool m_use_after_free;
     std::atomic<std::uint64_t> m_counter{0};
     std::uint64_t m_plain_counter = 0;
     std::atomic<std::uint64_t> m_sink{0};
 };
 
-TargetSpec make_canary() {
-    TargetSpec s;
-    s.info.name = "canary";
-    s.info.description = "a known data race and a known use-after-free: proves the sanitizer flavors detect at all";
-    s.info.variants = {
-        {"safe", "an atomic counter and a heap cell read while it is alive", ""},
-        {"race", "every thread increments one plain integer", "race"},
-        {"use_after_free", "`touch` reads a heap cell after freeing it", "memory:heap-use-after-free"},
-    };
-    s.info.ops = {{"bump", "increment the shared counter"}, {"touch", "allocate a heap cell, read it, free it"}};
-    s.create = [](const TargetConfig& c) { return std::make_unique<Canary>(c); };
-    return s;
-}
-
-TM_REGISTER_TARGET(make_canary);
+THREADMILL_TARGET(
+    threadmill::target<Canary>("canary")
+        .describe("a known data race and a known use-after-free: proves the sanitizer flavors detect at all")
+        .variant("safe", "an atomic counter and a heap cell read while it is alive")
+        .mutant("race", "race", "every thread increments one plain integer")
+        .mutant("use_after_free", "memory:heap-use-after-free", "`touch` reads a heap cell after freeing it")
+        .op("bump", &Canary::bump, "increment the shared counter")
+        .op("touch", &Canary::touch, "allocate a heap cell, read it, free it"));
 
 }  // namespace
