@@ -260,7 +260,8 @@ std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& 
                 "the {} worker is missing: {}; build it with `cmake --preset default && cmake --build --preset default`{}",
                 flavor, w, runtimes(flavor_of(flavor)).empty() ? "" : " (CMake option TM_SANITIZER_FLAVORS=ON, the default)"));
         }
-        WorkerUse use{w, flavor, own_build ? variant : std::string(), describe_worker_build(w).build};
+        const WorkerDescription described = describe_worker_build(w);
+        WorkerUse use{w, flavor, own_build ? variant : std::string(), described.build};
         if (own_build) {
             const auto said = [&](const std::string& what) {
                 return std::runtime_error(fmt::format(
@@ -275,6 +276,9 @@ std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& 
                                ? std::string("says it is the default build, not a variant build")
                                : fmt::format("says it was built for variant '{}'", use.build->variant_build));
             if (use.build->flavor != flavor) throw said(fmt::format("says it is the {} flavor, not {}", use.build->flavor, flavor));
+            const auto& targets = described.catalog.targets;
+            if (std::none_of(targets.begin(), targets.end(), [&](const TargetInfo& t) { return t.variant_index(variant) >= 0; }))
+                throw said(fmt::format("holds no target with a variant '{}' (built from other sources?)", variant));
         }
         uses.push_back(std::move(use));
     }
