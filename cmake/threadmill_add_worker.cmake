@@ -117,7 +117,8 @@ function(threadmill_add_worker name)
       cmake_parse_arguments(vb "" "" "INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS" ${variant_args_${variant}})
       if(vb_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "threadmill_add_worker(${name}): VARIANT_BUILD ${variant}: unexpected arguments "
-                            "'${vb_UNPARSED_ARGUMENTS}' (it takes INCLUDE_DIRECTORIES and COMPILE_DEFINITIONS)")
+                            "'${vb_UNPARSED_ARGUMENTS}' (it takes INCLUDE_DIRECTORIES and COMPILE_DEFINITIONS; "
+                            "SOURCES, FLAVORS and OUTPUT_DIRECTORY come before the first VARIANT_BUILD)")
       endif()
       set(includes ${vb_INCLUDE_DIRECTORIES})
       set(definitions ${vb_COMPILE_DEFINITIONS})
