@@ -107,6 +107,9 @@ done
   || { cat "$work/list-box.log"; fail "threadmill list targets of the consumer's worker"; }
 grep -qE "^ +buggy .*\[own build: .*my_worker/variants/buggy\]" "$work/list-box.log" \
   || { cat "$work/list-box.log"; fail "threadmill list does not show that variant buggy is a build of its own"; }
+(cd "$work" && "$prefix/bin/threadmill" --worker-dir "$work/consumer/my_worker" doctor) >"$work/doctor-box.log" 2>&1 || true
+grep -qF "ok    variant 'buggy' is a build of its own" "$work/doctor-box.log" \
+  || { cat "$work/doctor-box.log"; fail "threadmill doctor does not check the buggy variant build"; }
 # The buggy build races and tsan says so, at the buggy header; the fixed build is clean; the run exits 0.
 box_flavors=plain
 case " $flavors " in *" tsan "*) box_flavors=plain,tsan ;; esac
