@@ -245,7 +245,9 @@ void judge(JobResult& r, const Job& job, const TargetInfo& target, Baselines& ba
 
 std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& options) {
     std::vector<WorkerUse> uses;
-    for (const auto& [variant, flavor] : plan.variant_flavors()) {
+    for (const auto& pair : plan.variant_flavors()) {
+        const std::string& variant = pair.first;  // named, not bound: lambdas below capture them
+        const std::string& flavor = pair.second;
         const bool own_build = is_variant_build(options.worker_dir, variant);
         const std::string w = job_worker_path(options.worker_dir, variant, flavor);
         if (std::any_of(uses.begin(), uses.end(), [&](const WorkerUse& u) { return u.path == w; })) continue;
