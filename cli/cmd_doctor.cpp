@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +15,7 @@
 
 #include "model/catalog_json.hpp"
 #include "driver/debug_info.hpp"
+#include "driver/describe.hpp"
 #include "driver/supervisor.hpp"
 #include "model/flavor.hpp"
 #include "scenario/loader.hpp"
@@ -114,6 +116,50 @@ void check_workers(Doctor& d, const std::string& worker_dir) {
     }
 }
 
+/// Each variant build in `<worker_dir>/variants/` (threadmill_add_worker(... VARIANT_BUILD ...)):
+/// a worker for every flavor the default build has, each saying it was built for that variant.
+void check_variant_builds(Doctor& d, const std::string& worker_dir) {
+    const fs::path root = fs::path(worker_dir) / "variants";
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) return;
+    std::vector<std::string> variants;
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_directory(ec)) variants.push_back(it->path().filename().string());
+    }
+    std::sort(variants.begin(), variants.end());
+    for (const auto& variant : variants) {
+        const std::string dir = variant_build_dir(worker_dir, variant);
+        std::vector<std::string> flavors, problems;
+        for (const auto& row : all_flavors()) {
+            const std::string flavor(row.name);
+            if (!fs::exists(worker_path(worker_dir, flavor))) continue;  // reported above
+            const std::string w = worker_path(dir, flavor);
+            if (!fs::exists(w)) {
+                problems.push_back(fmt::format("no {} worker ({})", flavor, w));
+                continue;
+            }
+            try {
+                const auto build = describe_worker_build(w).build;
+                if (!build) problems.push_back(fmt::format("{} does not say how it was built", w));
+                else if (build->variant_build != variant)
+                    problems.push_back(fmt::format("{} says it was built for {}", w,
+                                                   build->variant_build.empty() ? std::string("the default build")
+                                                                                : "variant '" + build->variant_build + "'"));
+                else flavors.push_back(flavor);
+            } catch (const std::exception& e) {
+                problems.push_back(first_line(e.what()));
+            }
+        }
+        if (problems.empty()) {
+            d.ok(fmt::format("variant '{}' is a build of its own ({}): {}", variant, fmt::join(flavors, ", "), dir));
+        } else {
+            d.fail(fmt::format("the build of variant '{}' in {}: {}", variant, dir, fmt::join(problems, "; ")),
+                   fmt::format("rebuild it with threadmill_add_worker(... VARIANT_BUILD {} ...), or remove the folder",
+                               variant));
+        }
+    }
+}
+
 void check_mmap_rnd_bits(Doctor& d) {
     std::ifstream in("/proc/sys/vm/mmap_rnd_bits");
     int bits = 0;
@@ -193,6 +239,7 @@ void setup_doctor(CLI::App& app, DoctorOptions& o) {
 ExitCode run_doctor(const DoctorOptions& o, const GlobalOptions& global) {
     Doctor d;
     check_workers(d, resolve_worker_dir(global));
+    check_variant_builds(d, resolve_worker_dir(global));
     check_suppressions(d);
     check_mmap_rnd_bits(d);
     check_tools(d);

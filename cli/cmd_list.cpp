@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "driver/supervisor.hpp"
 #include "model/catalog_json.hpp"
 #include "scenario/loader.hpp"
 
@@ -24,13 +25,18 @@ std::string bounds(const ParamSpec& p) {
     return "";
 }
 
-void list_targets(const Catalog& catalog) {
+/// The variants are listed with what catches them, and those that are builds of their own
+/// (threadmill_add_worker(... VARIANT_BUILD ...)) with their build folder in `worker_dir`.
+void list_targets(const Catalog& catalog, const std::string& worker_dir) {
     for (const auto& t : catalog.targets) {
         fmt::print("{} — {}\n", t.name, t.description);
         if (!t.seed.empty()) fmt::print("  seed document: {}\n", t.seed);
         fmt::print("  variants:\n");
         for (const auto& v : t.variants) {
-            fmt::print("    {:<24} {}{}\n", v.name, v.help, v.is_safe() ? " [safe]" : fmt::format(" [caught by {}]", v.caught_by));
+            fmt::print("    {:<24} {}{}{}\n", v.name, v.help, v.is_safe() ? " [safe]" : fmt::format(" [caught by {}]", v.caught_by),
+                       is_variant_build(worker_dir, v.name)
+                           ? fmt::format(" [own build: {}]", variant_build_dir(worker_dir, v.name))
+                           : "");
         }
         fmt::print("  operations:\n");
         for (const auto& op : t.ops) {
@@ -76,7 +82,7 @@ ExitCode run_list(const ListOptions& o, const GlobalOptions& global) {
     const Catalog catalog = load_catalog(global);
     if (o.what == "targets") {
         if (!o.paths.empty()) throw CliError(ExitCode::usage, "`list targets` takes no paths");
-        list_targets(catalog);
+        list_targets(catalog, resolve_worker_dir(global));
         return ExitCode::ok;
     }
     return list_scenarios(catalog, o.paths);

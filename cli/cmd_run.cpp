@@ -230,8 +230,9 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     sup.worker_dir = resolve_worker_dir(global);
     sup.sanitizer_dir = resolve_sanitizer_dir();
     sup.run_length = run_length;
+    std::vector<WorkerUse> workers;
     try {
-        check_workers(plan, sup);
+        workers = check_workers(plan, sup);
     } catch (const std::exception& e) {
         throw CliError(ExitCode::internal, e.what());
     }
@@ -264,6 +265,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     context.repeat = o.repeat;
     context.planned = planned;
     context.seeds = plan.seeds();
+    context.workers = workers;
     for (const auto& f : plan.flavors()) context.flavors.emplace_back(f, flavor_flags(f));
     reporter->run_started(context, planned);
 

@@ -1,4 +1,4 @@
-// Asking a worker executable which targets it holds (`threadmill-worker --describe`).
+// Asking a worker executable which targets it holds and how it was built (`threadmill-worker --describe`).
 #include "driver/describe.hpp"
 
 #include <sys/wait.h>
@@ -15,7 +15,7 @@ namespace threadmill {
 
 using nlohmann::json;
 
-Catalog describe_worker(const std::string& worker) {
+WorkerDescription describe_worker_build(const std::string& worker) {
     const std::string cmd = "'" + worker + "' --describe 2>&1";
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error(fmt::format("cannot run {}", worker));
@@ -28,10 +28,15 @@ Catalog describe_worker(const std::string& worker) {
                                              WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.substr(0, 500)));
     }
     try {
-        return catalog_from_json(json::parse(text));
+        const json j = json::parse(text);
+        WorkerDescription d{catalog_from_json(j), std::nullopt};
+        if (auto it = j.find("build"); it != j.end() && it->is_object()) d.build = it->get<WorkerBuild>();
+        return d;
     } catch (const std::exception& e) {
         throw std::runtime_error(fmt::format("{} --describe did not print a catalog: {}", worker, e.what()));
     }
 }
+
+Catalog describe_worker(const std::string& worker) { return describe_worker_build(worker).catalog; }
 
 }  // namespace threadmill

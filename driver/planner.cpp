@@ -167,6 +167,19 @@ std::vector<std::string> Plan::flavors() const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> Plan::variant_flavors() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& s : m_scenarios) {
+        for (const auto& g : s.groups) {
+            for (const auto& m : g.members) {
+                std::pair<std::string, std::string> pair{m.variant, g.flavor};
+                if (std::find(out.begin(), out.end(), pair) == out.end()) out.push_back(std::move(pair));
+            }
+        }
+    }
+    return out;
+}
+
 std::vector<std::uint64_t> Plan::seeds() const {
     std::vector<std::uint64_t> out;
     std::set<std::uint64_t> seen;

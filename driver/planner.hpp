@@ -91,6 +91,9 @@ public:
 
     /// The flavors that some job runs in, in the flavor table's order.
     std::vector<std::string> flavors() const;
+    /// The distinct (variant, flavor) pairs that some job runs, in plan order: which worker
+    /// executables the plan needs when variants are builds of their own.
+    std::vector<std::pair<std::string, std::string>> variant_flavors() const;
     /// The seeds that some job runs with, in plan order, each once.
     std::vector<std::uint64_t> seeds() const;
     /// Whether some job runs with PlanOptions::fresh_seed because its scenario names no seed

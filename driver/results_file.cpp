@@ -160,6 +160,7 @@ ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::stri
     merged.context = files.front().context;
     merged.context.schema_version = k_results_schema_version;
     merged.context.merged_from.clear();
+    merged.context.workers.clear();
     merged.context.planned = 0;
     RunEnd end;
     const fs::path out = fs::absolute(out_dir.empty() ? "." : out_dir).lexically_normal();
@@ -167,6 +168,11 @@ ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::stri
     for (const auto& f : files) {
         merged.context.merged_from.push_back(f.path);
         merged.context.planned += planned_jobs(f);
+        for (const auto& w : f.context.workers) {  // every file's workers, each once
+            const auto same = [&](const WorkerUse& u) { return u.path == w.path && u.flavor == w.flavor; };
+            if (std::none_of(merged.context.workers.begin(), merged.context.workers.end(), same))
+                merged.context.workers.push_back(w);
+        }
         if (f.end) {
             end.interrupted = end.interrupted || f.end->interrupted;
             end.elapsed_seconds += f.end->elapsed_seconds;

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "driver/describe.hpp"
 #include "driver/detections.hpp"
 #include "driver/results_file.hpp"
 #include "driver/verdict.hpp"
@@ -64,7 +65,7 @@ std::string job_dir_name(const Job& job) {
 
 /// The worker's command line for one job, writing into `dir`.
 std::vector<std::string> worker_argv(const Job& job, const fs::path& dir, const SupervisorOptions& options) {
-    std::vector<std::string> argv = {worker_path(options.worker_dir, job.flavor),
+    std::vector<std::string> argv = {job_worker_path(options.worker_dir, job.variant, job.flavor),
                                      "--scenario", job.scenario->path,
                                      "--variant", job.variant,
                                      "--seed", std::to_string(job.seed),
@@ -242,18 +243,67 @@ void judge(JobResult& r, const Job& job, const TargetInfo& target, Baselines& ba
 
 }  // namespace
 
-void check_workers(const Plan& plan, const SupervisorOptions& options) {
-    for (const auto& flavor : plan.flavors()) {
-        const std::string w = worker_path(options.worker_dir, flavor);
-        if (::access(w.c_str(), X_OK) != 0)
+std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& options) {
+    std::vector<WorkerUse> uses;
+    for (const auto& pair : plan.variant_flavors()) {
+        const std::string& variant = pair.first;  // named, not bound: lambdas below capture them
+        const std::string& flavor = pair.second;
+        const bool own_build = is_variant_build(options.worker_dir, variant);
+        const std::string w = job_worker_path(options.worker_dir, variant, flavor);
+        if (std::any_of(uses.begin(), uses.end(), [&](const WorkerUse& u) { return u.path == w; })) continue;
+        if (::access(w.c_str(), X_OK) != 0) {
+            if (own_build)
+                throw std::runtime_error(fmt::format(
+                    "variant '{}' is a build of its own ({}), but its {} worker is missing: {}; build every flavor "
+                    "of it (threadmill_add_worker(... VARIANT_BUILD {} ...)); a variant that is a build never runs "
+                    "on the default build",
+                    variant, variant_build_dir(options.worker_dir, variant), flavor, w, variant));
             throw std::runtime_error(fmt::format(
                 "the {} worker is missing: {}; build it with `cmake --preset default && cmake --build --preset default`{}",
                 flavor, w, runtimes(flavor_of(flavor)).empty() ? "" : " (CMake option TM_SANITIZER_FLAVORS=ON, the default)"));
+        }
+        const WorkerDescription described = describe_worker_build(w);
+        WorkerUse use{w, flavor, own_build ? variant : std::string(), described.build};
+        if (own_build) {
+            const auto said = [&](const std::string& what) {
+                return std::runtime_error(fmt::format(
+                    "the worker {} in the build folder of variant '{}' {}; rebuild it with "
+                    "threadmill_add_worker(... VARIANT_BUILD {} ...), or remove the folder to run the variant on the "
+                    "default build",
+                    w, variant, what, variant));
+            };
+            if (!use.build) throw said("does not say how it was built (it was not built by threadmill_add_worker())");
+            if (use.build->variant_build != variant)
+                throw said(use.build->variant_build.empty()
+                               ? std::string("says it is the default build, not a variant build")
+                               : fmt::format("says it was built for variant '{}'", use.build->variant_build));
+            if (use.build->flavor != flavor) throw said(fmt::format("says it is the {} flavor, not {}", use.build->flavor, flavor));
+            const auto& targets = described.catalog.targets;
+            if (std::none_of(targets.begin(), targets.end(), [&](const TargetInfo& t) { return t.variant_index(variant) >= 0; }))
+                throw said(fmt::format("holds no target with a variant '{}' (built from other sources?)", variant));
+        }
+        uses.push_back(std::move(use));
     }
+    return uses;
 }
 
 std::string worker_path(const std::string& worker_dir, const std::string& flavor) {
     return (fs::path(worker_dir) / worker_executable(flavor_of(flavor))).string();
+}
+
+std::string variant_build_dir(const std::string& worker_dir, const std::string& variant) {
+    return (fs::path(worker_dir) / "variants" / variant).string();
+}
+
+bool is_variant_build(const std::string& worker_dir, const std::string& variant) {
+    std::error_code ec;
+    // A variant name is a folder name only when it has no separator and is not "." or "..".
+    if (variant.empty() || variant == "." || variant == ".." || variant.find('/') != std::string::npos) return false;
+    return fs::is_directory(variant_build_dir(worker_dir, variant), ec);
+}
+
+std::string job_worker_path(const std::string& worker_dir, const std::string& variant, const std::string& flavor) {
+    return worker_path(is_variant_build(worker_dir, variant) ? variant_build_dir(worker_dir, variant) : worker_dir, flavor);
 }
 
 std::string replay_command(const Job& job, const SupervisorOptions& options) {
@@ -279,13 +329,14 @@ std::string replay_command(const Job& job, const SupervisorOptions& options) {
 
 RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop) {
-    check_workers(plan, options);  // before a previous run in `out` is touched
+    const auto workers = check_workers(plan, options);  // before a previous run in `out` is touched
     const fs::path out(options.out_dir);
     fs::create_directories(out);
     fs::remove_all(out / "jobs");  // only what this run writes; never the user's other files
     fs::create_directories(out / "jobs");
     RunContext planned_context = context;
     planned_context.planned = static_cast<int>(plan.size());
+    if (planned_context.workers.empty()) planned_context.workers = workers;
     ResultsWriter results((out / "results.jsonl").string(), planned_context);
     const auto start = std::chrono::steady_clock::now();
 

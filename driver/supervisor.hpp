@@ -10,6 +10,7 @@
 #include "scenario/overrides.hpp"
 #include "driver/planner.hpp"
 #include "model/result.hpp"
+#include "model/worker_build.hpp"
 
 namespace threadmill {
 
@@ -41,10 +42,23 @@ struct RunOutcome {
 
 /// The worker executable of a flavor inside `worker_dir`.
 std::string worker_path(const std::string& worker_dir, const std::string& flavor);
+/// The folder of a variant's own build inside `worker_dir`: `<worker_dir>/variants/<variant>`
+/// (threadmill_add_worker(... VARIANT_BUILD <variant>)).
+std::string variant_build_dir(const std::string& worker_dir, const std::string& variant);
+/// Whether `variant` is a build of its own: its folder exists in `worker_dir`.
+bool is_variant_build(const std::string& worker_dir, const std::string& variant);
+/// The worker executable that runs the jobs of `variant` in `flavor`: the one in the variant's
+/// build folder when it has one (a variant that is a build never runs on the default build),
+/// else the default build's.
+std::string job_worker_path(const std::string& worker_dir, const std::string& variant, const std::string& flavor);
 
-/// Throws std::runtime_error, naming the worker and how to build it, when the worker of a
-/// flavor of `plan` is missing (run_jobs checks it too, before it touches `out_dir`).
-void check_workers(const Plan& plan, const SupervisorOptions& options);
+/// Checks every worker executable the jobs of `plan` need and returns them with their builds,
+/// for the results context: one per flavor of the default build, one per (variant build,
+/// flavor). Throws std::runtime_error, naming the worker and what to do, when one is missing,
+/// cannot describe itself, or sits in a variant's build folder but says it was built for
+/// another variant (or for none, or for another flavor). run_jobs checks it too, before it
+/// touches `out_dir`.
+std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& options);
 
 /// Runs the jobs of `plan` one after another, making each as it starts. Appends every finished
 /// job to `<out>/results.jsonl` (after a first line holding `context`, its `planned` set to the

@@ -241,6 +241,7 @@ void to_json(json& j, const RunContext& v) {
              {"cpu_count", v.cpu_count},
              {"start_time", v.start_time},
              {"planned", v.planned}};
+    j["workers"] = v.workers;
     if (!v.merged_from.empty()) j["merged_from"] = v.merged_from;
 }
 void from_json(const json& j, RunContext& v) {
@@ -260,6 +261,7 @@ void from_json(const json& j, RunContext& v) {
     get_opt(j, "start_time", v.start_time);
     get_opt(j, "planned", v.planned);
     get_opt(j, "merged_from", v.merged_from);
+    get_opt(j, "workers", v.workers);
 }
 
 void to_json(json& j, const RunEnd& v) {

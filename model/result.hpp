@@ -12,12 +12,15 @@
 #include "model/finding.hpp"
 #include "model/histogram.hpp"
 #include "model/text.hpp"
+#include "model/worker_build.hpp"
 
 namespace threadmill {
 
-inline constexpr int k_results_schema_version = 3;
+inline constexpr int k_results_schema_version = 4;
 /// The first schema whose files end with a closing line (RunEnd) when their run ended.
 inline constexpr int k_first_schema_with_run_end = 3;
+/// The first schema whose context lists the worker executables a run used (RunContext::workers).
+inline constexpr int k_first_schema_with_workers = 4;
 inline constexpr std::size_t k_max_findings = 100;
 
 /// Latency and count of one operation over all threads of a job.
@@ -142,11 +145,14 @@ struct JobResult {
 struct RunContext {
     std::string tool_version;
     int schema_version = k_results_schema_version;
-    std::string compiler;
-    std::string build_type;
-    std::string compiler_flags;  ///< flags of the plain build (CMake's CXX flags for its build type)
-    /// Flavors this run used, each with the extra flags of its build ("" for plain).
+    std::string compiler;        ///< the driver's compiler (the workers' are in `workers`)
+    std::string build_type;      ///< the driver's build
+    std::string compiler_flags;  ///< the driver's flags (CMake's CXX flags for its build type)
+    /// Flavors this run used, each with the extra flags threadmill gives its build ("" for plain).
     std::vector<std::pair<std::string, std::string>> flavors;
+    /// The worker executables the run used, each with the build it reports: one per flavor of
+    /// the default build, one per (variant build, flavor). Empty in files older than schema 4.
+    std::vector<WorkerUse> workers;
     std::vector<std::uint64_t> seeds;  ///< distinct seeds of the run's jobs, in plan order
     int repeat = 1;                    ///< runs of each job (`--repeat`)
     std::string command_line;

@@ -117,6 +117,18 @@ void Page::footer() {
     for (const auto& [name, flags] : c.flavors)
         add(m_html, "<dt>Flavor {}</dt><dd><code>{}</code></dd>\n", html_escape(name),
             flags.empty() ? "(the plain build)" : html_escape(flags));
+    // Each worker executable with the build it reports (schema 4 on): the code under test was
+    // compiled there, not with the driver's flags above.
+    for (const auto& w : c.workers) {
+        add(m_html, "<dt>Worker {}{}</dt><dd><code>{}</code>", html_escape(w.flavor),
+            w.variant_build.empty() ? "" : " · variant build " + html_escape(w.variant_build), html_escape(w.path));
+        if (w.build)
+            add(m_html, " · {} · {} · <code>{}</code>", html_escape(w.build->compiler), html_escape(w.build->build_type),
+                html_escape(w.build->compile_flags));
+        else
+            m_html += " · (it does not report its build)";
+        m_html += "</dd>\n";
+    }
     add(m_html, "<dt>Seeds</dt><dd>{}{}</dd>\n", fmt::join(c.seeds, ", "),
         c.repeat > 1 ? fmt::format(" · each job {} times", c.repeat) : "");
     add(m_html, "<dt>Host</dt><dd>{} · {} CPUs · started {}</dd>\n", html_escape(c.host), c.cpu_count,

@@ -319,6 +319,14 @@ std::string render_junit(const ReportInput& in) {
         property(xml, "compiler", c.compiler);
         property(xml, "build_type", c.build_type);
         property(xml, "compiler_flags", c.compiler_flags);
+        for (const auto& w : c.workers) {  // the builds of the code under test, one per worker executable
+            property(xml, "worker",
+                     fmt::format("{}{}: {}{}", w.flavor, w.variant_build.empty() ? "" : ", variant build " + w.variant_build,
+                                 w.path,
+                                 w.build ? fmt::format(" · {} · {} · {}", w.build->compiler, w.build->build_type,
+                                                       w.build->compile_flags)
+                                         : std::string()));
+        }
         if (c.merged_from.empty()) {
             property(xml, "command_line", c.command_line);
         } else {  // the context's command line ran only the first of the merged runs

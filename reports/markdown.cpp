@@ -61,6 +61,14 @@ std::string render_markdown(const ReportInput& in) {
     md += fmt::format(" {} | {} |\n\n", s.findings, s.distinct_bugs);
     md += fmt::format("threadmill {} · {} · {} · {} CPUs · started {}\n\n", in.context.tool_version, in.context.compiler,
                       in.context.host, in.context.cpu_count, in.context.start_time);
+    // The builds of the code under test: one line per worker executable (schema 4 on).
+    for (const auto& w : in.context.workers) {
+        md += fmt::format("- worker {}{}: `{}`{}\n", w.flavor, w.variant_build.empty() ? "" : ", variant build " + w.variant_build,
+                          w.path,
+                          w.build ? fmt::format(" · {} · {} · `{}`", w.build->compiler, w.build->build_type, w.build->compile_flags)
+                                  : std::string(" · (it does not report its build)"));
+    }
+    if (!in.context.workers.empty()) md += "\n";
 
     const std::string out_path = in.output_path == "-" ? std::string("summary.md") : in.output_path;
     auto link_to_job = [&](const JobResult& j) {

@@ -362,6 +362,17 @@ Json invocation_of(const ReportInput& in) {
     for (const auto& o : all_outcomes()) outcomes[std::string(o.name)] = s.count(o.outcome);
     properties["outcomes"] = std::move(outcomes);
     if (!c.merged_from.empty()) properties["mergedFrom"] = c.merged_from;
+    if (!c.workers.empty()) {  // the builds of the code under test, one per worker executable
+        Json workers = Json::array();
+        for (const auto& w : c.workers) {
+            Json worker{{"path", w.path}, {"flavor", w.flavor}, {"variantBuild", w.variant_build}};
+            if (w.build)
+                worker["build"] = Json{{"compiler", w.build->compiler}, {"compileFlags", w.build->compile_flags},
+                                       {"buildType", w.build->build_type}};
+            workers.push_back(std::move(worker));
+        }
+        properties["workers"] = std::move(workers);
+    }
     invocation["properties"] = std::move(properties);
     return invocation;
 }

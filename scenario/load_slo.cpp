@@ -1,4 +1,5 @@
 // The loader's [slo]: latency and throughput budgets, absolute ("20us", "1M/s") or "2x safe".
+#include <algorithm>
 #include <utility>
 
 #include <fmt/format.h>
@@ -84,6 +85,18 @@ void Loader::read_slo_budget(const toml::key& k, const std::string& key, const t
             return;
         }
         budget.relative = *factor;
+        // The factor multiplies a safe variant's figure: a scenario that runs none has nothing
+        // to judge against (a target may declare only mutants).
+        if (m_target != nullptr && !m_variants_broken &&
+            std::none_of(m_scenario.variants.begin(), m_scenario.variants.end(), [&](const std::string& v) {
+                const int i = m_target->variant_index(v);
+                return i >= 0 && m_target->variants[static_cast<std::size_t>(i)].is_safe();
+            })) {
+            error(n, fmt::format("{} = \"{}\" is relative to the safe variant, but the scenario runs no safe variant of "
+                                 "target '{}'; give an absolute budget, or add a safe variant to `variants`",
+                                 label, budget.text, m_target->name));
+            return;
+        }
     } else if (budget.is_throughput()) {
         const auto rate = parse_rate(budget.text);
         if (!rate) {

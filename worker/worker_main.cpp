@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/catalog_json.hpp"
+#include "model/worker_build.hpp"
 #include "model/paths.hpp"
 #include "scenario/overrides.hpp"
 #include "worker/runner.hpp"
@@ -18,6 +19,11 @@
 #include "scenario/loader.hpp"
 
 using namespace threadmill;
+
+/// The build of this executable: key/value pairs from the source threadmill_add_worker()
+/// generates for it (cmake/threadmill_add_worker.cmake). Weak: a worker linked by hand, without
+/// that source, still runs and reports no build.
+extern "C" const char* const threadmill_worker_build[] __attribute__((weak));
 
 int main(int argc, char** argv) {
     CLI::App app{"threadmill-worker: runs one threadmill job in this process. The threadmill driver starts it; "
@@ -43,7 +49,9 @@ int main(int argc, char** argv) {
     try {
         const Catalog catalog = Registry::instance().catalog();
         if (describe) {
-            std::cout << catalog_to_json(catalog).dump(1) << "\n";
+            nlohmann::json j = catalog_to_json(catalog);
+            if (threadmill_worker_build != nullptr) j["build"] = worker_build_from_table(threadmill_worker_build);
+            std::cout << j.dump(1) << "\n";
             return 0;
         }
         if (scenario_path.empty() || variant.empty()) {

@@ -257,8 +257,14 @@ TEST(CliReports, RunWritesRequestedReportsAndQuietSilencesTheConsole) {
     const auto doc = nlohmann::json::parse(slurp(fs::path(out) / "run.json"));
     EXPECT_EQ(doc.at("jobs").size(), 2u);
     EXPECT_EQ(doc.at("context").at("seeds"), nlohmann::json::array({3}));
-    EXPECT_EQ(doc.at("context").at("schema_version"), 3);
+    EXPECT_EQ(doc.at("context").at("schema_version"), 4);
     EXPECT_EQ(doc.at("context").at("planned"), 2);
+    // The one worker the run used, with the build it reports, in the context and the summary.
+    const auto& workers = doc.at("context").at("workers");
+    ASSERT_EQ(workers.size(), 1u);
+    EXPECT_EQ(workers[0].at("flavor"), "plain");
+    EXPECT_EQ(workers[0].at("build").at("variant_build"), "");
+    EXPECT_NE(md.find(fmt::format("- worker plain: `{}/threadmill-worker` · ", TM_SELFTEST_WORKER_DIR)), std::string::npos) << md;
     fs::remove_all(out);
 }
 

@@ -162,6 +162,42 @@ TEST_F(ResultsFileTest, MergeRenumbersAndKeepsJobFoldersReachable) {
     EXPECT_TRUE(fs::is_directory(fs::path(out).parent_path() / back.jobs[0].job_dir));
 }
 
+TEST_F(ResultsFileTest, TheContextRecordsEveryWorkerBuildAndOlderFilesStillRead) {
+    // Schema 3 knew nothing of the workers: its files read, with none listed.
+    const auto old = write("old/results.jsonl", R"({"type":"run","schema_version":3,"planned":1,"seeds":[7]})"
+                                                "\n" + job_line(1) + "\n");
+    const auto old_run = read_results_file(old);
+    EXPECT_EQ(old_run.context.schema_version, 3);
+    EXPECT_TRUE(old_run.context.workers.empty());
+
+    RunContext c;
+    c.seeds = {7};
+    WorkerBuild build{"GNU 12.2.0", "-O2 -g -fsanitize=thread", "RelWithDebInfo", "tsan", "buggy"};
+    c.workers = {{"/w/threadmill-worker", "plain", "", std::nullopt},
+                 {"/w/variants/buggy/threadmill-worker-tsan", "tsan", "buggy", build}};
+    const auto path = (dir / "new" / "results.jsonl").string();
+    fs::create_directories(dir / "new");
+    {
+        ResultsWriter writer(path, c);
+    }
+    const auto run = read_results_file(path);
+    EXPECT_EQ(run.context.schema_version, k_results_schema_version);
+    ASSERT_EQ(run.context.workers.size(), 2u);
+    EXPECT_EQ(run.context.workers[0].path, "/w/threadmill-worker");
+    EXPECT_FALSE(run.context.workers[0].build.has_value());
+    const WorkerUse& w = run.context.workers[1];
+    EXPECT_EQ(w.variant_build, "buggy");
+    EXPECT_EQ(w.flavor, "tsan");
+    ASSERT_TRUE(w.build.has_value());
+    EXPECT_EQ(w.build->compiler, "GNU 12.2.0");
+    EXPECT_EQ(w.build->compile_flags, "-O2 -g -fsanitize=thread");
+    EXPECT_EQ(w.build->variant_build, "buggy");
+
+    // A merge lists the workers of every file, each once.
+    const auto merged = merge_results({old_run, run, run}, (dir / "all").string());
+    EXPECT_EQ(merged.context.workers.size(), 2u);
+}
+
 const char* k_context3 = R"({"type":"run","schema_version":3,"planned":3,"seeds":[7]})";
 std::string end_line(int planned, int ran, bool interrupted = false, const std::string& error = "") {
     return R"({"type":"run_end","planned":)" + std::to_string(planned) + R"(,"ran":)" + std::to_string(ran) +

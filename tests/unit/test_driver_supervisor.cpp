@@ -215,6 +215,143 @@ TEST(Supervisor, AbsoluteBudgetsAreJudgedOnPlainOnly) {
     EXPECT_TRUE(other.detections.empty());
 }
 
+// ---- Variants that are builds of their own (<worker dir>/variants/<variant>/) -----------------
+
+/// A worker folder whose default build is the self-test worker and whose variant `broken` is a
+/// build of its own: a script that logs its arguments, then runs the self-test worker, its
+/// `--describe` saying it was built for variant `says`.
+class VariantBuildTest : public ::testing::Test {
+protected:
+    fs::path dir = fs::temp_directory_path() / fmt::format("tm-variant-build-{}-{}", ::getpid(),
+                                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::path log = dir / "broken.log";
+    std::string real = worker_path(TM_SELFTEST_WORKER_DIR, "plain");
+
+    void SetUp() override {
+        fs::create_directories(dir / "variants" / "broken");
+        fs::create_symlink(real, dir / "threadmill-worker");
+        std::ofstream(dir / "scenario.toml") << R"(name = "variant-build"
+target = "selftest"
+variants = ["safe", "broken"]
+iterations = 50
+timeout = "10s"
+
+[params]
+trigger_after = 1
+
+[[group]]
+name = "caller"
+threads = 1
+mix = { work = 1 }
+
+[expect]
+broken = "invariant:ops_counted"
+)";
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    void make_broken_build(const std::string& says) {
+        const fs::path script = dir / "variants" / "broken" / "threadmill-worker";
+        std::ofstream(script) << fmt::format(R"(#!/bin/sh
+echo "$@" >> '{0}'
+if [ "$1" = --describe ]; then
+  '{1}' --describe | sed 's/"variant_build": ""/"variant_build": "{2}"/'
+  exit 0
+fi
+exec '{1}' "$@"
+)",
+                                             log.string(), real, says);
+        fs::permissions(script, fs::perms::owner_all);
+    }
+    std::string logged() const {
+        std::ifstream in(log);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    struct Planned {
+        Catalog catalog;
+        std::vector<Scenario> scenarios;
+        Plan plan;
+    };
+    Planned plan() const {
+        Planned p;
+        p.catalog = describe_worker(real);
+        p.scenarios.push_back(load_scenario((dir / "scenario.toml").string(), p.catalog));
+        PlanOptions o;
+        o.seeds = {5};
+        p.plan = plan_jobs(p.scenarios, p.catalog, o);
+        return p;
+    }
+    SupervisorOptions options() const {
+        SupervisorOptions o;
+        o.out_dir = (dir / "out").string();
+        o.worker_dir = dir.string();
+        return o;
+    }
+    static std::string error_of(const Plan& plan, const SupervisorOptions& o) {
+        try {
+            check_workers(plan, o);
+        } catch (const std::runtime_error& e) {
+            return e.what();
+        }
+        return "(no error)";
+    }
+};
+
+TEST_F(VariantBuildTest, AVariantWithABuildFolderRunsOnThatBuildAndTheContextSaysSo) {
+    make_broken_build("broken");
+    EXPECT_TRUE(is_variant_build(dir.string(), "broken"));
+    EXPECT_FALSE(is_variant_build(dir.string(), "safe"));
+    EXPECT_EQ(job_worker_path(dir.string(), "broken", "plain"), (dir / "variants" / "broken" / "threadmill-worker").string());
+    EXPECT_EQ(job_worker_path(dir.string(), "safe", "plain"), (dir / "threadmill-worker").string());
+
+    const Planned p = plan();
+    std::atomic<bool> stop{false};
+    const RunOutcome outcome = run_jobs(p.plan, p.catalog, options(), current_context("test"), stop);
+    ASSERT_EQ(outcome.results.size(), 2u);
+    for (const auto& r : outcome.results) EXPECT_TRUE(r.expectation_met) << r.variant;
+    // Only the broken variant's job ran on the variant build.
+    EXPECT_NE(logged().find("--variant broken"), std::string::npos);
+    EXPECT_EQ(logged().find("--variant safe"), std::string::npos);
+
+    std::ifstream in(dir / "out" / "results.jsonl");
+    std::string first;
+    std::getline(in, first);
+    const RunContext c = nlohmann::json::parse(first).get<RunContext>();
+    ASSERT_EQ(c.workers.size(), 2u);
+    EXPECT_EQ(c.workers[0].path, (dir / "threadmill-worker").string());
+    EXPECT_EQ(c.workers[0].variant_build, "");
+    EXPECT_EQ(c.workers[1].path, (dir / "variants" / "broken" / "threadmill-worker").string());
+    EXPECT_EQ(c.workers[1].variant_build, "broken");
+    ASSERT_TRUE(c.workers[1].build.has_value());
+    EXPECT_EQ(c.workers[1].build->variant_build, "broken");
+    EXPECT_EQ(c.workers[1].build->flavor, "plain");
+    // The self-test worker is built by threadmill_add_worker(): it reports its compiler and flags.
+    ASSERT_TRUE(c.workers[0].build.has_value());
+    EXPECT_FALSE(c.workers[0].build->compiler.empty());
+    EXPECT_NE(c.workers[0].build->compile_flags.find("-Wall"), std::string::npos);
+}
+
+TEST_F(VariantBuildTest, AVariantBuildThatSaysItIsAnotherBuildIsRefusedBeforeAnythingRuns) {
+    make_broken_build("slow");
+    const Planned p = plan();
+    const std::string error = error_of(p.plan, options());
+    EXPECT_NE(error.find("in the build folder of variant 'broken' says it was built for variant 'slow'"), std::string::npos)
+        << error;
+    std::atomic<bool> stop{false};
+    EXPECT_THROW(run_jobs(p.plan, p.catalog, options(), current_context("test"), stop), std::runtime_error);
+    EXPECT_FALSE(fs::exists(dir / "out"));
+
+    make_broken_build("");
+    EXPECT_NE(error_of(p.plan, options()).find("says it is the default build"), std::string::npos);
+}
+
+TEST_F(VariantBuildTest, AVariantBuildFolderWithoutTheFlavorsWorkerNeverFallsBackToTheDefaultBuild) {
+    const Planned p = plan();  // variants/broken/ exists, empty
+    const std::string error = error_of(p.plan, options());
+    EXPECT_NE(error.find("variant 'broken' is a build of its own"), std::string::npos) << error;
+    EXPECT_NE(error.find("its plain worker is missing"), std::string::npos) << error;
+}
+
 TEST(Verdict, GradingFollowsTheExpectation) {
     JobResult j;
     j.detections = {{"invariant:exactly_once_dispatch", "2 violations"}};

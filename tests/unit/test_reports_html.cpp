@@ -181,6 +181,20 @@ TEST(ReportHtml, EscapesTextFromResults) {
     EXPECT_EQ(count_of(html, "<script"), 1u);
 }
 
+TEST(ReportHtml, TheRunContextShowsEachWorkersOwnBuild) {
+    const testing::Fixture f;
+    RunContext context = f.run.context;
+    context.workers = {{"/w/threadmill-worker", "plain", "", std::nullopt},
+                       {"/w/variants/buggy/threadmill-worker-tsan", "tsan", "buggy",
+                        WorkerBuild{"GNU 12.2.0", "-O2 -g -fsanitize=thread -DX=\"<y>\"", "RelWithDebInfo", "tsan", "buggy"}}};
+    const std::string html = render_html(ReportInput{context, f.run.jobs, f.summary, "out/index.html", {}});
+    EXPECT_NE(html.find("<dt>Worker plain</dt><dd><code>/w/threadmill-worker</code> · (it does not report its build)</dd>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<dt>Worker tsan · variant build buggy</dt><dd><code>/w/variants/buggy/threadmill-worker-tsan</code>"
+                        " · GNU 12.2.0 · RelWithDebInfo · <code>-O2 -g -fsanitize=thread -DX=&quot;&lt;y&gt;&quot;</code></dd>"),
+              std::string::npos);
+}
+
 TEST(ReportHtml, SelfContained) {
     const testing::Fixture f;
     const std::string html = render_html(f.input("out/index.html"));

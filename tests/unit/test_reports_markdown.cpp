@@ -13,6 +13,17 @@ TEST(ReportMarkdown, MatchesGolden) {
     testing::expect_golden(render_markdown(f.input("out/summary.md")), "summary.md");
 }
 
+TEST(ReportMarkdown, ListsEachWorkersOwnBuild) {
+    testing::Fixture f;
+    f.run.context.workers = {{"/w/variants/buggy/threadmill-worker-tsan", "tsan", "buggy",
+                              WorkerBuild{"GNU 12.2.0", "-O2 -fsanitize=thread", "Release", "tsan", "buggy"}}};
+    const std::string md = render_markdown(f.input("out/summary.md"));
+    EXPECT_NE(md.find("- worker tsan, variant build buggy: `/w/variants/buggy/threadmill-worker-tsan` · GNU 12.2.0 · "
+                      "Release · `-O2 -fsanitize=thread`\n"),
+              std::string::npos)
+        << md;
+}
+
 TEST(ReportMarkdown, CountsAndMissedExpectations) {
     const testing::Fixture f;
     const std::string md = render_markdown(f.input("out/summary.md"));
