@@ -174,17 +174,18 @@ void Loader::read_suppressions(const toml::node& n) {
         return;
     }
     const std::filesystem::path folder = std::filesystem::path(path()).parent_path();
+    std::vector<std::string> seen;
     for (const auto& [name, node] : files) {
         if (name.empty()) {
             error(*node, "sanitizers.suppressions: the file name is empty");
             continue;
         }
         const std::string file = (folder / name).lexically_normal().string();
-        if (std::any_of(m_scenario.suppressions.begin(), m_scenario.suppressions.end(),
-                        [&](const SuppressionSource& s) { return s.path == file; })) {
+        if (std::find(seen.begin(), seen.end(), file) != seen.end()) {
             error(*node, fmt::format("sanitizers.suppressions: '{}' is listed twice", name));
             continue;
         }
+        seen.push_back(file);
         std::string why;
         const auto text = read_suppression_file(file, why);
         if (!text) {

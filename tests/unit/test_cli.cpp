@@ -297,6 +297,13 @@ TEST(Cli, ValidateChecksTheProjectSuppressionFile) {
               std::string::npos)
         << r.out;
 
+    // threadmill_add_worker(... SUPPRESSIONS file) puts the project's file beside the worker.
+    EXPECT_EQ(slurp(fs::path(TM_SELFTEST_WORKER_DIR) / "threadmill-suppressions.txt"),
+              slurp(fs::path(TM_TEST_DATA_DIR) / "support" / "selftest-suppressions.txt"));
+    r = cli(fmt::format("{} validate scenarios/selftest/budget.toml", k_selftest));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("threadmill-suppressions.txt (1 suppression, project)"), std::string::npos) << r.out;
+
     std::ofstream(workers / "threadmill-suppressions.txt") << "race:Mine\nraces:Typo\n";
     r = cli(fmt::format("--worker-dir '{}' validate {}", workers.string(), scenario));
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
