@@ -203,9 +203,10 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     SupervisorOptions sup;
     sup.out_dir = o.out_dir;
     sup.worker_dir = resolve_worker_dir(global);
-    const auto& run_flavors = plan.flavors();
-    if (std::any_of(run_flavors.begin(), run_flavors.end(), [](const std::string& f) { return !runtimes(flavor_of(f)).empty(); }))
-        sup.suppressions = run_suppressions(sup.worker_dir);
+    // The suppression files are read (and checked) only when some job runs a sanitizer.
+    const auto run_flavors = plan.flavors();
+    const auto sanitized = [](const std::string& f) { return !runtimes(flavor_of(f)).empty(); };
+    if (std::any_of(run_flavors.begin(), run_flavors.end(), sanitized)) sup.suppressions = run_suppressions(sup.worker_dir);
     sup.run_length = run_length;
     try {
         check_workers(plan, sup);
