@@ -175,16 +175,18 @@ void check_mmap_rnd_bits(Doctor& d) {
     }
 }
 
-/// Names the folder of suppression files sanitizer runs will use (installed, source tree or
-/// $THREADMILL_SANITIZER_DIR), or warns that there is none.
+/// Names threadmill's folder of suppression files (installed or source tree), or warns that
+/// there is none, and the folder $THREADMILL_SANITIZER_DIR adds.
 void check_suppressions(Doctor& d) {
     const std::string dir = resolve_sanitizer_dir();
     if (dir.empty()) {
-        d.warn("no folder of suppression files: sanitizer runs suppress nothing",
-               "set THREADMILL_SANITIZER_DIR, or reinstall threadmill (<prefix>/share/threadmill/sanitizers)");
+        d.warn("no folder of threadmill's suppression files: sanitizer runs use only yours",
+               "reinstall threadmill (<prefix>/share/threadmill/sanitizers)");
     } else {
         d.ok(fmt::format("suppression files: {}", dir));
     }
+    if (const std::string extra = environment_sanitizer_dir(); !extra.empty())
+        d.ok(fmt::format("more suppression files ($THREADMILL_SANITIZER_DIR): {}", extra));
 }
 
 void check_tools(Doctor& d) {

@@ -67,31 +67,6 @@ std::uint64_t fresh_seed() {
     return (static_cast<std::uint64_t>(rd()) << 32 | rd()) & 0x7fffffffffffffffULL;
 }
 
-/// Lists the patterns of the suppression files that this run's flavors used but that never
-/// matched, with a count of 0, so that stale suppressions show.
-void add_unmatched_suppressions(RunSummary& summary, const std::vector<std::string>& flavors, const std::string& dir) {
-    if (dir.empty()) return;
-    std::vector<std::pair<std::string, std::string>> files;  // tool, file
-    for (const auto& runtime : all_runtimes()) {
-        const bool used = std::any_of(flavors.begin(), flavors.end(), [&](const std::string& f) {
-            const auto rs = runtimes(flavor_of(f));
-            return std::any_of(rs.begin(), rs.end(), [&](const Runtime& r) { return r.name == runtime.name; });
-        });
-        if (used) files.emplace_back(runtime.tool, fmt::format("{}.supp", runtime.name));
-    }
-    for (const auto& [tool, name] : files) {
-        std::ifstream in(std::filesystem::path(dir) / name);
-        std::string line;
-        while (std::getline(in, line)) {
-            const std::string pattern(trim(line));
-            if (pattern.empty() || pattern.front() == '#') continue;
-            const bool matched = std::any_of(summary.suppressions.begin(), summary.suppressions.end(),
-                                             [&](const SuppressionUse& u) { return u.pattern == pattern; });
-            if (!matched) summary.suppressions.push_back({tool, pattern + " (" + name + ")", 0});
-        }
-    }
-}
-
 }  // namespace
 
 void setup_run(CLI::App& app, RunOptions& o) {
@@ -228,7 +203,10 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     SupervisorOptions sup;
     sup.out_dir = o.out_dir;
     sup.worker_dir = resolve_worker_dir(global);
-    sup.sanitizer_dir = resolve_sanitizer_dir();
+    // The suppression files are read (and checked) only when some job runs a sanitizer.
+    const auto run_flavors = plan.flavors();
+    const auto sanitized = [](const std::string& f) { return !runtimes(flavor_of(f)).empty(); };
+    if (std::any_of(run_flavors.begin(), run_flavors.end(), sanitized)) sup.suppressions = run_suppressions(sup.worker_dir);
     sup.run_length = run_length;
     std::vector<WorkerUse> workers;
     try {
@@ -289,7 +267,6 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
     summary.incomplete = !outcome.error.empty();
     summary.unrecorded = outcome.unrecorded;
-    add_unmatched_suppressions(summary, plan.flavors(), sup.sanitizer_dir);
     if (outcome.interrupted || !outcome.error.empty()) {
         // The jobs after the last one that finished, listed up to a bound (a plan can hold
         // millions); the rest are counted by planned - ran.

@@ -8,8 +8,10 @@ namespace threadmill::cli {
 
 void setup_validate(CLI::App& app, ValidateOptions& o) {
     app.add_option("paths", o.paths, "scenario files, or folders searched for *.toml")->required();
-    app.footer("Exit codes: 0 every scenario is valid; 2 a scenario has errors (each printed as file:line:col) or a "
-               "path does not exist; 3 the worker could not be asked for its targets.");
+    app.footer("Also checks the project's suppression file (threadmill-suppressions.txt beside the worker) and "
+               "$THREADMILL_SANITIZER_DIR's.\nExit codes: 0 every scenario is valid; 2 a scenario or suppression file "
+               "has errors (each printed as file:line:col) or a path does not exist; 3 the worker could not be asked "
+               "for its targets.");
 }
 
 ExitCode run_validate(const ValidateOptions& o, const GlobalOptions& global) {
@@ -25,6 +27,13 @@ ExitCode run_validate(const ValidateOptions& o, const GlobalOptions& global) {
             print_diagnostics(e);
             ++bad;
         }
+    }
+    // The project's suppression file (beside the worker) and $THREADMILL_SANITIZER_DIR's are
+    // checked too: every sanitizer job would read them.
+    for (const auto& src : run_suppressions(resolve_worker_dir(global))) {
+        if (src.origin != k_origin_threadmill)
+            fmt::print("ok  {} ({} suppression{}, {})\n", src.path, src.patterns.size(),
+                       src.patterns.size() == 1 ? "" : "s", src.origin);
     }
     if (bad > 0) {
         fmt::print(stderr, "threadmill: {} of {} scenario file{} invalid\n", bad, files.size(), files.size() == 1 ? "" : "s");

@@ -15,6 +15,7 @@
 #include "model/catalog_json.hpp"
 #include "driver/supervisor.hpp"
 #include "model/flavor.hpp"
+#include "sanitizers/suppression_files.hpp"
 
 namespace threadmill::cli {
 namespace fs = std::filesystem;
@@ -38,8 +39,31 @@ std::string resolve_worker_dir(const GlobalOptions& g) {
     return self_dir.string();
 }
 
+std::string environment_sanitizer_dir() {
+    const char* env = std::getenv("THREADMILL_SANITIZER_DIR");
+    return env != nullptr ? env : "";
+}
+
+std::vector<SuppressionSource> run_suppressions(const std::string& worker_dir) {
+    try {
+        auto out = read_runtime_suppressions(resolve_sanitizer_dir(), k_origin_threadmill);
+        if (const std::string env = environment_sanitizer_dir(); !env.empty()) {
+            if (!fs::is_directory(env))
+                throw CliError(ExitCode::usage,
+                               fmt::format("THREADMILL_SANITIZER_DIR={} is not a folder (it holds more suppression "
+                                           "files, <runtime>.supp)",
+                                           env));
+            for (auto& s : read_runtime_suppressions(env, k_origin_environment)) out.push_back(std::move(s));
+        }
+        for (auto& s : read_project_suppressions(worker_dir)) out.push_back(std::move(s));
+        return out;
+    } catch (const SuppressionFileError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        throw CliError(ExitCode::usage, "suppression file errors; nothing was run");
+    }
+}
+
 std::string resolve_sanitizer_dir() {
-    if (const char* env = std::getenv("THREADMILL_SANITIZER_DIR"); env != nullptr && *env != '\0') return env;
     // An installed driver: <prefix>/bin/threadmill finds <prefix>/share/threadmill/sanitizers.
     if (const fs::path self_dir = executable_dir(); !self_dir.empty()) {
         const fs::path installed = (self_dir / TM_SHARE_FROM_BIN / "sanitizers").lexically_normal();

@@ -29,10 +29,16 @@ struct GlobalOptions {
 
 /// The folder holding the worker executables.
 std::string resolve_worker_dir(const GlobalOptions& g);
-/// The folder of suppression files: $THREADMILL_SANITIZER_DIR, else an installed driver's
+/// threadmill's own folder of suppression files: an installed driver's
 /// <prefix>/share/threadmill/sanitizers when it exists, else the source tree's sanitizers/
 /// folder when it exists, else "".
 std::string resolve_sanitizer_dir();
+/// $THREADMILL_SANITIZER_DIR: a folder of more per-runtime files (<runtime>.supp), or "".
+std::string environment_sanitizer_dir();
+/// The suppression files every sanitizer job of a run uses: threadmill's own, then
+/// $THREADMILL_SANITIZER_DIR's, then the project's (threadmill-suppressions.txt in `worker_dir`).
+/// Prints each bad line as file:line:col and throws CliError 2 when a file is unreadable or bad.
+std::vector<SuppressionSource> run_suppressions(const std::string& worker_dir);
 /// The catalog of the plain worker (throws CliError 3 when it cannot be asked).
 Catalog load_catalog(const GlobalOptions& g);
 /// Files as given and every *.toml below each folder (sorted); throws CliError 2 for a path

@@ -41,13 +41,16 @@ extern \"C\" const char* const threadmill_worker_build[] = {
 endfunction()
 
 # threadmill_add_worker(<name> SOURCES <file>... [FLAVORS <flavor>...] [OUTPUT_DIRECTORY <dir>]
-#                       [VARIANT_BUILD <variant> [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...]]...)
+#                       [SUPPRESSIONS <file>] [VARIANT_BUILD <variant> [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...]]...)
 # Builds threadmill-worker (plain) and threadmill-worker-<flavor> from SOURCES plus the flavor's
 # runtime, all in OUTPUT_DIRECTORY (default: ${CMAKE_CURRENT_BINARY_DIR}/<name>), which is what
 # `threadmill --worker-dir` expects. FLAVORS defaults to every flavor in THREADMILL_FLAVORS; a
 # flavor that is not there is an error. The plain executable is target <name>, each other flavor
 # <name>-<flavor>; building <name> builds them all. Link your component to each target with
-# threadmill_worker_link(<name> <libraries>...), or to the list in <name>_TARGETS.
+# threadmill_worker_link(<name> <libraries>...), or to the list in <name>_TARGETS. SUPPRESSIONS
+# is the project's sanitizer suppression file (docs/scenario-format.md#suppression-files), copied
+# into OUTPUT_DIRECTORY as threadmill-suppressions.txt, where `threadmill run` finds it; install
+# it next to the worker executables too.
 #
 # Each VARIANT_BUILD <variant> builds the same SOURCES once more, in every flavor, into
 # <OUTPUT_DIRECTORY>/variants/<variant>/ (targets <name>.<variant> and <name>.<variant>-<flavor>),
@@ -83,11 +86,11 @@ function(threadmill_add_worker name)
   if(current STREQUAL "<next>")
     message(FATAL_ERROR "threadmill_add_worker(${name}): VARIANT_BUILD needs a variant name")
   endif()
-  cmake_parse_arguments(arg "" "OUTPUT_DIRECTORY" "SOURCES;FLAVORS" ${head})
+  cmake_parse_arguments(arg "" "OUTPUT_DIRECTORY;SUPPRESSIONS" "SOURCES;FLAVORS" ${head})
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "threadmill_add_worker(${name}): unexpected arguments '${arg_UNPARSED_ARGUMENTS}' "
                         "(usage: threadmill_add_worker(<name> SOURCES <file>... [FLAVORS <flavor>...] "
-                        "[OUTPUT_DIRECTORY <dir>] [VARIANT_BUILD <variant> [INCLUDE_DIRECTORIES <dir>...] "
+                        "[OUTPUT_DIRECTORY <dir>] [SUPPRESSIONS <file>] [VARIANT_BUILD <variant> [INCLUDE_DIRECTORIES <dir>...] "
                         "[COMPILE_DEFINITIONS <def>...]]...))")
   endif()
   if(NOT arg_SOURCES)
@@ -98,6 +101,13 @@ function(threadmill_add_worker name)
   endif()
   if(NOT arg_OUTPUT_DIRECTORY)
     set(arg_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${name})
+  endif()
+  if(arg_SUPPRESSIONS)
+    get_filename_component(suppressions "${arg_SUPPRESSIONS}" ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    if(NOT EXISTS "${suppressions}")
+      message(FATAL_ERROR "threadmill_add_worker(${name}): SUPPRESSIONS ${suppressions} does not exist")
+    endif()
+    configure_file("${suppressions}" "${arg_OUTPUT_DIRECTORY}/threadmill-suppressions.txt" COPYONLY)
   endif()
   foreach(flavor IN LISTS arg_FLAVORS)
     if(NOT flavor IN_LIST THREADMILL_FLAVORS)

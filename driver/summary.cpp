@@ -34,6 +34,7 @@ RunSummary summarize_run(const std::vector<JobResult>& results, int planned, boo
                 it->count += u.count;
             }
         }
+        add_suppression_uses(s.suppression_files, r.suppression_files, r.suppressions);
     }
     s.distinct_bugs = static_cast<int>(distinct_bugs(results).size());
     return s;

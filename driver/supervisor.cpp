@@ -32,6 +32,7 @@
 #include "sanitizers/environment.hpp"
 #include "sanitizers/gdb_backtraces.hpp"
 #include "sanitizers/parser.hpp"
+#include "sanitizers/suppression_files.hpp"
 
 namespace threadmill {
 namespace fs = std::filesystem;
@@ -358,8 +359,16 @@ RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOp
             fs::create_directories(dir / "work");
             JobResult r = job_identity(job, dir_name, options);
 
+            // A sanitizer job reads one suppression file per runtime: every file that applies,
+            // merged into its folder; the job records which files (and patterns) it ran with.
+            std::string suppression_dir;
+            if (!runtimes(flavor_of(job.flavor)).empty()) {
+                r.suppression_files = job_suppressions(options.suppressions, sc, job.flavor);
+                suppression_dir = (dir / "suppressions").string();
+                write_job_suppressions(suppression_dir, job.flavor, r.suppression_files);
+            }
             const pid_t pid = spawn_worker(worker_argv(job, dir, options), dir / "worker.log",
-                                           sanitizer_environment(job.flavor, dir.string(), options.sanitizer_dir, sc));
+                                           sanitizer_environment(job.flavor, dir.string(), suppression_dir, sc));
             const WaitResult w = wait_worker(pid, sc.timeout, stop, [&] {
                 r.last_activity = read_activity((dir / "activity.bin").string(), sc, *target);
                 if (options.hang_backtraces) {

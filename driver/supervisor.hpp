@@ -17,7 +17,10 @@ namespace threadmill {
 struct SupervisorOptions {
     std::string out_dir;     ///< results.jsonl and jobs/<NNNN-...>/ go here
     std::string worker_dir;  ///< holds threadmill-worker (plain) and threadmill-worker-<flavor>
-    std::string sanitizer_dir;  ///< holds the suppression files <tool>.supp ("" = none)
+    /// The run's suppression files: threadmill's own, $THREADMILL_SANITIZER_DIR's and the
+    /// project's. A sanitizer job adds its scenario's and runs with them merged into
+    /// `jobs/<job>/suppressions/<runtime>.supp`.
+    std::vector<SuppressionSource> suppressions;
     bool hang_backtraces = true;  ///< on a timeout, attach gdb (when installed) for backtraces
     RunLengthOverride run_length;
     std::string replay_program = "threadmill";  ///< how the replay command starts

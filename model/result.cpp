@@ -191,6 +191,7 @@ void to_json(json& j, const JobResult& v) {
              {"measurement", v.measurement ? json(*v.measurement) : json(nullptr)}};
     // Written only when there is something: files without it (older ones, jobs that did not hang) read the same.
     if (!v.hang_stacks.empty()) j["hang_stacks"] = v.hang_stacks;
+    if (!v.suppression_files.empty()) j["suppression_files"] = v.suppression_files;
 }
 
 void from_json(const json& j, JobResult& v) {
@@ -220,6 +221,7 @@ void from_json(const json& j, JobResult& v) {
     get_opt(j, "findings", v.findings);
     get_opt(j, "findings_dropped", v.findings_dropped);
     get_opt(j, "suppressions", v.suppressions);
+    get_opt(j, "suppression_files", v.suppression_files);
     get_opt(j, "worker_log", v.worker_log);
     if (auto it = j.find("measurement"); it != j.end() && !it->is_null()) v.measurement = it->get<Measurement>();
 }

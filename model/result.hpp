@@ -11,6 +11,7 @@
 
 #include "model/finding.hpp"
 #include "model/histogram.hpp"
+#include "model/suppressions.hpp"
 #include "model/text.hpp"
 #include "model/worker_build.hpp"
 
@@ -132,6 +133,8 @@ struct JobResult {
     std::vector<Finding> findings;
     std::uint64_t findings_dropped = 0;
     std::vector<SuppressionUse> suppressions;  ///< suppressions that matched, and how often
+    /// The suppression files the job ran with (those holding a pattern for its flavor's runtimes).
+    std::vector<SuppressionSource> suppression_files;
 
     std::vector<BudgetResult> budgets;  ///< every `[slo]` budget judged, met or not
     std::vector<Detection> detections;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/target.hpp"
+#include "model/suppressions.hpp"
 #include "model/units.hpp"
 
 namespace threadmill {
@@ -106,6 +107,8 @@ struct Scenario {
     std::vector<SloBudget> slo;
     /// `[sanitizers]`: extra runtime options by sanitizer (tsan, asan, ubsan, lsan).
     std::map<std::string, std::string> sanitizer_options;
+    /// `[sanitizers] suppressions`: the files named, each read and checked (origin "scenario").
+    std::vector<SuppressionSource> suppressions;
 
     int thread_count() const;
     /// The expectation of (variant, flavor), with the default `pass` for safe variants.

@@ -38,6 +38,9 @@ struct RunSummary {
     int distinct_bugs = 0;  ///< distinct bugs (model/bugs.hpp: kind family at a user location) over the run
     /// Every suppression pattern seen in the run's suppression tables, with its total count.
     std::vector<SuppressionUse> suppressions;
+    /// Per suppression file the jobs ran with: each pattern and how often it matched (0 and
+    /// counted: stale).
+    std::vector<SuppressionFileUse> suppression_files;
     bool interrupted = false;
     /// Not every planned job ran, and not because of a Ctrl-C here: the run stopped on a harness
     /// error, or `report` was given a saved run that did not finish (no closing line, or one

@@ -323,9 +323,9 @@ void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const 
                    s.distinct_bugs, s.distinct_bugs == 1 ? "" : "s");
     }
     for (const auto& u : s.suppressions) {
-        fmt::print(m_out, "suppression {} {} matched {} time{}{}\n", u.tool, u.pattern, u.count, u.count == 1 ? "" : "s",
-                   u.count == 0 ? " (stale? remove it)" : "");
+        fmt::print(m_out, "suppression {} {} matched {} time{}\n", u.tool, u.pattern, u.count, u.count == 1 ? "" : "s");
     }
+    for (const auto& line : stale_suppression_lines(s, m_source_root)) fmt::print(m_out, "{}\n", paint(line, k_yellow));
     bool header = false;
     for (const auto& r : results) {
         if (!is_miss(r)) continue;

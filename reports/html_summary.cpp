@@ -104,6 +104,24 @@ void Page::bugs() {
 }
 
 void Page::suppressions() {
+    const auto& files = m_in.summary.suppression_files;
+    if (!files.empty()) {
+        // Per file the jobs ran with, each pattern: how often it matched, or that it never did.
+        m_html += "<section id=\"suppressions\">\n<h2>Sanitizer suppressions</h2>\n<div class=\"tbl\"><table>\n";
+        m_html += "<thead><tr><th>File</th><th>From</th><th>Pattern</th><th class=\"num\">Matched</th></tr></thead><tbody>\n";
+        for (const auto& f : files) {
+            for (const auto& p : f.patterns) {
+                add(m_html, "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td></tr>\n",
+                    html_escape(source_relative(f.path, m_in.settings.source_root)), html_escape(f.origin),
+                    html_escape(p.text),
+                    p.stale() ? std::string("0 <span class=\"badge fail\">stale</span>")
+                              : html_escape(suppression_count_text(p)));
+            }
+        }
+        m_html += "</tbody></table></div>\n</section>\n";
+        return;
+    }
+    // A results file from before suppression files were recorded: the runtimes' tables only.
     const auto& list = m_in.summary.suppressions;
     if (list.empty()) return;
     m_html += "<section id=\"suppressions\">\n<h2>Sanitizer suppressions</h2>\n<div class=\"tbl\"><table>\n";

@@ -29,6 +29,7 @@ std::string render_json(const ReportInput& in) {
                       {"not_run", not_run},
                       {"findings", s.findings},
                       {"distinct_bugs", s.distinct_bugs},
+                      {"suppression_files", s.suppression_files},
                       {"interrupted", s.interrupted},
                       {"incomplete", s.incomplete},
                       {"unrecorded", s.unrecorded},

@@ -115,6 +115,18 @@ std::string render_markdown(const ReportInput& in) {
         md += "\n";
     }
 
+    // Per suppression file, each pattern and how often it matched, so a user can prune stale ones.
+    if (!s.suppression_files.empty()) {
+        md += "### Sanitizer suppressions\n\n| file | from | pattern | matched |\n|---|---|---|---:|\n";
+        for (const auto& f : s.suppression_files) {
+            for (const auto& p : f.patterns) {
+                md += fmt::format("| `{}` | {} | `{}` | {} |\n", cell(source_relative(f.path, in.settings.source_root)),
+                                  f.origin, cell(p.text), p.stale() ? "**0 (stale)**" : suppression_count_text(p));
+            }
+        }
+        md += "\n";
+    }
+
     // The latency budgets nearest (or over) their limits: the worst five.
     std::vector<std::pair<const JobResult*, const BudgetResult*>> budgets;
     for (const auto& j : in.jobs)

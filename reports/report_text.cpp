@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "model/mechanism.hpp"
 
@@ -74,6 +75,30 @@ std::string unrecorded_text(const RunSummary& s) {
     const bool one = s.unrecorded.size() == 1;
     return fmt::format("unrecorded: job{} {} ran but {} not in {} (the line could not be written)", one ? "" : "s", jobs,
                        one ? "is" : "are", s.results_path.empty() ? "results.jsonl" : s.results_path);
+}
+
+std::string suppression_count_text(const SuppressionPatternUse& p) {
+    if (!p.counted) return "not counted";
+    return p.stale() ? "0 (stale)" : fmt::format("{}", p.count);
+}
+
+std::vector<std::string> stale_suppression_lines(const RunSummary& s, const std::string& source_root) {
+    constexpr std::size_t k_listed = 5;
+    std::vector<std::string> out;
+    for (const auto& f : s.suppression_files) {
+        if (f.origin == k_origin_threadmill) continue;  // threadmill's own files are its maintainers' to prune
+        std::vector<std::string> stale;
+        for (const auto& p : f.patterns) {
+            if (p.stale()) stale.push_back(p.text);
+        }
+        if (stale.empty()) continue;
+        const std::size_t shown = std::min(stale.size(), k_listed);
+        std::string list = fmt::format("{}", fmt::join(stale.begin(), stale.begin() + static_cast<std::ptrdiff_t>(shown), ", "));
+        if (stale.size() > shown) list += fmt::format(" and {} more", stale.size() - shown);
+        out.push_back(fmt::format("stale suppression{} in {} ({}): {} matched nothing in {} job{}", stale.size() == 1 ? "" : "s",
+                                  source_relative(f.path, source_root), f.origin, list, f.jobs, f.jobs == 1 ? "" : "s"));
+    }
+    return out;
 }
 
 }  // namespace threadmill

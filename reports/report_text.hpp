@@ -36,4 +36,12 @@ std::string incomplete_run_text(const RunSummary& s);
 /// RunSummary::unrecorded; "" when there are none.
 std::string unrecorded_text(const RunSummary& s);
 
+/// How often a suppression file's pattern matched, as reports print it: "12", "0 (stale)", or
+/// "not counted" for a runtime that prints no table of matches (ASan, UBSan).
+std::string suppression_count_text(const SuppressionPatternUse& p);
+
+/// The stale patterns of the files a user wrote (every origin but threadmill's own), one line
+/// per file: "stale suppressions in x.supp (scenario): race:a, race:b matched nothing in 4 jobs".
+std::vector<std::string> stale_suppression_lines(const RunSummary& s, const std::string& source_root);
+
 }  // namespace threadmill

@@ -15,15 +15,15 @@ namespace fs = std::filesystem;
 
 std::vector<std::pair<std::string, std::string>> sanitizer_environment(const std::string& flavor,
                                                                       const std::string& job_dir,
-                                                                      const std::string& sanitizer_dir,
+                                                                      const std::string& suppression_dir,
                                                                       const Scenario& scenario) {
     std::vector<std::pair<std::string, std::string>> env;
     const std::string log = fmt::format("log_path={}/sanitizer", job_dir);
     // One runtime's options: threadmill's defaults, its suppression file, then the scenario's.
     auto add = [&](std::string_view runtime, std::string_view variable, const std::string& defaults) {
         std::string value = defaults;
-        if (!sanitizer_dir.empty()) {
-            const auto path = fs::path(sanitizer_dir) / fmt::format("{}.supp", runtime);
+        if (!suppression_dir.empty()) {
+            const auto path = fs::path(suppression_dir) / fmt::format("{}.supp", runtime);
             if (fs::exists(path)) value += fmt::format(":suppressions={}", path.string());
         }
         if (const auto it = scenario.sanitizer_options.find(std::string(runtime)); it != scenario.sanitizer_options.end())

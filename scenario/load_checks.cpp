@@ -1,10 +1,13 @@
-// The loader's [chaos] (yields and delays), [check] (invariants) and [sanitizers] (runtime options).
+// The loader's [chaos] (yields and delays), [check] (invariants) and [sanitizers] (runtime options
+// and suppression files).
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "model/flavor.hpp"
+#include "model/suppressions.hpp"
 #include "model/units.hpp"
 #include "scenario/loader_state.hpp"
 
@@ -127,7 +130,10 @@ void Loader::read_sanitizers() {
     if (t == nullptr) return;
     Names sanitizer_keys;
     for (const auto& r : all_runtimes()) sanitizer_keys.emplace_back(r.name);
-    check_keys(*t, sanitizer_keys, "", " in [sanitizers]");
+    Names known = sanitizer_keys;
+    known.emplace_back("suppressions");
+    check_keys(*t, known, "", " in [sanitizers]");
+    if (const auto* n = t->get("suppressions")) read_suppressions(*n);
     for (const auto& name : sanitizer_keys) {
         const auto* n = t->get(name);
         if (n == nullptr) continue;
@@ -151,6 +157,47 @@ void Loader::read_sanitizers() {
             continue;
         }
         m_scenario.sanitizer_options[name] = *text;
+    }
+}
+
+/// `suppressions = "file"` or `["a", "b"]`: suppression files in the runtimes' own syntax, paths
+/// relative to the scenario's folder; each is read and every line checked here, so a bad file is
+/// a scenario error at its line rather than a runtime that refuses to start.
+void Loader::read_suppressions(const toml::node& n) {
+    std::vector<std::pair<std::string, const toml::node*>> files;
+    if (n.is_string()) {
+        if (auto text = read_string(n, "sanitizers.suppressions")) files.emplace_back(*text, &n);
+    } else if (n.is_array()) {
+        if (auto list = read_string_array(n, "sanitizers.suppressions")) files = std::move(*list);
+    } else {
+        type_error(n, "sanitizers.suppressions", "a file name or an array of file names");
+        return;
+    }
+    const std::filesystem::path folder = std::filesystem::path(path()).parent_path();
+    std::vector<std::string> seen;
+    for (const auto& [name, node] : files) {
+        if (name.empty()) {
+            error(*node, "sanitizers.suppressions: the file name is empty");
+            continue;
+        }
+        const std::string file = (folder / name).lexically_normal().string();
+        if (std::find(seen.begin(), seen.end(), file) != seen.end()) {
+            error(*node, fmt::format("sanitizers.suppressions: '{}' is listed twice", name));
+            continue;
+        }
+        seen.push_back(file);
+        std::string why;
+        const auto text = read_suppression_file(file, why);
+        if (!text) {
+            error(*node, fmt::format("sanitizers.suppressions: cannot read '{}' ({}): {}; the path is relative to "
+                                     "the scenario's folder",
+                                     name, file, why));
+            continue;
+        }
+        auto parsed = parse_suppression_text(*text);
+        for (auto& e : parsed.errors) error(SourceLoc{file, e.line, 1}, std::move(e.message));
+        if (parsed.errors.empty())
+            m_scenario.suppressions.push_back({std::string(k_origin_scenario), file, std::move(parsed.patterns)});
     }
 }
 

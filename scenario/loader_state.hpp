@@ -88,6 +88,7 @@ private:
     void read_check();
     void read_check_invariants(const toml::node& n);
     void read_sanitizers();
+    void read_suppressions(const toml::node& n);
 
     // load_slo.cpp: [slo].
     void read_slo();

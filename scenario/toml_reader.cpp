@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -100,8 +101,10 @@ std::vector<Entry> in_file_order(const toml::table& t) {
 // ---- Diagnostics ---------------------------------------------------------------------------
 
 std::vector<Diagnostic> TomlReader::take_sorted_diagnostics() {
-    std::stable_sort(m_diagnostics.begin(), m_diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
+    // The scenario file's own first, then those of the files it names, each file in line order.
+    std::stable_sort(m_diagnostics.begin(), m_diagnostics.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+        return std::tuple(a.where.file != m_path, a.where.file, a.where.line, a.where.column) <
+               std::tuple(b.where.file != m_path, b.where.file, b.where.line, b.where.column);
     });
     return std::move(m_diagnostics);
 }
@@ -110,6 +113,8 @@ void TomlReader::error(const toml::source_position& at, std::string message) {
     m_diagnostics.push_back(
         {SourceLoc{m_path, static_cast<int>(at.line), static_cast<int>(at.column)}, std::move(message)});
 }
+
+void TomlReader::error(SourceLoc at, std::string message) { m_diagnostics.push_back({std::move(at), std::move(message)}); }
 
 void TomlReader::error(const toml::node& at, std::string message) { error(at.source().begin, std::move(message)); }
 

@@ -60,6 +60,8 @@ protected:
     void error(const toml::source_position& at, std::string message);
     void error(const toml::node& at, std::string message);
     void error(const toml::key& at, std::string message);
+    /// A problem in another file the scenario names (a suppression file), at `at`.
+    void error(SourceLoc at, std::string message);
 
     SourceLoc loc(const toml::node& n) const;
     SourceLoc loc(const toml::key& k) const;

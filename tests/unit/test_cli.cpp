@@ -200,6 +200,121 @@ TEST(Cli, CanariesAreCaughtByTheSanitizerFlavors) {
     fs::remove_all(out);
 }
 
+// A user's suppressions silence a finding: the scenario's file and the project's file (beside the
+// worker) are merged into the job's tsan.supp; the report counts each pattern per file and names
+// the patterns that never matched.
+TEST(Cli, UserSuppressionsSilenceTheCanaryRaceAndStalePatternsAreNamed) {
+    if (!flavor_workers_built()) GTEST_SKIP() << "this build has no sanitizer workers (TM_SANITIZER_FLAVORS=OFF)";
+    const fs::path dir = out_dir("suppressions");
+    const fs::path workers = dir / "workers";
+    fs::create_directories(workers);
+    for (const char* worker : {"threadmill-worker", "threadmill-worker-tsan", "threadmill-worker-asan"})
+        fs::create_symlink(fs::path(TM_DRIVER_PATH).parent_path() / worker, workers / worker);
+    std::ofstream(workers / "threadmill-suppressions.txt") << "# the project's\nrace:ProjectNeverRuns\nleak:only_for_asan\n";
+    std::ofstream(dir / "known-races.supp") << "race:canary_target.cpp\nrace:NoSuchFunctionAnywhere\n";
+    std::ofstream(dir / "race.toml") << R"(name = "canary-race-suppressed"
+target = "canary"
+variants = ["race"]
+flavors = ["tsan"]
+iterations = 20000
+timeout = "60s"
+
+[[group]]
+name = "bumpers"
+threads = 2
+mix = { bump = 1 }
+
+[sanitizers]
+suppressions = "known-races.supp"
+
+[expect]
+race = "pass"
+)";
+    // $THREADMILL_SANITIZER_DIR adds its per-runtime files to threadmill's own.
+    fs::create_directories(dir / "env");
+    std::ofstream(dir / "env" / "tsan.supp") << "race:EnvNeverMatches\n";
+    const fs::path out = dir / "out";
+    const auto r = cli_command(fmt::format(
+        "THREADMILL_SANITIZER_DIR='{}' '{}' --worker-dir '{}' run '{}' --seed 1 --out '{}' --report json='{}' --report md='{}'",
+        (dir / "env").string(), TM_DRIVER_PATH, workers.string(), (dir / "race.toml").string(), out.string(),
+        (dir / "run.json").string(), (dir / "summary.md").string()));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // the race is suppressed: the job passes
+    EXPECT_EQ(r.out.find("data-race"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("suppression ThreadSanitizer race:canary_target.cpp matched "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(fmt::format("stale suppression in {} (scenario): race:NoSuchFunctionAnywhere matched nothing "
+                                     "in 1 job",
+                                     (dir / "known-races.supp").string())),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("(project): race:ProjectNeverRuns matched nothing in 1 job"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(environment): race:EnvNeverMatches matched nothing in 1 job"), std::string::npos) << r.out;
+
+    // The job ran with the merged file, from both sources (the asan-only pattern left out).
+    std::string merged;
+    for (const auto& e : fs::directory_iterator(out / "jobs")) merged = slurp(e.path() / "suppressions" / "tsan.supp");
+    EXPECT_NE(merged.find("\nrace:ProjectNeverRuns\n"), std::string::npos) << merged;
+    EXPECT_NE(merged.find("\nrace:EnvNeverMatches\n"), std::string::npos) << merged;
+    EXPECT_NE(merged.find("\nrace:canary_target.cpp\n"), std::string::npos) << merged;
+    EXPECT_EQ(merged.find("leak:"), std::string::npos) << merged;
+
+    const auto doc = nlohmann::json::parse(slurp(dir / "run.json"));
+    const auto& files = doc.at("summary").at("suppression_files");
+    ASSERT_EQ(files.size(), 3u) << files.dump();  // threadmill's own tsan.supp has no pattern: not listed
+    EXPECT_EQ(files.at(0).at("origin"), "environment");
+    EXPECT_EQ(files.at(1).at("origin"), "project");
+    EXPECT_EQ(files.at(2).at("origin"), "scenario");
+    const auto& rows = files.at(2).at("patterns");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows.at(0).at("pattern"), "race:canary_target.cpp");
+    EXPECT_GT(rows.at(0).at("count").get<int>(), 0);
+    EXPECT_FALSE(rows.at(0).at("stale").get<bool>());
+    EXPECT_TRUE(rows.at(1).at("stale").get<bool>());
+    const std::string md = slurp(dir / "summary.md");
+    EXPECT_NE(md.find("| `race:NoSuchFunctionAnywhere` | **0 (stale)** |"), std::string::npos) << md;
+
+    // The same file with a bad line stops the run before any job, naming the line.
+    std::ofstream(dir / "known-races.supp") << "race:canary_target.cpp\nrcae:typo\n";
+    const auto bad = cli(fmt::format("--worker-dir '{}' run '{}' --out '{}'", workers.string(),
+                                     (dir / "race.toml").string(), out.string()));
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_NE(bad.err.find(fmt::format("{}:2:1: error: unknown suppression type 'rcae'; did you mean 'race'?",
+                                       (dir / "known-races.supp").string())),
+              std::string::npos)
+        << bad.err;
+    fs::remove_all(dir);
+}
+
+// `validate` checks the project's suppression file beside the worker (no sanitizer worker needed).
+TEST(Cli, ValidateChecksTheProjectSuppressionFile) {
+    const fs::path workers = out_dir("validate-suppressions");
+    fs::create_directories(workers);
+    fs::create_symlink(fs::path(TM_DRIVER_PATH).parent_path() / "threadmill-worker", workers / "threadmill-worker");
+    std::ofstream(workers / "threadmill-suppressions.txt") << "race:Mine\nleak:alloc_forever\n";
+    const std::string scenario = fmt::format("'{}/../scenarios/canary/race.toml'", TM_TEST_DATA_DIR);
+    auto r = cli(fmt::format("--worker-dir '{}' validate {}", workers.string(), scenario));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find(fmt::format("ok  {}/threadmill-suppressions.txt (2 suppressions, project)", workers.string())),
+              std::string::npos)
+        << r.out;
+
+    // threadmill_add_worker(... SUPPRESSIONS file) puts the project's file beside the worker.
+    EXPECT_EQ(slurp(fs::path(TM_SELFTEST_WORKER_DIR) / "threadmill-suppressions.txt"),
+              slurp(fs::path(TM_TEST_DATA_DIR) / "support" / "selftest-suppressions.txt"));
+    r = cli(fmt::format("{} validate scenarios/selftest/budget.toml", k_selftest));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("threadmill-suppressions.txt (1 suppression, project)"), std::string::npos) << r.out;
+
+    std::ofstream(workers / "threadmill-suppressions.txt") << "race:Mine\nraces:Typo\n";
+    r = cli(fmt::format("--worker-dir '{}' validate {}", workers.string(), scenario));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(fmt::format("{}/threadmill-suppressions.txt:2:1: error: unknown suppression type 'races'; did "
+                                     "you mean 'race'?",
+                                     workers.string())),
+              std::string::npos)
+        << r.err;
+    fs::remove_all(workers);
+}
+
 TEST(Cli, DoctorChecksTheWorkersAndTools) {
     const auto r = cli("doctor");
     EXPECT_NE(r.out.find("the plain worker runs"), std::string::npos) << r.out;

@@ -41,6 +41,27 @@ TEST(ReportConsole, MatchesGolden) {
     testing::expect_golden(console_text(f), "console.txt");
 }
 
+// Only the user's stale patterns get a line, one per file; used and uncounted patterns and
+// threadmill's own files do not.
+TEST(ReportConsole, OneLinePerUserFileWithStalePatterns) {
+    testing::Fixture f;
+    f.summary.suppression_files = {
+        {"scenario", "/src/threadmill/scenarios/known.supp", 3,
+         {{"tsan", "race:Cache::get", 12, true}, {"tsan", "race:Gone", 0, true}, {"tsan", "race:AlsoGone", 0, true},
+          {"ubsan", "alignment:x.cpp", 0, false}}},
+        {"project", "/w/threadmill-suppressions.txt", 1, {{"tsan", "race:Used", 2, true}}},
+        {"threadmill", "/src/threadmill/sanitizers/tsan.supp", 3, {{"tsan", "race:libold.so", 0, true}}},
+    };
+    const std::string text = console_text(f);
+    EXPECT_NE(text.find("\nstale suppressions in scenarios/known.supp (scenario): race:Gone, race:AlsoGone matched "
+                        "nothing in 3 jobs\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("threadmill-suppressions.txt"), std::string::npos) << text;
+    EXPECT_EQ(text.find("race:libold.so"), std::string::npos) << text;
+    EXPECT_EQ(text.find("alignment:x.cpp"), std::string::npos) << text;
+}
+
 TEST(ReportConsole, PipedOutputHasNoEscapes) {
     const testing::Fixture f;
     const std::string text = console_text(f);

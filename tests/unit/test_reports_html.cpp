@@ -78,6 +78,20 @@ TEST(ReportHtml, HangShowsTheBlockedThreads) {
     EXPECT_NE(rest.find("Backtraces of every thread at the timeout (gdb)"), std::string::npos);
 }
 
+TEST(ReportHtml, SuppressionPatternsPerFileWithStaleOnes) {
+    testing::Fixture f;
+    f.summary.suppression_files = {{"project", "/w/threadmill-suppressions.txt", 2,
+                                    {{"tsan", "race:Used<T>", 4, true}, {"tsan", "race:Gone", 0, true},
+                                     {"asan", "interceptor_via_fun:f", 0, false}}}};
+    const std::string html = render_html(f.input("out/index.html"));
+    EXPECT_NE(html.find("<tr><td><code>/w/threadmill-suppressions.txt</code></td><td>project</td><td><code>"
+                        "race:Used&lt;T&gt;</code></td><td class=\"num\">4</td></tr>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<code>race:Gone</code></td><td class=\"num\">0 <span class=\"badge fail\">stale</span>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<code>interceptor_via_fun:f</code></td><td class=\"num\">not counted</td>"), std::string::npos);
+}
+
 TEST(ReportHtml, IsARegisteredFormat) {
     const ReportFormat* format = find_report_format("html");
     ASSERT_NE(format, nullptr);

@@ -51,6 +51,32 @@ TEST(ReportMarkdown, SourcePathsRelativeToTheRoot) {
     EXPECT_EQ(md.find("/src/threadmill/"), std::string::npos) << md;
 }
 
+/// The fixture run with a summary of two suppression files: one user file with a used, a stale
+/// and an uncounted pattern, and threadmill's own with a stale one.
+RunSummary with_suppression_files(RunSummary s) {
+    s.suppression_files = {
+        {"scenario", "/src/threadmill/scenarios/known.supp", 3,
+         {{"tsan", "race:Cache::get", 12, true}, {"tsan", "race:Gone", 0, true}, {"ubsan", "alignment:x.cpp", 0, false}}},
+        {"threadmill", "/src/threadmill/sanitizers/tsan.supp", 3, {{"tsan", "race:libold.so", 0, true}}},
+    };
+    return s;
+}
+
+TEST(ReportMarkdown, SuppressionPatternsPerFileWithStaleOnes) {
+    testing::Fixture f;
+    f.summary = with_suppression_files(f.summary);
+    const std::string md = render_markdown(f.input("out/summary.md"));
+    EXPECT_NE(md.find("### Sanitizer suppressions\n\n| file | from | pattern | matched |\n|---|---|---|---:|\n"
+                      "| `scenarios/known.supp` | scenario | `race:Cache::get` | 12 |\n"
+                      "| `scenarios/known.supp` | scenario | `race:Gone` | **0 (stale)** |\n"
+                      "| `scenarios/known.supp` | scenario | `alignment:x.cpp` | not counted |\n"
+                      "| `sanitizers/tsan.supp` | threadmill | `race:libold.so` | **0 (stale)** |\n"),
+              std::string::npos)
+        << md;
+    EXPECT_EQ(render_markdown(testing::Fixture{}.input("out/summary.md")).find("Sanitizer suppressions"),
+              std::string::npos);  // nothing when no job ran with a suppression file
+}
+
 TEST(ReportMarkdown, RelativeLink) {
     EXPECT_EQ(relative_link("out/jobs/0001-x", "out/summary.md"), "jobs/0001-x");
     EXPECT_EQ(relative_link("out/index.html", "out/ci/summary.md"), "../index.html");

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -418,6 +422,85 @@ TEST(Durations, FormattedDurationsParseBack) {
 }
 
 TEST(Flavors, PlainAndTheSanitizers) { EXPECT_EQ(flavor_names(), (std::vector<std::string>{"plain", "tsan", "asan"})); }
+
+// ---- [sanitizers] suppressions ---------------------------------------------------------------
+
+/// A folder holding `scenario.toml` (a small valid scenario ending in `sanitizers`) and the
+/// suppression files given; removed at the end of the test.
+struct SuppressionScenario {
+    fs::path dir = fs::temp_directory_path() /
+                   ("tm-loader-supp-" + std::to_string(::getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    explicit SuppressionScenario(const std::string& sanitizers) {
+        fs::create_directories(dir / "supp");
+        std::ofstream(dir / "scenario.toml") << "name = 'x'\ntarget = 'cache'\nvariants = ['safe']\n[[group]]\n"
+                                                "name = 'g'\nthreads = 1\nmix = { get = 1 }\n[sanitizers]\n"
+                                             << sanitizers;
+    }
+    ~SuppressionScenario() { fs::remove_all(dir); }
+    void file(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
+    std::string path() const { return (dir / "scenario.toml").string(); }
+    std::string errors() const {
+        try {
+            load_scenario(path(), catalog());
+        } catch (const ScenarioError& e) {
+            return e.what();
+        }
+        return "(loaded without error)";
+    }
+};
+
+TEST(ScenarioSuppressions, FilesAreReadRelativeToTheScenario) {
+    SuppressionScenario s("suppressions = \"known.supp\"\ntsan = \"history_size=7\"\n");
+    s.file("known.supp", "# races we live with\nrace:Cache::get\nleak:make_node\n");
+    const Scenario sc = load_scenario(s.path(), catalog());
+    ASSERT_EQ(sc.suppressions.size(), 1u);
+    EXPECT_EQ(sc.suppressions[0].origin, "scenario");
+    EXPECT_EQ(sc.suppressions[0].path, (s.dir / "known.supp").string());
+    ASSERT_EQ(sc.suppressions[0].patterns.size(), 2u);
+    EXPECT_EQ(sc.suppressions[0].patterns[0].text, "race:Cache::get");
+    EXPECT_EQ(sc.suppressions[0].patterns[0].runtime, "tsan");
+    EXPECT_EQ(sc.suppressions[0].patterns[0].line, 2);
+    EXPECT_EQ(sc.suppressions[0].patterns[1].runtime, "lsan");
+    EXPECT_EQ(sc.sanitizer_options.at("tsan"), "history_size=7");
+
+    SuppressionScenario list("suppressions = [\"a.supp\", \"supp/b.supp\"]\n");
+    list.file("a.supp", "race:A\n");
+    list.file("supp/b.supp", "deadlock:B\n");
+    const Scenario two = load_scenario(list.path(), catalog());
+    ASSERT_EQ(two.suppressions.size(), 2u);
+    EXPECT_EQ(two.suppressions[1].path, (list.dir / "supp" / "b.supp").string());
+}
+
+TEST(ScenarioSuppressions, AMissingFileIsAnErrorAtTheKey) {
+    SuppressionScenario s("suppressions = [\"nope.supp\", \"nope.supp\"]\n");
+    EXPECT_EQ(s.errors(), fmt::format("{0}:9:17: error: sanitizers.suppressions: cannot read 'nope.supp' ({1}): no such "
+                                      "file; the path is relative to the scenario's folder\n"
+                                      "{0}:9:30: error: sanitizers.suppressions: 'nope.supp' is listed twice",
+                                      s.path(), (s.dir / "nope.supp").string()));
+    SuppressionScenario folder("suppressions = \"supp\"\n");
+    EXPECT_NE(folder.errors().find("it is a folder, not a file"), std::string::npos) << folder.errors();
+    SuppressionScenario number("suppressions = 3\n");
+    EXPECT_EQ(number.errors(), number.path() + ":9:16: error: sanitizers.suppressions must be a file name or an array "
+                                               "of file names, got an integer");
+}
+
+TEST(ScenarioSuppressions, ABadLineIsAnErrorAtItsLineInTheSuppressionFile) {
+    SuppressionScenario s("suppressions = \"known.supp\"\nasan = 'nonsense'\n");
+    s.file("known.supp", "race:fine\nrase:Cache::get\n");
+    const std::string supp = (s.dir / "known.supp").string();
+    // The scenario file's own errors first, then the suppression file's, each at its line.
+    EXPECT_EQ(s.errors(), fmt::format("{}:10:8: error: sanitizers.asan must be runtime options like "
+                                      "\"history_size=7:report_thread_leaks=0\", got 'nonsense'\n"
+                                      "{}:2:1: error: unknown suppression type 'rase'; did you mean 'race'?",
+                                      s.path(), supp));
+}
+
+TEST(ScenarioSuppressions, UnknownKeysStillSuggest) {
+    SuppressionScenario s("suppresions = \"x.supp\"\n");
+    EXPECT_NE(s.errors().find("unknown key 'suppresions' in [sanitizers]; did you mean 'suppressions'?"), std::string::npos)
+        << s.errors();
+}
 
 }  // namespace
 }  // namespace threadmill
