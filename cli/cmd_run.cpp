@@ -229,6 +229,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     sup.out_dir = o.out_dir;
     sup.worker_dir = resolve_worker_dir(global);
     sup.sanitizer_dir = resolve_sanitizer_dir();
+    sup.frame_filter = resolve_frame_filter();
     sup.run_length = run_length;
     try {
         check_workers(plan, sup);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "driver/gate.hpp"
+#include "driver/install_layout.hpp"
 #include "model/scenario.hpp"
 #include "api/target.hpp"
 
@@ -33,6 +35,12 @@ std::string resolve_worker_dir(const GlobalOptions& g);
 /// <prefix>/share/threadmill/sanitizers when it exists, else the source tree's sanitizers/
 /// folder when it exists, else "".
 std::string resolve_sanitizer_dir();
+/// The folders of the install this driver belongs to, found from its own folder; nullopt for a driver in its
+/// build tree (no <prefix>/share/threadmill/sanitizers beside it).
+std::optional<InstallLayout> installed_layout();
+/// The frame filter for sanitizer reports and hang backtraces: threadmill's source folders, plus an installed
+/// driver's <prefix>/include/threadmill/ (a user's worker compiles those headers).
+FrameFilter resolve_frame_filter();
 /// The catalog of the plain worker (throws CliError 3 when it cannot be asked).
 Catalog load_catalog(const GlobalOptions& g);
 /// Files as given and every *.toml below each folder (sorted); throws CliError 2 for a path

@@ -10,6 +10,7 @@
 #include "scenario/overrides.hpp"
 #include "driver/planner.hpp"
 #include "model/result.hpp"
+#include "sanitizers/parser.hpp"
 
 namespace threadmill {
 
@@ -17,6 +18,7 @@ struct SupervisorOptions {
     std::string out_dir;     ///< results.jsonl and jobs/<NNNN-...>/ go here
     std::string worker_dir;  ///< holds threadmill-worker (plain) and threadmill-worker-<flavor>
     std::string sanitizer_dir;  ///< holds the suppression files <tool>.supp ("" = none)
+    FrameFilter frame_filter;   ///< which frames of a sanitizer report or a hang backtrace are threadmill's own
     bool hang_backtraces = true;  ///< on a timeout, attach gdb (when installed) for backtraces
     RunLengthOverride run_length;
     std::string replay_program = "threadmill";  ///< how the replay command starts
