@@ -15,9 +15,9 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # threadmill_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+# The extended description (CPack writes the summary above it, on the Description line).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-"${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
-threadmill runs TOML scenarios of barrier-synchronized threads against a
+"threadmill runs TOML scenarios of barrier-synchronized threads against a
 concurrent component, once per flavor (plain, ThreadSanitizer,
 AddressSanitizer+UBSan), and gates on each scenario's expectations.
 .
