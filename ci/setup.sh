@@ -5,7 +5,9 @@ set -euo pipefail
 packages=(cmake ninja-build g++ clang libclang-rt-14-dev llvm gdb
           libcli11-dev libfmt-dev libtomlplusplus-dev libbenchmark-dev libgtest-dev nlohmann-json3-dev
           # the report tests: XSD (JUnit) and JSON-schema (SARIF, results) validation, HTML in a browser
-          libxml2-utils python3-jsonschema chromium)
+          libxml2-utils python3-jsonschema chromium
+          # the Debian package test (tests/install/deb.sh): dpkg-shlibdeps computes Depends, cpack uses file
+          dpkg-dev file)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

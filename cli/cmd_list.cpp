@@ -1,6 +1,8 @@
 // `threadmill list`: the targets a worker holds, or the scenarios under some paths.
 #include "cli/cmd_list.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "driver/supervisor.hpp"
@@ -54,9 +56,19 @@ void list_targets(const Catalog& catalog, const std::string& worker_dir) {
     }
 }
 
+/// Without paths: ./scenarios when there is one, else an installed driver's <prefix>/share/threadmill/scenarios.
+std::vector<std::string> default_scenario_paths() {
+    std::error_code ec;
+    if (!std::filesystem::is_directory("scenarios", ec)) {
+        if (const auto layout = installed_layout(); layout && std::filesystem::is_directory(layout->scenarios, ec))
+            return {layout->scenarios.string()};
+    }
+    return {"scenarios"};
+}
+
 ExitCode list_scenarios(const Catalog& catalog, const std::vector<std::string>& paths) {
     int bad = 0;
-    for (const auto& f : collect_scenario_files(paths.empty() ? std::vector<std::string>{"scenarios"} : paths)) {
+    for (const auto& f : collect_scenario_files(paths.empty() ? default_scenario_paths() : paths)) {
         try {
             const Scenario sc = load_scenario(f, catalog);
             fmt::print("{:<44} {:<18} target {:<16} variants {} · flavors {}\n", f, sc.name, sc.target,
@@ -73,7 +85,7 @@ ExitCode list_scenarios(const Catalog& catalog, const std::vector<std::string>& 
 
 void setup_list(CLI::App& app, ListOptions& o) {
     app.add_option("what", o.what, "what to list")->check(CLI::IsMember({"targets", "scenarios"}))->capture_default_str();
-    app.add_option("paths", o.paths, "for `scenarios`: files or folders (default: scenarios/)");
+    app.add_option("paths", o.paths, "for `scenarios`: files or folders (default: ./scenarios, else the installed built-in scenarios)");
     app.footer("Exit codes: 0 listed; 2 a scenario does not load or a path does not exist; 3 the worker could not be "
                "asked for its targets.");
 }

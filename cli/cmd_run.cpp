@@ -207,6 +207,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     const auto run_flavors = plan.flavors();
     const auto sanitized = [](const std::string& f) { return !runtimes(flavor_of(f)).empty(); };
     if (std::any_of(run_flavors.begin(), run_flavors.end(), sanitized)) sup.suppressions = run_suppressions(sup.worker_dir);
+    sup.frame_filter = resolve_frame_filter();
     sup.run_length = run_length;
     std::vector<WorkerUse> workers;
     try {

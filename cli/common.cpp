@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -63,15 +64,29 @@ std::vector<SuppressionSource> run_suppressions(const std::string& worker_dir) {
     }
 }
 
+std::optional<InstallLayout> installed_layout() {
+    const fs::path self_dir = executable_dir();
+    if (self_dir.empty()) return std::nullopt;
+    InstallLayout layout = install_layout(self_dir, TM_SHARE_FROM_BIN, TM_INCLUDE_FROM_BIN);
+    std::error_code ec;
+    // The suppression files are what every install holds; a driver in its build tree has none beside it.
+    if (!fs::is_directory(layout.sanitizers, ec)) return std::nullopt;
+    return layout;
+}
+
 std::string resolve_sanitizer_dir() {
     // An installed driver: <prefix>/bin/threadmill finds <prefix>/share/threadmill/sanitizers.
-    if (const fs::path self_dir = executable_dir(); !self_dir.empty()) {
-        const fs::path installed = (self_dir / TM_SHARE_FROM_BIN / "sanitizers").lexically_normal();
-        if (fs::is_directory(installed)) return installed.string();
-    }
+    if (const auto layout = installed_layout()) return layout->sanitizers.string();
     // A driver in its build tree uses the source tree's files.
     const fs::path dir = fs::path(TM_SOURCE_DIR) / "sanitizers";
     return fs::is_directory(dir) ? dir.string() : std::string{};
+}
+
+FrameFilter resolve_frame_filter() {
+    std::error_code ec;
+    if (const auto layout = installed_layout(); layout && fs::is_directory(layout->headers, ec))
+        return frame_filter_with_headers(layout->headers);
+    return FrameFilter{};
 }
 
 Catalog load_catalog(const GlobalOptions& g) {

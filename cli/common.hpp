@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "driver/gate.hpp"
+#include "driver/install_layout.hpp"
 #include "model/scenario.hpp"
 #include "api/target.hpp"
 
@@ -39,6 +41,12 @@ std::string environment_sanitizer_dir();
 /// $THREADMILL_SANITIZER_DIR's, then the project's (threadmill-suppressions.txt in `worker_dir`).
 /// Prints each bad line as file:line:col and throws CliError 2 when a file is unreadable or bad.
 std::vector<SuppressionSource> run_suppressions(const std::string& worker_dir);
+/// The folders of the install this driver belongs to, found from its own folder; nullopt for a driver in its
+/// build tree (no <prefix>/share/threadmill/sanitizers beside it).
+std::optional<InstallLayout> installed_layout();
+/// The frame filter for sanitizer reports and hang backtraces: threadmill's source folders, plus an installed
+/// driver's <prefix>/include/threadmill/ (a user's worker compiles those headers).
+FrameFilter resolve_frame_filter();
 /// The catalog of the plain worker (throws CliError 3 when it cannot be asked).
 Catalog load_catalog(const GlobalOptions& g);
 /// Files as given and every *.toml below each folder (sorted); throws CliError 2 for a path

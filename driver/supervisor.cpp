@@ -103,7 +103,7 @@ JobResult job_identity(const Job& job, const std::string& dir_name, const Superv
 
 /// What the worker left in its folder: its measurement (written only when it ran to the end)
 /// and, for a sanitizer flavor, the findings and suppression counts of its runtimes.
-void collect_worker_output(JobResult& r, const fs::path& dir) {
+void collect_worker_output(JobResult& r, const fs::path& dir, const FrameFilter& filter) {
     r.worker_log = read_tail(dir / "worker.log", 4096);
     if (fs::exists(dir / "result.json")) {
         try {
@@ -117,7 +117,7 @@ void collect_worker_output(JobResult& r, const fs::path& dir) {
     }
     if (runtimes(flavor_of(r.flavor)).empty()) return;
     const std::string text = sanitizer_text(dir);
-    auto findings = parse_sanitizer_output(text);
+    auto findings = parse_sanitizer_output(text, filter);
     if (findings.size() > k_max_findings) {
         r.findings_dropped = findings.size() - k_max_findings;
         findings.resize(k_max_findings);
@@ -375,7 +375,8 @@ RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOp
                     r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
                     // The whole file, not the tail kept in `backtraces`: a worker with many threads prints more.
                     if (!r.backtraces.starts_with("("))
-                        r.hang_stacks = parse_gdb_backtraces(read_tail(dir / "backtraces.txt", k_max_backtraces_bytes));
+                        r.hang_stacks = parse_gdb_backtraces(read_tail(dir / "backtraces.txt", k_max_backtraces_bytes),
+                                                              options.frame_filter);
                 }
             });
             if (w.ending == Ending::stopped) {
@@ -383,7 +384,7 @@ RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOp
                 break;
             }
             r.elapsed_seconds = w.seconds;
-            collect_worker_output(r, dir);
+            collect_worker_output(r, dir, options.frame_filter);
             const auto failed_write = write_failure(r, w, dir);
             classify_ending(r, w, sc.timeout, failed_write);
             judge(r, job, *target, baselines);

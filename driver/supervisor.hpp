@@ -11,6 +11,7 @@
 #include "driver/planner.hpp"
 #include "model/result.hpp"
 #include "model/worker_build.hpp"
+#include "sanitizers/parser.hpp"
 
 namespace threadmill {
 
@@ -21,6 +22,7 @@ struct SupervisorOptions {
     /// project's. A sanitizer job adds its scenario's and runs with them merged into
     /// `jobs/<job>/suppressions/<runtime>.supp`.
     std::vector<SuppressionSource> suppressions;
+    FrameFilter frame_filter;   ///< which frames of a sanitizer report or a hang backtrace are threadmill's own
     bool hang_backtraces = true;  ///< on a timeout, attach gdb (when installed) for backtraces
     RunLengthOverride run_length;
     std::string replay_program = "threadmill";  ///< how the replay command starts
