@@ -65,5 +65,5 @@ dpkg -x "$deb" "$root" || fail "dpkg -x $deb"
 "$root/usr/bin/threadmill" --version >"$work/version.txt" 2>&1 || { cat "$work/version.txt"; fail "threadmill --version"; }
 grep -qF "$version" "$work/version.txt" || { cat "$work/version.txt"; fail "threadmill --version does not say $version"; }
 check_installed_threadmill "$root/usr" "$work" "$source" "$build" "$project" "$cxx" "$generator" "$cxx_flags" "$launcher"
-if [ "$project" -ef "$source/tests/install/consumer" ]; then check_consumer_findings "$work"; check_variant_builds "$work" "$prefix"; fi
+if [ "$project" -ef "$source/tests/install/consumer" ]; then check_consumer_findings "$work"; check_variant_builds "$work" "$root/usr"; fi
 echo "deb test: passed"
