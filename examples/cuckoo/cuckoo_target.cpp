@@ -11,6 +11,8 @@ namespace {
 
 class CuckooMap {
 public:
+    explicit CuckooMap(const threadmill::Setup& setup) : m_keys(setup.keys()) {}
+
     void insert(threadmill::Call& call) { m_map.insert_or_assign(call.key(), call.arg()); }
 
     void find(threadmill::Call& call) {
@@ -28,8 +30,6 @@ public:
     void size_bounded(threadmill::Check& check) {
         if (m_map.size() > m_keys) check.fail("size() is " + std::to_string(m_map.size()) + ", keys " + std::to_string(m_keys));
     }
-
-    explicit CuckooMap(const threadmill::Setup& setup) : m_keys(setup.keys()) {}
 
 private:
     std::uint64_t m_keys;
