@@ -193,7 +193,7 @@ check_examples() {
   local header=$work/examples-src/scoreboard/include-buggy/scoreboard.hpp free_line read_line
   free_line=$(grep -n 'm_scores = std::move(next);' "$header" | cut -d: -f1)
   read_line=$(grep -n 'reads scores that a publish() may have freed' "$header" | cut -d: -f1)
-  [ -n "$free_line" ] && [ -n "$read_line" ] || fail "$header: cannot find the lines of the bug"
+  if [ -z "$free_line" ] || [ -z "$read_line" ]; then fail "$header: cannot find the lines of the bug"; fi
   # ThreadSanitizer names whichever access it saw second: the free in publish() or the read in total().
   grep -E "data-race at .*include-buggy/scoreboard\.hpp:($free_line in example::Scoreboard::publish|$read_line in example::Scoreboard::total) " "$work/examples-ctest.log" \
     || { cat "$work/examples-ctest.log"; fail "tsan did not report the race at include-buggy/scoreboard.hpp:$free_line or :$read_line"; }
