@@ -7,8 +7,8 @@ include_guard(GLOBAL)
 # threadmill_add_scenario_tests(WORKER <name> SCENARIOS <folder or file>... [FLAVORS <flavor>...]
 #                               [DRIVER <path>] [ARGS <arg>...])
 # For each scenario file (a folder stands for the *.toml files under it, searched at configure time)
-# and each flavor the scenario declares in its `flavors = [...]` line (["plain"] when it has none)
-# that is also in FLAVORS (default: the worker's flavors), registers the test `<scenario>.<flavor>`
+# and each flavor the scenario declares in its top-level `flavors = [...]` (["plain"] when it has
+# none) that is also in FLAVORS (default: the worker's flavors), registers the test `<scenario>.<flavor>`
 # (<scenario>: the file's name without .toml) running
 #   <driver> --worker-dir <worker folder> run <file> --flavor <flavor> --out <binary dir>/threadmill/<scenario>.<flavor> <ARGS>
 # in ${CMAKE_CURRENT_BINARY_DIR}. The test passes when the run exits 0: every job met its [expect].
@@ -65,11 +65,12 @@ function(threadmill_add_scenario_tests)
 
   foreach(file IN LISTS files)
     get_filename_component(scenario "${file}" NAME_WE)
-    # The scenario's flavors, from its `flavors = [...]` line (the driver checks the file itself).
-    file(STRINGS "${file}" flavors_line REGEX "^[ \t]*flavors[ \t]*=")
+    # The scenario's flavors, from its top-level `flavors = [...]` array, on one line or several
+    # (the driver checks the file itself; ["plain"] when it has none).
+    file(READ "${file}" text)
+    string(REGEX REPLACE "#[^\n]*" "" text "\n${text}")  # comments out
     set(declared plain)
-    if(flavors_line)
-      string(REGEX MATCH "\\[([^]]*)\\]" list_text "${flavors_line}")
+    if(text MATCHES "\n[ \t]*flavors[ \t]*=[ \t]*\\[([^]]*)\\]")
       string(REGEX MATCHALL "[A-Za-z0-9_-]+" declared "${CMAKE_MATCH_1}")
     endif()
     set(registered "")
