@@ -7,7 +7,9 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev llvm gdb
           # the report tests: XSD (JUnit) and JSON-schema (SARIF, results) validation, HTML in a browser
           libxml2-utils python3-jsonschema chromium
           # the Debian package test (tests/install/deb.sh): dpkg-shlibdeps computes Depends, cpack uses file
-          dpkg-dev file)
+          dpkg-dev file
+          # examples/cuckoo (install.examples): libcuckoo, header-only
+          libcuckoo-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -170,6 +170,9 @@ function(threadmill_add_worker name)
     endif()
   endforeach()
   set_property(GLOBAL PROPERTY THREADMILL_WORKER_TARGETS_${name} ${targets})
+  # For threadmill_add_scenario_tests(WORKER <name>): where the worker is and in which flavors.
+  set_property(GLOBAL PROPERTY THREADMILL_WORKER_DIR_${name} ${arg_OUTPUT_DIRECTORY})
+  set_property(GLOBAL PROPERTY THREADMILL_WORKER_FLAVORS_${name} ${arg_FLAVORS})
   set(${name}_TARGETS ${targets} PARENT_SCOPE)
 endfunction()
 

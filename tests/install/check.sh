@@ -161,3 +161,57 @@ check_variant_builds() {
   fi
   echo "install test: variant builds: ok"
 }
+
+# check_examples <prefix> <work dir> <examples dir> <C++ compiler> <generator> <CXX flags> <launcher>
+# Builds threadmill's examples/ (a project of their own, three workers) against the installed threadmill only,
+# runs their scenario tests with `ctest -j2` (threadmill_add_scenario_tests: one test per scenario and flavor),
+# and checks the findings: the buggy scoreboard is caught in tsan (a race) and asan (a heap-use-after-free) at
+# its own header's lines, the fixed one is clean in every flavor, and the unlocked std::unordered_map's race is
+# reported at the adapter's own lines.
+check_examples() {
+  local prefix=$1 work=$2 examples=$3 cxx=$4 generator=$5 cxx_flags=$6 launcher=$7
+  rm -rf "$work/examples-src" && cp -r "$examples" "$work/examples-src"
+  cmake -S "$work/examples-src" -B "$work/examples" -G "$generator" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$cxx_flags" -DCMAKE_CXX_COMPILER_LAUNCHER="$launcher" \
+        -DCMAKE_PREFIX_PATH="$prefix" >"$work/examples-configure.log" \
+    || { cat "$work/examples-configure.log"; fail "configuring examples/"; }
+  cmake --build "$work/examples" >"$work/examples-build.log" 2>&1 || { cat "$work/examples-build.log"; fail "building examples/"; }
+  if grep -i "warning:" "$work/examples-build.log"; then fail "examples/ built with warnings"; fi
+  (cd "$work/examples" && ctest -N) >"$work/examples-list.log" || fail "ctest -N in examples/"
+  local t
+  for t in scoreboard-stale-scores.{plain,tsan,asan} scoreboard-contention.{plain,tsan,asan} unordered-map-unlocked.tsan; do
+    grep -qE "Test +#[0-9]+: $t\$" "$work/examples-list.log" || { cat "$work/examples-list.log"; fail "examples/ registered no test $t"; }
+  done
+  if grep -q 'LIBCUCKOO_INCLUDE_DIR-NOTFOUND' "$work/examples/CMakeCache.txt"; then
+    echo "install test: libcuckoo is not installed: its example is left out"
+  else
+    grep -qE "Test +#[0-9]+: libcuckoo-mixed\.asan\$" "$work/examples-list.log" || fail "examples/ registered no libcuckoo test"
+  fi
+  # The registered scenario tests, side by side: every run meets its [expect].
+  (cd "$work/examples" && ctest -j2 -V) >"$work/examples-ctest.log" 2>&1 \
+    || { grep -vE '^[0-9]+: (Test command|Working Directory|Test timeout)' "$work/examples-ctest.log"; fail "ctest -j2 in examples/"; }
+  local header=$work/examples-src/scoreboard/include-buggy/scoreboard.hpp free_line read_line
+  free_line=$(grep -n 'm_scores = std::move(next);' "$header" | cut -d: -f1)
+  read_line=$(grep -n 'reads scores that a publish() may have freed' "$header" | cut -d: -f1)
+  if [ -z "$free_line" ] || [ -z "$read_line" ]; then fail "$header: cannot find the lines of the bug"; fi
+  # ThreadSanitizer names whichever access it saw second: the free in publish() or the read in total().
+  grep -E "data-race at .*include-buggy/scoreboard\.hpp:($free_line in example::Scoreboard::publish|$read_line in example::Scoreboard::total) " "$work/examples-ctest.log" \
+    || { cat "$work/examples-ctest.log"; fail "tsan did not report the race at include-buggy/scoreboard.hpp:$free_line or :$read_line"; }
+  grep -E "heap-use-after-free at .*include-buggy/scoreboard\.hpp:$read_line in example::Scoreboard::total " "$work/examples-ctest.log" \
+    || { cat "$work/examples-ctest.log"; fail "asan did not report the heap-use-after-free at include-buggy/scoreboard.hpp:$read_line"; }
+  local flavor results
+  for flavor in plain tsan asan; do
+    results=$work/examples/threadmill/scoreboard-stale-scores.$flavor/results.jsonl
+    grep '"type":"job"' "$results" | grep '"variant":"fixed"' | grep -q '"outcome":"ok"' || fail "the fixed scoreboard is not clean in $flavor"
+  done
+  for flavor in tsan asan; do
+    grep '"type":"job"' "$work/examples/threadmill/scoreboard-stale-scores.$flavor/results.jsonl" | grep '"variant":"buggy"' \
+      | grep -q '"outcome":"caught"' || fail "the buggy scoreboard was not caught in $flavor"
+  done
+  local source=$work/examples-src/unordered_map/unordered_map_target.cpp put_line get_line
+  put_line=$(grep -n 'the race: every thread writes the map' "$source" | cut -d: -f1)
+  get_line=$(grep -n 'the race: reads while another thread writes' "$source" | cut -d: -f1)
+  grep -E "data-race at .*unordered_map/unordered_map_target\.cpp:($put_line|$get_line) " "$work/examples-ctest.log" \
+    || { cat "$work/examples-ctest.log"; fail "the unordered_map race was not reported at unordered_map_target.cpp:$put_line or :$get_line"; }
+  echo "install test: examples: ok"
+}

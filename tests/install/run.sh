@@ -2,7 +2,7 @@
 # The install test: installs threadmill into a temporary prefix (`cmake --install`), builds a project against
 # that prefix only, and runs its worker in every installed flavor (tests/install/check.sh).
 # usage: run.sh <threadmill build dir> <threadmill source dir> <C++ compiler> [<generator> [<CXX flags> [<launcher> [<project>]]]]
-# <project> defaults to tests/install/consumer.
+# <project> defaults to tests/install/consumer; examples/ is built and its scenario tests run (check_examples).
 set -euo pipefail
 
 build=$1
@@ -19,6 +19,11 @@ fail() { echo "install test: FAILED: $*" >&2; exit 1; }
 
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" || { cat "$work/install.log"; fail "cmake --install"; }
-check_installed_threadmill "$prefix" "$work" "$source" "$build" "$project" "$cxx" "$generator" "$cxx_flags" "$launcher"
-if [ "$project" -ef "$source/tests/install/consumer" ]; then check_consumer_findings "$work"; check_variant_builds "$work" "$prefix"; fi
+if [ "$project" -ef "$source/examples" ]; then
+  # examples/ has three workers and its own scenario tests (tests/install/check.sh, check_examples).
+  check_examples "$prefix" "$work" "$project" "$cxx" "$generator" "$cxx_flags" "$launcher"
+else
+  check_installed_threadmill "$prefix" "$work" "$source" "$build" "$project" "$cxx" "$generator" "$cxx_flags" "$launcher"
+  if [ "$project" -ef "$source/tests/install/consumer" ]; then check_consumer_findings "$work"; check_variant_builds "$work" "$prefix"; fi
+fi
 echo "install test: passed"
