@@ -15,8 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "api/target.hpp"
-#include "api/target_tables.hpp"
+#include "api/threadmill.hpp"
 #include "targets/subscriptions/adapter_catalog.hpp"
 #include "targets/subscriptions/node.hpp"
 #include "targets/subscriptions/subscription.hpp"
@@ -26,154 +25,271 @@ namespace {
 
 using namespace adapter;
 
-class SubscriptionsTarget final : public TargetInstance {
+/// Points t_call at the running operation's Call until the operation returns.
+class CallScope {
 public:
-    explicit SubscriptionsTarget(const TargetConfig& config)
-        : m_threads(static_cast<std::size_t>(std::max(config.thread_count, 1))),
-          m_counters(std::make_unique<Counters[]>(m_threads.size())),
-          m_max_subs(static_cast<std::size_t>(config.params->integer("max_subscriptions"))),
-          m_consume_batch(static_cast<std::size_t>(config.params->integer("consume_batch"))),
-          m_consume_cost(config.params->duration("consume_cost")),
-          m_node(options(config)) {
+    explicit CallScope(Call& call) { t_call = &call; }
+    ~CallScope() { t_call = nullptr; }
+    CallScope(const CallScope&) = delete;
+    CallScope& operator=(const CallScope&) = delete;
+};
+
+/// Findings (invariant name, detail) kept for later.
+using Findings = std::vector<std::pair<std::string_view, std::string>>;
+
+/// Reports inside an operation: an online violation of the named invariant.
+struct Online {
+    Call& call;
+    void operator()(std::string_view inv, std::string detail) const { call.violate(inv, std::move(detail)); }
+};
+
+/// Reports at a checkpoint: to `check` for invariant `name`; the other invariants' findings wait in `later`.
+struct AtCheck {
+    Check& check;
+    std::string_view name;
+    Findings& later;
+    void operator()(std::string_view inv, std::string detail) const {
+        if (inv == name) {
+            check.fail(std::move(detail));
+        } else {
+            later.emplace_back(inv, std::move(detail));
+        }
+    }
+};
+
+class Subscriptions {
+public:
+    explicit Subscriptions(const Setup& setup)
+        : m_local(setup),
+          m_counters(setup),
+          m_max_subs(static_cast<std::size_t>(setup.params().integer("max_subscriptions"))),
+          m_consume_batch(static_cast<std::size_t>(setup.params().integer("consume_batch"))),
+          m_consume_cost(setup.params().duration("consume_cost")),
+          m_node(options(setup)) {
         for (std::size_t s = 0; s < k_streams; ++s) m_stream_names[s] = fmt::format("stream-{}", s);
         m_node.start();
-        const auto consumers = config.params->integer("slow_consumers");
+        const auto consumers = setup.params().integer("slow_consumers");
         for (std::int64_t i = 0; i < consumers; ++i) {
             auto c = std::make_unique<SlowConsumer>();
             c->sub.sub = m_node.subscribe(k_all_states);  // before any publish: its bounds start at 0
             c->sub.filter = k_all_states;
-            c->sub.last_seq.assign(m_threads.size(), 0);
+            c->sub.last_seq.assign(publishers(), 0);
             m_consumers.push_back(std::move(c));
         }
         for (auto& c : m_consumers) c->thread = std::thread([this, p = c.get()] { consume_slowly(*p); });
     }
 
-    ~SubscriptionsTarget() override {
+    ~Subscriptions() {
         stop_consumers();
         m_node.stop();
     }
 
-    void run(const Op& op, ThreadContext& ctx) override {
-        t_context = &ctx;
-        struct Reset {
-            ~Reset() { t_context = nullptr; }
-        } reset;
-        PerThread& me = local(ctx);
-        const auto report = [&ctx](Inv inv, std::string detail) { ctx.violate(index_of(inv), std::move(detail)); };
-        switch (static_cast<OpKind>(op.index)) {
-            case OpKind::publish: publish(ctx, me, op); return;
-            case OpKind::subscribe: {
-                if (me.subs.size() >= m_max_subs) close_owned(me, 0, true, report);
-                const StateMask filter = filter_of(op.arg);
-                OwnedSub o;
-                o.filter = filter;
-                o.finished_before = sum(&Counters::finished, filter);
-                o.sub = m_node.subscribe(filter);
-                o.started_after = sum(&Counters::started, filter);
-                o.last_seq.assign(m_threads.size(), 0);
-                me.subs.push_back(std::move(o));
-                return;
-            }
-            case OpKind::consume: {
-                if (me.subs.empty()) return;
-                OwnedSub& o = me.subs[op.arg % me.subs.size()];
-                for (std::size_t n = 0; n < m_consume_batch; ++n) {
-                    const auto e = o.sub->try_next();
-                    if (!e) break;
-                    received(o, *e, report);
-                }
-                return;
-            }
-            case OpKind::unsubscribe:
-            case OpKind::close:
-                if (me.subs.empty()) return;
-                close_owned(me, op.arg % me.subs.size(), static_cast<OpKind>(op.index) == OpKind::unsubscribe, report);
-                return;
-            case OpKind::flow: flow(ctx, me, op.key % k_streams); return;
-            case OpKind::drop_stream: {
-                const std::size_t s = op.key % k_streams;
-                // Counted around the removal: a reader that sees its effect sees `begun` counted, and a
-                // reader that looked before the erase cannot have seen `ended` counted.
-                m_removals_begun[s].fetch_add(1, std::memory_order_relaxed);
-                if (m_node.remove_flow_controller(m_stream_names[s])) m_removed.fetch_add(1, std::memory_order_relaxed);
-                m_removals_ended[s].fetch_add(1, std::memory_order_relaxed);
-                return;
-            }
-            case OpKind::stats_update:
-                m_node.record_event(op.key, (op.arg & 1) ? Direction::sent : Direction::received, k_event_bytes);
-                return;
-            case OpKind::stats_read: {
-                const auto s = m_node.peer_statistics(op.key);
-                if (!s) return;
-                if (s->bytes_sent != k_event_bytes * s->events_sent ||
-                    s->bytes_received != k_event_bytes * s->events_received) {
-                    ctx.violate(index_of(Inv::stats_consistent),
-                                fmt::format("peer {}: {} events / {} bytes sent, {} events / {} bytes received", op.key,
-                                            s->events_sent, s->bytes_sent, s->events_received, s->bytes_received));
-                }
-                me.sink += s->events_sent;
-                return;
-            }
-            case OpKind::key_read: key_read(ctx, me, op.key); return;
-            case OpKind::key_rotate: {
-                const std::uint64_t generation = (static_cast<std::uint64_t>(ctx.thread_index + 1) << 40) | ++me.key_writes;
-                const auto key = make_key(op.key, generation);
-                m_node.set_peer_key(op.key, key);
-                return;
-            }
-            case OpKind::key_remove: m_node.remove_peer_key(op.key); return;
-            case OpKind::stop: stop_node(report); return;
-            case OpKind::start: m_node.start(); return;
-            case OpKind::restart:
-                stop_node(report);
-                m_node.start();
-                return;
+    Subscriptions(const Subscriptions&) = delete;
+    Subscriptions& operator=(const Subscriptions&) = delete;
+
+    // ---- operations ----
+
+    void publish(Call& call) {
+        const CallScope scope(call);
+        Local& me = m_local[call];
+        const auto state = static_cast<State>(call.bits() % k_state_count);
+        Event e;
+        e.seq = ++me.seq;
+        e.peer = call.key();
+        e.publisher = static_cast<std::uint32_t>(call.thread());
+        e.state = state;
+        Counters& c = m_counters[call];
+        const std::size_t s = state_index(state);
+        bump(c.started[s]);
+        const PublishResult r = m_node.publish(e);
+        bump(c.finished[s]);
+        if (r.accepted) bump(c.accepted[s]);
+        me.sink += r.delivered;
+    }
+
+    void subscribe(Call& call) {
+        const CallScope scope(call);
+        Local& me = m_local[call];
+        if (me.subs.size() >= m_max_subs) close_owned(me, 0, true, Online{call});
+        const StateMask filter = filter_of(call.bits());
+        OwnedSub o;
+        o.filter = filter;
+        o.finished_before = sum(&Counters::finished, filter);
+        o.sub = m_node.subscribe(filter);
+        o.started_after = sum(&Counters::started, filter);
+        o.last_seq.assign(publishers(), 0);
+        me.subs.push_back(std::move(o));
+    }
+
+    void consume(Call& call) {
+        const CallScope scope(call);
+        Local& me = m_local[call];
+        if (me.subs.empty()) return;
+        OwnedSub& o = me.subs[call.bits() % me.subs.size()];
+        for (std::size_t n = 0; n < m_consume_batch; ++n) {
+            const auto e = o.sub->try_next();
+            if (!e) break;
+            received(o, *e, Online{call});
         }
     }
 
-    void check(InvariantSink& sink, CheckPoint when) override {
-        const auto report = [&sink](Inv inv, std::string detail) { sink.fail(index_of(inv), std::move(detail)); };
-        if (when == CheckPoint::final) {
-            stop_node(report);
-            if (const int n = m_node.running_workers(); n != 0) {
-                report(Inv::workers_joined, fmt::format("{} worker(s) still running after the final stop", n));
-            }
-            stop_consumers();
-            for (auto& c : m_consumers) {
-                for (auto& p : c->problems) report(p.first, std::move(p.second));
-                c->problems.clear();
-            }
+    void unsubscribe(Call& call) { close_one(call, true); }
+    void close(Call& call) { close_one(call, false); }
+
+    void flow(Call& call) {
+        const CallScope scope(call);
+        Local& me = m_local[call];
+        const std::size_t s = call.key() % k_streams;
+        const std::uint64_t ended_before = m_removals_ended[s].load(std::memory_order_relaxed);
+        const auto fc = m_node.flow_controller(m_stream_names[s]);
+        const std::uint64_t begun_after = m_removals_begun[s].load(std::memory_order_relaxed);
+        SeenController& seen = me.controllers[s];
+        if (fc->stream() != m_stream_names[s]) {
+            call.violate("one_controller_per_stream",
+                         fmt::format("asked for {}, got the controller of {}", m_stream_names[s], fc->stream()));
+        } else if (seen.serial != 0 && seen.serial != fc->serial() && seen.ended_before == begun_after) {
+            // Every removal begun by now had ended before the previous lookup: none erased in between.
+            call.violate("one_controller_per_stream",
+                         fmt::format("{}: thread {} got controller #{}, then #{}, with no removal of the stream between",
+                                     m_stream_names[s], call.thread(), seen.serial, fc->serial()));
         }
-        check_workers(report);
+        seen = {fc->serial(), ended_before};
+        if (fc->try_acquire()) {
+            me.sink += static_cast<std::uint64_t>(fc->pending());
+            fc->release();
+        }
+    }
+
+    void drop_stream(Call& call) {
+        const CallScope scope(call);
+        const std::size_t s = call.key() % k_streams;
+        // Counted around the removal: a reader that sees its effect sees `begun` counted, and a
+        // reader that looked before the erase cannot have seen `ended` counted.
+        m_removals_begun[s].fetch_add(1, std::memory_order_relaxed);
+        if (m_node.remove_flow_controller(m_stream_names[s])) m_removed.fetch_add(1, std::memory_order_relaxed);
+        m_removals_ended[s].fetch_add(1, std::memory_order_relaxed);
+    }
+
+    void stats_update(Call& call) {
+        const CallScope scope(call);
+        m_node.record_event(call.key(), (call.bits() & 1) ? Direction::sent : Direction::received, k_event_bytes);
+    }
+
+    void stats_read(Call& call) {
+        const CallScope scope(call);
+        const auto s = m_node.peer_statistics(call.key());
+        if (!s) return;
+        if (s->bytes_sent != k_event_bytes * s->events_sent ||
+            s->bytes_received != k_event_bytes * s->events_received) {
+            call.violate("stats_consistent",
+                         fmt::format("peer {}: {} events / {} bytes sent, {} events / {} bytes received", call.key(),
+                                     s->events_sent, s->bytes_sent, s->events_received, s->bytes_received));
+        }
+        m_local[call].sink += s->events_sent;
+    }
+
+    void key_read(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t peer = call.key();
+        const auto key = m_node.cached_key(peer);
+        if (!key) return;
+        std::array<std::uint8_t, k_key_size> first{};
+        const auto bytes = key->bytes();
+        std::copy_n(bytes.begin(), std::min(bytes.size(), k_key_size), first.begin());
+        if (bytes.size() != k_key_size || !whole_key(peer, first)) {
+            call.violate("key_copy_stable",
+                         fmt::format("peer {}: the key returned is not one whole key (torn by a rotation?)", peer));
+        }
+        call.chaos_point();  // the caller uses the key a while (encrypts, derives a session key)
+        const auto again = key->bytes();
+        if (!std::equal(again.begin(), again.end(), first.begin(), first.end())) {
+            call.violate("key_copy_stable",
+                         fmt::format("peer {}: the key returned changed after the call returned", peer));
+        }
+        m_local[call].sink += first[0];
+    }
+
+    void key_rotate(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t generation =
+            (static_cast<std::uint64_t>(call.thread() + 1) << 40) | ++m_local[call].key_writes;
+        const auto key = make_key(call.key(), generation);
+        m_node.set_peer_key(call.key(), key);
+    }
+
+    void key_remove(Call& call) {
+        const CallScope scope(call);
+        m_node.remove_peer_key(call.key());
+    }
+
+    void stop(Call& call) {
+        const CallScope scope(call);
+        stop_node(Online{call});
+    }
+
+    void start(Call& call) {
+        const CallScope scope(call);
+        m_node.start();
+    }
+
+    void restart(Call& call) {
+        const CallScope scope(call);
+        stop_node(Online{call});
+        m_node.start();
+    }
+
+    // ---- lifecycle and invariants ----
+    // What the final stop and the final closes find for an invariant checked later in the same
+    // checkpoint waits in m_deferred until that invariant's check (see deferred_or).
+
+    /// After the last operation: stops the node and joins the slow consumers.
+    void teardown() {
+        const auto report = [this](std::string_view inv, std::string detail) { defer(inv, std::move(detail)); };
+        stop_node(report);
+        if (const int n = m_node.running_workers(); n != 0) {
+            report("workers_joined", fmt::format("{} worker(s) still running after the final stop", n));
+        }
+        stop_consumers();
+        for (auto& c : m_consumers) {
+            for (auto& p : c->problems) report(p.first, std::move(p.second));
+            c->problems.clear();
+        }
+    }
+
+    void delivery_accounting(Check& check) {
+        const auto report = deferred_or(check, "delivery_accounting");
         // Every publish has finished: each open subscription's count is final for now.
-        for (auto& me : m_threads) {
+        m_local.for_each([&](Local& me) {
             for (auto& o : me.subs) check_open(o, report);
-            for (auto& c : me.closed) check_closed(c, report);
-            me.closed.clear();
-        }
+        });
         for (auto& c : m_consumers) check_open(c->sub, report);
-        check_flow(report);
-        if (when == CheckPoint::final) {
-            for (auto& me : m_threads) {
-                while (!me.subs.empty()) close_owned(me, 0, true, report);
-                for (auto& c : me.closed) check_closed(c, report);
-                me.closed.clear();
-            }
-            for (auto& c : m_consumers) {
-                if (c->sub.consumed + c->sub.sub->buffered() != c->sub.sub->delivered()) {
-                    report(Inv::delivery_accounting,
-                           fmt::format("slow consumer's subscription #{}: {} consumed + {} buffered != {} delivered",
-                                       c->sub.sub->id(), c->sub.consumed, c->sub.sub->buffered(),
-                                       c->sub.sub->delivered()));
-                }
-                m_node.unsubscribe(c->sub.sub);
-            }
-        }
+        if (check.is_final()) close_all(report);
+    }
+
+    /// Online, and the slow consumers' findings at the end.
+    void per_publisher_order(Check& check) { flush("per_publisher_order", check); }
+    /// Online, and the slow consumers' findings at the end.
+    void filter_respected(Check& check) { flush("filter_respected", check); }
+
+    void closed_stays_closed(Check& check) {
+        flush("closed_stays_closed", check);
+        const auto report = deferred_or(check, "closed_stays_closed");
+        m_local.for_each([&](Local& me) { check_closed_all(me, report); });
+    }
+
+    void one_controller_per_stream(Check& check) {
+        flush("one_controller_per_stream", check);
+        check_flow(deferred_or(check, "one_controller_per_stream"));
+    }
+
+    void workers_joined(Check& check) {
+        flush("workers_joined", check);
+        check_workers(deferred_or(check, "workers_joined"));
     }
 
 private:
     /// Publish counts of one thread, per event state; only that thread writes them.
-    struct alignas(64) Counters {
+    struct Counters {
         std::array<std::atomic<std::uint64_t>, k_state_count> started{};   ///< publish() called
         std::array<std::atomic<std::uint64_t>, k_state_count> finished{};  ///< publish() returned
         std::array<std::atomic<std::uint64_t>, k_state_count> accepted{};  ///< ... and the node was running
@@ -204,7 +320,7 @@ private:
     };
 
     /// What one worker thread keeps; only that thread touches it while ops run.
-    struct alignas(64) PerThread {
+    struct Local {
         std::uint64_t seq = 0;
         std::vector<OwnedSub> subs;
         std::vector<ClosedSub> closed;
@@ -217,50 +333,60 @@ private:
     struct SlowConsumer {
         OwnedSub sub;
         std::thread thread;
-        std::vector<std::pair<Inv, std::string>> problems;  ///< its own thread's; read after the join
+        Findings problems;  ///< its own thread's; read after the join
     };
 
-    NodeOptions options(const TargetConfig& config) const {
+    static NodeOptions options(const Setup& setup) {
         NodeOptions o;
-        o.buffer_capacity = static_cast<std::size_t>(config.params->integer("buffer_capacity"));
-        o.maintenance_interval = config.params->duration("maintenance_interval");
-        o.stale_after = config.params->duration("stale_after");
-        o.flow_high_water = config.params->integer("flow_high_water");
+        o.buffer_capacity = static_cast<std::size_t>(setup.params().integer("buffer_capacity"));
+        o.maintenance_interval = setup.params().duration("maintenance_interval");
+        o.stale_after = setup.params().duration("stale_after");
+        o.flow_high_water = setup.params().integer("flow_high_water");
         o.pause = [] {
-            if (t_context != nullptr) t_context->chaos_point();
+            if (t_call != nullptr) t_call->chaos_point();
         };
-        o.faults = faults_of(static_cast<Variant>(config.variant));
+        o.faults = faults_of(setup.variant());
         return o;
     }
 
-    PerThread& local(const ThreadContext& ctx) { return m_threads.at(static_cast<std::size_t>(ctx.thread_index)); }
+    /// Reports at a checkpoint: to `check` for invariant `name`, deferred to their own check for the others.
+    AtCheck deferred_or(Check& check, std::string_view name) { return AtCheck{check, name, m_deferred}; }
+
+    void defer(std::string_view inv, std::string detail) { m_deferred.emplace_back(inv, std::move(detail)); }
+
+    /// Reports to `check` what was deferred for invariant `name`, in the order it was found.
+    void flush(std::string_view name, Check& check) {
+        Findings rest;
+        for (auto& d : m_deferred) {
+            if (d.first == name) {
+                check.fail(std::move(d.second));
+            } else {
+                rest.push_back(std::move(d));
+            }
+        }
+        m_deferred = std::move(rest);
+    }
+
+    std::size_t publishers() const { return static_cast<std::size_t>(m_local.size()); }
 
     /// Publishes of all threads whose state is in `mask`, from one of the three counter sets.
     std::uint64_t sum(CounterSet set, StateMask mask) const {
         std::uint64_t n = 0;
-        for (std::size_t t = 0; t < m_threads.size(); ++t) {
-            const auto& counts = m_counters[t].*set;
+        m_counters.for_each([&](const Counters& c) {
+            const auto& counts = c.*set;
             for (std::size_t s = 0; s < k_state_count; ++s) {
                 if ((mask & (1u << s)) != 0) n += counts[s].load(std::memory_order_relaxed);
             }
-        }
+        });
         return n;
     }
 
-    void publish(ThreadContext& ctx, PerThread& me, const Op& op) {
-        const auto state = static_cast<State>(op.arg % k_state_count);
-        Event e;
-        e.seq = ++me.seq;
-        e.peer = op.key;
-        e.publisher = static_cast<std::uint32_t>(ctx.thread_index);
-        e.state = state;
-        Counters& c = m_counters[static_cast<std::size_t>(ctx.thread_index)];
-        const std::size_t s = state_index(state);
-        bump(c.started[s]);
-        const PublishResult r = m_node.publish(e);
-        bump(c.finished[s]);
-        if (r.accepted) bump(c.accepted[s]);
-        me.sink += r.delivered;
+    /// unsubscribe (via the node) or close: one of this thread's subscriptions.
+    void close_one(Call& call, bool via_node) {
+        const CallScope scope(call);
+        Local& me = m_local[call];
+        if (me.subs.empty()) return;
+        close_owned(me, call.bits() % me.subs.size(), via_node, Online{call});
     }
 
     /// One event taken by a subscription's consumer: filter and per-publisher order.
@@ -268,17 +394,17 @@ private:
     void received(OwnedSub& o, const Event& e, Report&& report) {
         ++o.consumed;
         if ((o.filter & mask_of(e.state)) == 0) {
-            report(Inv::filter_respected, fmt::format("subscription #{} (filter {:#x}) received a '{}' event",
-                                                      o.sub->id(), o.filter, to_string(e.state)));
+            report("filter_respected", fmt::format("subscription #{} (filter {:#x}) received a '{}' event", o.sub->id(),
+                                                   o.filter, to_string(e.state)));
         }
         if (e.publisher >= o.last_seq.size()) {
-            report(Inv::per_publisher_order,
+            report("per_publisher_order",
                    fmt::format("subscription #{} received an event of unknown publisher {}", o.sub->id(), e.publisher));
             return;
         }
         std::uint64_t& last = o.last_seq[e.publisher];
         if (e.seq <= last) {
-            report(Inv::per_publisher_order,
+            report("per_publisher_order",
                    fmt::format("subscription #{} received publisher {}'s event #{} after its #{}", o.sub->id(),
                                e.publisher, e.seq, last));
         }
@@ -294,7 +420,7 @@ private:
         const auto lower = static_cast<std::int64_t>(accepted_before_close) - static_cast<std::int64_t>(o.started_after);
         const std::uint64_t upper = started_after_close - o.finished_before;
         if (static_cast<std::int64_t>(offered) < lower || offered > upper) {
-            report(Inv::delivery_accounting,
+            report("delivery_accounting",
                    fmt::format("subscription #{} (filter {:#x}) {}: {} delivered + {} dropped = {}, but between {} and "
                                "{} events were published while it was open",
                                o.sub->id(), o.filter, when, delivered, dropped, offered, std::max<std::int64_t>(lower, 0),
@@ -311,7 +437,7 @@ private:
 
     /// Closes subscription `i` of this thread (through the node, or directly) and closes it again.
     template <typename Report>
-    void close_owned(PerThread& me, std::size_t i, bool via_node, Report&& report) {
+    void close_owned(Local& me, std::size_t i, bool via_node, Report&& report) {
         OwnedSub o = std::move(me.subs[i]);
         me.subs.erase(me.subs.begin() + static_cast<std::ptrdiff_t>(i));
         const std::uint64_t accepted_before = sum(&Counters::accepted, o.filter);
@@ -321,18 +447,19 @@ private:
         const std::uint64_t delivered = o.sub->delivered();
         const std::uint64_t dropped = o.sub->dropped();
         if (!first) {
-            report(Inv::closed_stays_closed, fmt::format("subscription #{}: its first close found it closed", o.sub->id()));
+            report("closed_stays_closed",
+                   fmt::format("subscription #{}: its first close found it closed", o.sub->id()));
         } else if (o.consumed + *first != delivered) {
-            report(Inv::delivery_accounting,
+            report("delivery_accounting",
                    fmt::format("subscription #{}: {} consumed + {} discarded at close != {} delivered", o.sub->id(),
                                o.consumed, *first, delivered));
         }
         if (second) {
-            report(Inv::closed_stays_closed,
+            report("closed_stays_closed",
                    fmt::format("subscription #{}: a second close closed it again (discarding {})", o.sub->id(), *second));
         }
         if (o.sub->try_next()) {
-            report(Inv::closed_stays_closed, fmt::format("subscription #{}: an event was taken after close", o.sub->id()));
+            report("closed_stays_closed", fmt::format("subscription #{}: an event was taken after close", o.sub->id()));
         }
         check_offered(o, delivered, dropped, accepted_before, started_after, "at close", report);
         if (me.closed.size() >= k_closed_kept) {
@@ -348,30 +475,35 @@ private:
         const std::uint64_t delivered = c.sub->delivered();
         const std::uint64_t dropped = c.sub->dropped();
         if (delivered != c.delivered || dropped != c.dropped || c.sub->buffered() != 0) {
-            report(Inv::closed_stays_closed,
+            report("closed_stays_closed",
                    fmt::format("subscription #{}: {} delivered / {} dropped at close, {} / {} (and {} buffered) later",
                                c.sub->id(), c.delivered, c.dropped, delivered, dropped, c.sub->buffered()));
         }
     }
 
-    void flow(ThreadContext& ctx, PerThread& me, std::size_t s) {
-        const std::uint64_t ended_before = m_removals_ended[s].load(std::memory_order_relaxed);
-        const auto fc = m_node.flow_controller(m_stream_names[s]);
-        const std::uint64_t begun_after = m_removals_begun[s].load(std::memory_order_relaxed);
-        SeenController& seen = me.controllers[s];
-        if (fc->stream() != m_stream_names[s]) {
-            ctx.violate(index_of(Inv::one_controller_per_stream),
-                        fmt::format("asked for {}, got the controller of {}", m_stream_names[s], fc->stream()));
-        } else if (seen.serial != 0 && seen.serial != fc->serial() && seen.ended_before == begun_after) {
-            // Every removal begun by now had ended before the previous lookup: none erased in between.
-            ctx.violate(index_of(Inv::one_controller_per_stream),
-                        fmt::format("{}: thread {} got controller #{}, then #{}, with no removal of the stream between",
-                                    m_stream_names[s], ctx.thread_index, seen.serial, fc->serial()));
-        }
-        seen = {fc->serial(), ended_before};
-        if (fc->try_acquire()) {
-            me.sink += static_cast<std::uint64_t>(fc->pending());
-            fc->release();
+    /// Checks and forgets the subscriptions a thread closed since the last checkpoint.
+    template <typename Report>
+    void check_closed_all(Local& me, Report&& report) {
+        for (auto& c : me.closed) check_closed(c, report);
+        me.closed.clear();
+    }
+
+    /// At the end, after the open subscriptions' last check: the closed ones are checked first, then each
+    /// thread unsubscribes all of its own (checked at close), then the slow consumers' accounting.
+    template <typename Report>
+    void close_all(Report&& report) {
+        m_local.for_each([&](Local& me) { check_closed_all(me, report); });
+        m_local.for_each([&](Local& me) {
+            while (!me.subs.empty()) close_owned(me, 0, true, report);
+            check_closed_all(me, report);
+        });
+        for (auto& c : m_consumers) {
+            if (c->sub.consumed + c->sub.sub->buffered() != c->sub.sub->delivered()) {
+                report("delivery_accounting",
+                       fmt::format("slow consumer's subscription #{}: {} consumed + {} buffered != {} delivered",
+                                   c->sub.sub->id(), c->sub.consumed, c->sub.sub->buffered(), c->sub.sub->delivered()));
+            }
+            m_node.unsubscribe(c->sub.sub);
         }
     }
 
@@ -383,30 +515,11 @@ private:
         const std::uint64_t live = m_node.flow_controller_count();
         const auto excess = static_cast<std::int64_t>(created) - static_cast<std::int64_t>(removed + live);
         if (excess != m_flow_excess_reported) {
-            report(Inv::one_controller_per_stream,
+            report("one_controller_per_stream",
                    fmt::format("{} controllers created, {} removed, {} registered: {} created beside the stream's one",
                                created, removed, live, excess - m_flow_excess_reported));
             m_flow_excess_reported = excess;
         }
-    }
-
-    void key_read(ThreadContext& ctx, PerThread& me, std::uint64_t peer) {
-        const auto key = m_node.cached_key(peer);
-        if (!key) return;
-        std::array<std::uint8_t, k_key_size> first{};
-        const auto bytes = key->bytes();
-        std::copy_n(bytes.begin(), std::min(bytes.size(), k_key_size), first.begin());
-        if (bytes.size() != k_key_size || !whole_key(peer, first)) {
-            ctx.violate(index_of(Inv::key_copy_stable),
-                        fmt::format("peer {}: the key returned is not one whole key (torn by a rotation?)", peer));
-        }
-        ctx.chaos_point();  // the caller uses the key a while (encrypts, derives a session key)
-        const auto again = key->bytes();
-        if (!std::equal(again.begin(), again.end(), first.begin(), first.end())) {
-            ctx.violate(index_of(Inv::key_copy_stable),
-                        fmt::format("peer {}: the key returned changed after the call returned", peer));
-        }
-        me.sink += first[0];
     }
 
     template <typename Report>
@@ -414,7 +527,7 @@ private:
         const StopResult r = m_node.stop();
         if (!r.stopped) return;
         if (const int n = m_node.running_workers(r.generation); n != 0) {
-            report(Inv::workers_joined,
+            report("workers_joined",
                    fmt::format("stop() of generation {} returned with {} of its workers still running", r.generation, n));
         }
     }
@@ -426,13 +539,13 @@ private:
         const int inside = m_node.running_workers();
         const std::size_t want = running ? Node::k_workers : 0;
         if (threads != want || inside != static_cast<int>(want)) {
-            report(Inv::workers_joined, fmt::format("a {} node has {} worker threads ({} running), not {}",
-                                                    running ? "running" : "stopped", threads, inside, want));
+            report("workers_joined", fmt::format("a {} node has {} worker threads ({} running), not {}",
+                                                 running ? "running" : "stopped", threads, inside, want));
         }
     }
 
     void consume_slowly(SlowConsumer& c) {
-        const auto report = [&c](Inv inv, std::string detail) {
+        const auto report = [&c](std::string_view inv, std::string detail) {
             if (c.problems.size() < InvariantSink::k_max_details) c.problems.emplace_back(inv, std::move(detail));
         };
         while (!m_stop_consumers.load(std::memory_order_acquire)) {
@@ -450,8 +563,8 @@ private:
         }
     }
 
-    std::vector<PerThread> m_threads;
-    std::unique_ptr<Counters[]> m_counters;
+    PerThread<Local> m_local;
+    PerThread<Counters> m_counters;
     const std::size_t m_max_subs;
     const std::size_t m_consume_batch;
     const Nanos m_consume_cost;
@@ -459,45 +572,105 @@ private:
     std::array<std::atomic<std::uint64_t>, k_streams> m_removals_begun{};  ///< per stream, before each removal
     std::array<std::atomic<std::uint64_t>, k_streams> m_removals_ended{};  ///< per stream, after each removal
     std::atomic<std::uint64_t> m_removed{0};                              ///< removals that removed one
-    std::int64_t m_flow_excess_reported = 0;                              ///< check() only
+    std::int64_t m_flow_excess_reported = 0;                              ///< checks only
+    /// Checkpoint findings (invariant name, detail) waiting for their invariant's check; checkpoints only.
+    Findings m_deferred;
     std::atomic<bool> m_stop_consumers{false};
     Node m_node;
     std::vector<std::unique_ptr<SlowConsumer>> m_consumers;
 };
 
-TargetSpec make_subscriptions_spec() {
-    TargetSpec spec;
-    TargetInfo& info = spec.info;
-    info.name = "subscriptions";
-    info.description =
-        "Glueberry's Node: event fan-out to bounded, filtered, single-consumer subscriptions that never block the "
-        "publisher; per-concern RW locks; lazy flow controllers; a key cache; workers joined by stop";
-    info.seed = "003_3b8ee4895b816985.txt";
-    fill_catalog(info, k_variants, k_ops, k_invariants);
+using namespace std::chrono_literals;
 
-    using namespace std::chrono_literals;
-    info.params = {
-        integer_param("buffer_capacity", 16, 1, 4096, "events each subscription buffers; a full buffer drops"),
-        integer_param("max_subscriptions", 3, 1, 64,
-                      "subscriptions a thread keeps open; subscribe closes its oldest beyond this"),
-        integer_param("consume_batch", 8, 1, 4096, "most events one consume op takes"),
-        integer_param("slow_consumers", 0, 0, 8,
-                      "the target's own consumer threads, each with an every-state subscription from the start"),
-        duration_param("consume_cost", 20us, 0ns, 10ms, "a slow consumer busy-works this long per event"),
-        duration_param("maintenance_interval", 1ms, 10us, 1s, "period of the node's two workers"),
-        duration_param("stale_after", 20ms, 1us, 1h,
-                       "the cleanup worker removes peer statistics not updated for this long"),
-        integer_param("flow_high_water", 64, 1, 1 << 20, "credits a flow controller hands out at most"),
-    };
-
-    spec.create = [](const TargetConfig& config) -> std::unique_ptr<TargetInstance> {
-        return std::make_unique<SubscriptionsTarget>(config);
-    };
-    return spec;
-}
+THREADMILL_TARGET(
+    threadmill::target<Subscriptions>("subscriptions")
+        .describe("Glueberry's Node: event fan-out to bounded, filtered, single-consumer subscriptions that never "
+                  "block the publisher; per-concern RW locks; lazy flow controllers; a key cache; workers joined by "
+                  "stop")
+        .source_document("003_3b8ee4895b816985.txt")
+        .variant("safe",
+                 "the documented design: fan-out over a copy of the registry taken under its read lock, non-blocking "
+                 "delivery that drops and counts, close once (call_once), a lock per concern, double-checked creation "
+                 "that re-checks, keys copied before the unlock, stop() cancels and joins every worker")
+        .mutant("double_close", "memory:double-free",
+                "Close() without its sync.Once: a second close (unsubscribe, then the owner's own Close) releases the "
+                "subscription's buffer again: a double free")
+        .mutant("blocking_send", "slo",
+                "delivery is a plain channel send: a publisher waits for room in a full buffer, so a slow consumer "
+                "stalls every publisher")
+        .mutant("fanout_without_copy", "race",
+                "publish walks the live subscription registry with no lock and no copy while subscribe/unsubscribe "
+                "insert and erase its nodes")
+        .mutant("broken_double_checked", "invariant:one_controller_per_stream",
+                "lazy flow-controller creation without the second check under the write lock: two threads that "
+                "missed both create one, and the second replaces the first")
+        .mutant("return_without_copy", "race",
+                "the cached key is returned as a view of the cache's bytes (a Go slice returned as is): the caller "
+                "reads it after the lock is released while rotations overwrite it")
+        .param(integer_param("buffer_capacity", 16, 1, 4096, "events each subscription buffers; a full buffer drops"))
+        .param(integer_param("max_subscriptions", 3, 1, 64,
+                             "subscriptions a thread keeps open; subscribe closes its oldest beyond this"))
+        .param(integer_param("consume_batch", 8, 1, 4096, "most events one consume op takes"))
+        .param(integer_param("slow_consumers", 0, 0, 8,
+                             "the target's own consumer threads, each with an every-state subscription from the start"))
+        .param(duration_param("consume_cost", 20us, 0ns, 10ms, "a slow consumer busy-works this long per event"))
+        .param(duration_param("maintenance_interval", 1ms, 10us, 1s, "period of the node's two workers"))
+        .param(duration_param("stale_after", 20ms, 1us, 1h,
+                              "the cleanup worker removes peer statistics not updated for this long"))
+        .param(integer_param("flow_high_water", 64, 1, 1 << 20, "credits a flow controller hands out at most"))
+        .op("publish", &Subscriptions::publish,
+            "publish an event (state from arg, peer = key) to every subscription; numbered per publisher")
+        .op("subscribe", &Subscriptions::subscribe,
+            "subscribe with a state filter from arg (half of them: every state); a thread keeps at most "
+            "max_subscriptions, closing its oldest first")
+        .op("consume", &Subscriptions::consume,
+            "take up to consume_batch events from one of this thread's subscriptions (its single consumer); checks "
+            "filter and per-publisher order")
+        .op("unsubscribe", &Subscriptions::unsubscribe,
+            "Unsubscribe (remove and close) one of this thread's subscriptions, then Close it again as its owner; "
+            "checks the counts")
+        .op("close", &Subscriptions::close,
+            "Close one of this thread's subscriptions twice, without unsubscribing (the node forgets it later); checks "
+            "the counts")
+        .op("flow", &Subscriptions::flow,
+            "getOrCreateFlowController(\"stream-<key mod 64>\"), then take and return a credit; checks it is the "
+            "stream's one controller")
+        .op("drop_stream", &Subscriptions::drop_stream,
+            "remove the flow controller of stream-<key mod 64> (a stream reset)")
+        .op("stats_update", &Subscriptions::stats_update,
+            "record an event sent or received (arg) for peer <key>: 64 bytes each")
+        .op("stats_read", &Subscriptions::stats_read, "PeerStatistics(<key>): a copy; checks bytes = 64 x events")
+        .op("key_read", &Subscriptions::key_read,
+            "getCachedKey(<key>), use it for a while (a chaos point), and check it neither was torn nor changed")
+        .op("key_rotate", &Subscriptions::key_rotate,
+            "store a new 32-byte key for peer <key> (overwriting the old one in place)")
+        .op("key_remove", &Subscriptions::key_remove, "remove the cached key of peer <key>")
+        .op("stop", &Subscriptions::stop,
+            "Stop() the node: cancel and join its workers; checks none of them still runs")
+        .op("start", &Subscriptions::start, "Start() the node (a no-op when running)")
+        .op("restart", &Subscriptions::restart, "Stop() then Start(): checks the stopped workers are all gone")
+        .invariant("delivery_accounting", &Subscriptions::delivery_accounting,
+                   "per subscription, at close and at quiescent points: delivered + dropped lies between the events "
+                   "published entirely while it was open and matching its filter and those published in part while it "
+                   "was open; consumed + discarded at close = delivered")
+        .invariant("per_publisher_order", &Subscriptions::per_publisher_order,
+                   "online: within a subscription, each publisher's events arrive in the order it published them "
+                   "(gaps from drops allowed, never a repeat)")
+        .invariant("filter_respected", &Subscriptions::filter_respected,
+                   "online: a subscription only receives events whose state it asked for")
+        .invariant("closed_stays_closed", &Subscriptions::closed_stays_closed,
+                   "the first close reports closing, a second close changes nothing; after close nothing is "
+                   "delivered, counted or consumed")
+        .invariant("one_controller_per_stream", &Subscriptions::one_controller_per_stream,
+                   "online: a thread gets the same controller for a stream until the stream is removed; quiescent: "
+                   "controllers created = controllers removed + controllers registered")
+        .invariant("key_copy_stable",
+                   "online: a returned key is one whole key (never torn) and never changes after the call returned")
+        .invariant("stats_consistent", "online: a statistics copy has bytes = 64 x events in each direction")
+        .invariant("workers_joined", &Subscriptions::workers_joined,
+                   "after stop() returns, none of the workers it stopped runs; quiescent: a running node has its "
+                   "workers, a stopped one none")
+        .teardown(&Subscriptions::teardown));
 
 }  // namespace
-
-TM_REGISTER_TARGET(make_subscriptions_spec);
-
 }  // namespace threadmill::subscriptions

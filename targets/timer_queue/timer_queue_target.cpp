@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -14,122 +14,45 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "api/target.hpp"
-#include "api/target_tables.hpp"
+#include "api/threadmill.hpp"
 #include "targets/timer_queue/broadcast_timer.hpp"
 #include "targets/timer_queue/timer_queue.hpp"
 
 namespace threadmill::timer_queue {
 namespace {
 
-// Each enum lists its catalog entries in declaration order; the tables below are checked
-// against it at compile time.
-
-enum class Variant { safe, direct_call, unlocked_queue, unbounded, lost_wakeup, as_documented };
-
-enum class OpKind {
-    start_show,
-    stop_show,
-    schedule_break_warnings,
-    start_ad_break,
-    time_until,
-    is_timer_active,
-    queue_size,
-    is_show_active,
-    debug_info,
-};
-
-enum class Inv {
-    owner_thread_only,
-    accounting,
-    queue_bounded,
-    producer_order,
-    query_exactly_once,
-    nothing_stranded,
-    timer_consistent,
-};
-
-constexpr std::array<CatalogRow<Variant>, 6> k_variants{{
-    {Variant::safe, "safe",
-     "the documented design, kept: a bounded queue under one lock, a pump requested under that lock, one owner "
-     "thread that drains until it finds the queue empty, getters that read under the lock what the owner published"},
-    {Variant::direct_call, "direct_call",
-     "the document's \"Before\": the API calls the timer on the caller's thread (and answers queries there)",
-     "invariant:owner_thread_only"},
-    {Variant::unlocked_queue, "unlocked_queue", "callers push to (and drop from) the queue without the lock", "race"},
-    {Variant::unbounded, "unbounded", "no overflow guard: the queue grows past max_queue", "invariant:queue_bounded"},
-    {Variant::lost_wakeup, "lost_wakeup",
-     "callers test whether a pump is needed before taking the lock: a drain seen running may end before the push, "
-     "stranding the operation",
-     "invariant:nothing_stranded"},
-    {Variant::as_documented, "as_documented",
-     "the document's literal getters: QueueSize reads the queue without the lock, IsShowActive reads the timer "
-     "under a lock its writer (the owner) never takes",
-     "race"},
-}};
-
-constexpr std::array<CatalogRow<OpKind>, 9> k_ops{{
-    {OpKind::start_show, "start_show", "StartShow(duration): duration from arg, non-positive (rejected) one time in 16"},
-    {OpKind::stop_show, "stop_show", "StopShow(): stops the show, its break warning and its ad break"},
-    {OpKind::schedule_break_warnings, "schedule_break_warnings",
-     "ScheduleBreakWarnings(from_now): delay from arg, non-positive (rejected) one time in 16"},
-    {OpKind::start_ad_break, "start_ad_break",
-     "StartAdBreak(duration): duration from arg, non-positive (rejected) one time in 16"},
-    {OpKind::time_until, "time_until",
-     "GetTimeUntil(event, callback): event from arg; no callback (rejected) one time in 16"},
-    {OpKind::is_timer_active, "is_timer_active",
-     "IsTimerActive(event, callback): event from arg; no callback (rejected) one time in 16"},
-    {OpKind::queue_size, "queue_size", "the QueueSize getter"},
-    {OpKind::is_show_active, "is_show_active", "the IsShowActive getter"},
-    {OpKind::debug_info, "debug_info", "GetDebugInfo(): queue size, operations processed, last process time"},
-}};
-
-constexpr std::array<CatalogRow<Inv>, 7> k_invariants{{
-    {Inv::owner_thread_only, "owner_thread_only", "the timer is never called from a thread other than the owner"},
-    {Inv::accounting, "accounting",
-     "quiescent: accepted = processed + dropped + queued; the calls made with valid arguments were accepted, the "
-     "others rejected, and no invalid operation reached the owner"},
-    {Inv::queue_bounded, "queue_bounded", "quiescent: the queue never held more than max_queue operations"},
-    {Inv::producer_order, "producer_order", "the owner applies each caller's operations in the order it made them"},
-    {Inv::query_exactly_once, "query_exactly_once",
-     "each accepted query's callback runs exactly once, on the owner thread, unless the query was dropped on "
-     "overflow (queries made = answered + dropped + queued)"},
-    {Inv::nothing_stranded, "nothing_stranded",
-     "quiescent: once the owner is idle (no drain requested or running) the queue is empty; and no enqueue "
-     "ever left an operation queued with the owner idle and no pump requested"},
-    {Inv::timer_consistent, "timer_consistent",
-     "the timer's countdowns, and every query answer, match a model computed from the operations applied and the "
-     "simulated frame clock"},
-}};
-
-static_assert(in_kind_order(k_variants) && in_kind_order(k_ops) && in_kind_order(k_invariants));
-static_assert(k_variants.back().kind == Variant::as_documented && k_ops.back().kind == OpKind::debug_info &&
-              k_invariants.back().kind == Inv::timer_consistent);
-
-constexpr int index_of(Inv i) { return static_cast<int>(i); }
-
 /// One call in this many gets an invalid argument (a non-positive duration, no callback).
 constexpr std::uint64_t k_invalid_one_in = 16;
 /// An operation id: the caller's thread index + 1 in the high bits, its sequence number below.
 constexpr int k_seq_bits = 40;
 constexpr std::uint64_t k_seq_mask = (std::uint64_t{1} << k_seq_bits) - 1;
-/// How long check() waits for the owner to go idle.
+/// How long the checks wait for the owner to go idle.
 constexpr Nanos k_pause_timeout = std::chrono::seconds(3);
 /// Longest wait for the owner to go idle inside lost_wakeup's window.
 constexpr Nanos k_gap_wait = std::chrono::milliseconds(2);
 /// Details kept per invariant between two checks.
-constexpr std::size_t k_max_details = 5;
+constexpr std::size_t k_max_details = InvariantSink::k_max_details;
 
-/// The worker thread running an operation, for the mutants' chaos points.
-thread_local ThreadContext* t_context = nullptr;
+/// The operation running on this worker thread, for the mutants' chaos points.
+thread_local Call* t_call = nullptr;
 
-TimerQueueFaults faults_of(Variant v) {
+/// Points t_call at the running operation's Call until the operation returns.
+class CallScope {
+public:
+    explicit CallScope(Call& call) { t_call = &call; }
+    ~CallScope() { t_call = nullptr; }
+    CallScope(const CallScope&) = delete;
+    CallScope& operator=(const CallScope&) = delete;
+};
+
+/// The queue's faults of the variant named `variant` (none for `safe`).
+TimerQueueFaults faults_of(std::string_view variant) {
     TimerQueueFaults f;
-    f.direct_call = v == Variant::direct_call;
-    f.unlocked_queue = v == Variant::unlocked_queue;
-    f.unbounded = v == Variant::unbounded;
-    f.pump_test_outside = v == Variant::lost_wakeup;
-    f.unlocked_getters = v == Variant::as_documented;
+    f.direct_call = variant == "direct_call";
+    f.unlocked_queue = variant == "unlocked_queue";
+    f.unbounded = variant == "unbounded";
+    f.pump_test_outside = variant == "lost_wakeup";
+    f.unlocked_getters = variant == "as_documented";
     return f;
 }
 
@@ -154,112 +77,197 @@ struct Findings {
         ++count;
         if (details.size() < k_max_details) details.push_back(std::move(detail));
     }
-    void report(InvariantSink& sink, Inv inv) {
-        for (auto& d : details) sink.fail(index_of(inv), std::move(d));
-        // sink.fail counts one violation per call: count the ones without details too.
-        if (count > details.size()) sink.entries[static_cast<std::size_t>(index_of(inv))].violations += count - details.size();
+    void report(Check& check) {
+        for (auto& d : details) check.fail(std::move(d));
+        // Check::fail counts one violation per call: count the ones without details too (the sink
+        // keeps no more details than these, so theirs would be dropped anyway).
+        for (std::uint64_t n = details.size(); n < count; ++n) check.fail("(detail not kept)");
         count = 0;
         details.clear();
     }
 };
 
-class TimerQueueTarget final : public TargetInstance, private OwnerObserver {
+class TimerQueueAdapter final : private OwnerObserver {
 public:
-    explicit TimerQueueTarget(const TargetConfig& config)
-        : m_variant(static_cast<Variant>(config.variant)),
-          m_frame(config.params->duration("frame")),
-          m_max_countdown(config.params->duration("max_countdown")),
-          m_max_queue(static_cast<std::size_t>(config.params->integer("max_queue"))),
-          m_threads(static_cast<std::size_t>(std::max(config.thread_count, 1))),
-          m_last_applied_seq(m_threads.size(), 0),
-          m_last_answered_seq(m_threads.size(), 0),
-          m_queue(m_timer, m_clock, options(config), this) {
+    explicit TimerQueueAdapter(const Setup& setup)
+        : m_direct_call(setup.variant() == "direct_call"),
+          m_frame(setup.params().duration("frame")),
+          m_max_countdown(setup.params().duration("max_countdown")),
+          m_max_queue(static_cast<std::size_t>(setup.params().integer("max_queue"))),
+          m_local(setup),
+          m_last_applied_seq(static_cast<std::size_t>(m_local.size()), 0),
+          m_last_answered_seq(static_cast<std::size_t>(m_local.size()), 0),
+          m_queue(m_timer, m_clock, options(setup), this) {
         m_queue.start();
         m_owner = m_queue.owner_id();
     }
 
-    ~TimerQueueTarget() override { m_queue.stop(); }
+    ~TimerQueueAdapter() override { m_queue.stop(); }
 
-    void run(const Op& op, ThreadContext& ctx) override {
-        t_context = &ctx;
-        PerThread& me = local(ctx);
-        const std::uint64_t id = (static_cast<std::uint64_t>(ctx.thread_index + 1) << k_seq_bits) | ++me.seq;
-        const bool invalid = op.arg % k_invalid_one_in == 0;
-        const auto event = static_cast<TimingEvent>((op.arg >> 4) % k_timing_event_count);
-        switch (static_cast<OpKind>(op.index)) {
-            case OpKind::start_show: submitted(ctx, me, invalid, false, m_queue.start_show(duration(op.arg), id)); return;
-            case OpKind::stop_show: submitted(ctx, me, false, false, m_queue.stop_show(id)); return;
-            case OpKind::schedule_break_warnings:
-                submitted(ctx, me, invalid, false, m_queue.schedule_break_warnings(duration(op.arg), id));
-                return;
-            case OpKind::start_ad_break:
-                submitted(ctx, me, invalid, false, m_queue.start_ad_break(duration(op.arg), id));
-                return;
-            case OpKind::time_until: {
-                TimeCallback cb;
-                if (!invalid) cb = [this, id](Nanos v) { answered(id, v.count()); };
-                submitted(ctx, me, invalid, true, m_queue.get_time_until(event, std::move(cb), id));
-                return;
-            }
-            case OpKind::is_timer_active: {
-                ActiveCallback cb;
-                if (!invalid) cb = [this, id](bool v) { answered(id, v ? 1 : 0); };
-                submitted(ctx, me, invalid, true, m_queue.is_timer_active(event, std::move(cb), id));
-                return;
-            }
-            case OpKind::queue_size: me.sink += m_queue.queue_size(); return;
-            case OpKind::is_show_active: me.sink += m_queue.is_show_active() ? 1 : 0; return;
-            case OpKind::debug_info: {
-                const DebugInfo d = m_queue.debug_info();
-                me.sink += d.queue_size + d.operations_processed + static_cast<std::uint64_t>(d.last_process_ns);
-                return;
-            }
+    TimerQueueAdapter(const TimerQueueAdapter&) = delete;
+    TimerQueueAdapter& operator=(const TimerQueueAdapter&) = delete;
+
+    // ---- operations ----------------------------------------------------------------------------
+
+    void start_show(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t id = next_id(call);
+        submitted(call, invalid(call), false, m_queue.start_show(duration(call.bits()), id));
+    }
+
+    void stop_show(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t id = next_id(call);
+        submitted(call, false, false, m_queue.stop_show(id));
+    }
+
+    void schedule_break_warnings(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t id = next_id(call);
+        submitted(call, invalid(call), false, m_queue.schedule_break_warnings(duration(call.bits()), id));
+    }
+
+    void start_ad_break(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t id = next_id(call);
+        submitted(call, invalid(call), false, m_queue.start_ad_break(duration(call.bits()), id));
+    }
+
+    void time_until(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t id = next_id(call);
+        TimeCallback cb;
+        if (!invalid(call)) cb = [this, id](Nanos v) { answered(id, v.count()); };
+        submitted(call, invalid(call), true, m_queue.get_time_until(event(call), std::move(cb), id));
+    }
+
+    void is_timer_active(Call& call) {
+        const CallScope scope(call);
+        const std::uint64_t id = next_id(call);
+        ActiveCallback cb;
+        if (!invalid(call)) cb = [this, id](bool v) { answered(id, v ? 1 : 0); };
+        submitted(call, invalid(call), true, m_queue.is_timer_active(event(call), std::move(cb), id));
+    }
+
+    void queue_size(Call& call) {
+        const CallScope scope(call);
+        next_id(call);
+        m_local[call].sink += m_queue.queue_size();
+    }
+
+    void is_show_active(Call& call) {
+        const CallScope scope(call);
+        next_id(call);
+        m_local[call].sink += m_queue.is_show_active() ? 1 : 0;
+    }
+
+    void debug_info(Call& call) {
+        const CallScope scope(call);
+        next_id(call);
+        const DebugInfo d = m_queue.debug_info();
+        m_local[call].sink += d.queue_size + d.operations_processed + static_cast<std::uint64_t>(d.last_process_ns);
+    }
+
+    // ---- invariants (checked in declaration order, with the owner paused) ----------------------
+
+    /// Checked first at every checkpoint: waits for the owner to go idle and keeps what it saw for
+    /// the checks after it; they all skip when it did not go idle (nothing_stranded says so).
+    void owner_thread_only(Check& check) {
+        m_view = m_queue.pause_and_inspect(k_pause_timeout);
+        if (!m_view) return;
+        // From here the owner is idle and stays so (no caller runs): its state is ours to read.
+        if (const auto v = m_timer.owner_violations(); v > m_owner_violations_seen) {
+            check.fail(
+                fmt::format("{} call(s) to the timer from threads other than the owner", v - m_owner_violations_seen));
+            m_owner_violations_seen = v;
         }
     }
 
-    void check(InvariantSink& sink, CheckPoint when) override {
-        const auto view = m_queue.pause_and_inspect(k_pause_timeout);
-        if (!view) {
+    void accounting(Check& check) {
+        if (!m_view) return;
+        const QueueStats& s = m_view->stats;
+        if (s.accepted != s.processed + s.dropped + s.queued) {
+            check.fail(fmt::format("accepted {} != processed {} + dropped {} + queued {}", s.accepted, s.processed,
+                                   s.dropped, s.queued));
+        }
+        std::uint64_t valid = 0;
+        std::uint64_t invalid = 0;
+        m_local.for_each([&](const Local& t) {
+            valid += t.valid;
+            invalid += t.invalid;
+        });
+        if (valid != s.accepted || invalid != s.rejected) {
+            check.fail(fmt::format("callers made {} valid and {} invalid calls; the queue accepted {} and rejected {}",
+                                   valid, invalid, s.accepted, s.rejected));
+        }
+        if (m_invalid_applied > 0) {
+            check.fail(
+                fmt::format("{} operation(s) with a non-positive duration reached the owner", m_invalid_applied));
+            m_invalid_applied = 0;
+        }
+    }
+
+    void queue_bounded(Check& check) {
+        if (!m_view) return;
+        if (m_view->stats.high_water > m_max_queue) {
+            check.fail(fmt::format("the queue held {} operations, over its bound of {}", m_view->stats.high_water,
+                                   m_max_queue));
+        }
+    }
+
+    void producer_order(Check& check) {
+        if (!m_view) return;
+        m_order.report(check);
+    }
+
+    void query_exactly_once(Check& check) {
+        if (!m_view) return;
+        const QueueStats& s = m_view->stats;
+        if (const auto off = m_off_owner_answers.exchange(0, std::memory_order_relaxed); off > 0) {
+            check.fail(fmt::format("{} query callback(s) ran on a thread other than the owner", off));
+        }
+        m_duplicates.report(check);
+        m_missing_answers.report(check);
+        std::uint64_t made = 0;
+        m_local.for_each([&](const Local& t) { made += t.queries; });
+        if (m_direct_call) return;  // its queries never pass through the queue
+        if (m_answers != m_queries_applied || made != m_queries_applied + s.dropped_queries + s.queued_queries) {
+            check.fail(fmt::format("{} queries made, {} applied by the owner, {} answered, {} dropped, {} queued", made,
+                                   m_queries_applied, m_answers, s.dropped_queries, s.queued_queries));
+        }
+    }
+
+    void nothing_stranded(Check& check) {
+        if (!m_view) {
             // The owner is still draining: nothing it owns can be read safely.
-            sink.fail(index_of(Inv::nothing_stranded),
-                      fmt::format("the owner thread did not go idle within {}s with no caller running",
-                                  std::chrono::duration_cast<std::chrono::seconds>(k_pause_timeout).count()));
+            check.fail(fmt::format("the owner thread did not go idle within {}s with no caller running",
+                                   std::chrono::duration_cast<std::chrono::seconds>(k_pause_timeout).count()));
             return;
         }
-        // From here the owner is idle and stays so (no caller runs): its state is ours to read.
-        const QueueStats& s = view->stats;
+        const QueueStats& s = m_view->stats;
         if (s.queued > 0) {
-            sink.fail(index_of(Inv::nothing_stranded),
-                      fmt::format("{} operation(s) ({} queries) left in the queue with the owner idle and no drain "
-                                  "requested; first ids: {}",
-                                  s.queued, s.queued_queries, fmt::join(describe_ids(view->queued_ids), ", ")));
+            check.fail(fmt::format("{} operation(s) ({} queries) left in the queue with the owner idle and no drain "
+                                   "requested; first ids: {}",
+                                   s.queued, s.queued_queries, fmt::join(describe_ids(m_view->queued_ids), ", ")));
         }
         if (s.unpumped > m_unpumped_seen) {
-            sink.fail(index_of(Inv::nothing_stranded),
-                      fmt::format("{} operation(s) were queued with the owner idle and no pump requested (each waited "
-                                  "for a later call to request one)",
-                                  s.unpumped - m_unpumped_seen));
+            check.fail(fmt::format("{} operation(s) were queued with the owner idle and no pump requested (each waited "
+                                   "for a later call to request one)",
+                                   s.unpumped - m_unpumped_seen));
             m_unpumped_seen = s.unpumped;
         }
-        if (s.high_water > m_max_queue) {
-            sink.fail(index_of(Inv::queue_bounded),
-                      fmt::format("the queue held {} operations, over its bound of {}", s.high_water, m_max_queue));
-        }
-        check_accounting(sink, s);
-        check_queries(sink, s);
-        if (const auto v = m_timer.owner_violations(); v > m_owner_violations_seen) {
-            sink.fail(index_of(Inv::owner_thread_only),
-                      fmt::format("{} call(s) to the timer from threads other than the owner", v - m_owner_violations_seen));
-            m_owner_violations_seen = v;
-        }
-        m_order.report(sink, Inv::producer_order);
-        m_mismatch.report(sink, Inv::timer_consistent);
-        if (when == CheckPoint::final) m_queue.stop();
+    }
+
+    /// Checked last: at the end, once every check has read the paused owner, stops it.
+    void timer_consistent(Check& check) {
+        if (!m_view) return;
+        m_mismatch.report(check);
+        if (check.is_final()) m_queue.stop();
     }
 
 private:
     /// What one worker thread records; only that thread touches it while ops run.
-    struct alignas(64) PerThread {
+    struct Local {
         std::uint64_t seq = 0;
         std::uint64_t valid = 0;    ///< calls accepted with valid arguments
         std::uint64_t invalid = 0;  ///< calls rejected for an invalid argument
@@ -274,36 +282,44 @@ private:
         bool fresh = false;
     };
 
-    TimerQueueOptions options(const TargetConfig& config) const {
+    TimerQueueOptions options(const Setup& setup) const {
         TimerQueueOptions o;
         o.max_queue = m_max_queue;
-        o.batch_size = static_cast<std::size_t>(config.params->integer("batch_size"));
-        o.apply_cost = config.params->duration("apply_cost");
-        o.faults = faults_of(m_variant);
+        o.batch_size = static_cast<std::size_t>(setup.params().integer("batch_size"));
+        o.apply_cost = setup.params().duration("apply_cost");
+        o.faults = faults_of(setup.variant());
         // lost_wakeup's window, between its test of the drain state and its push: the chaos
         // point, then the worst the scheduler can do there, bounded: wait for the drain seen
         // running to end. (The safe queue has no such window and never calls this.)
         o.gap = [this] {
-            if (t_context) t_context->chaos_point();
+            if (t_call) t_call->chaos_point();
             const auto until = std::chrono::steady_clock::now() + k_gap_wait;
             while (!m_queue.drain_idle() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
         };
         return o;
     }
 
-    PerThread& local(const ThreadContext& ctx) { return m_threads.at(static_cast<std::size_t>(ctx.thread_index)); }
+    /// The id of this thread's next operation (every operation, getters too, takes a number).
+    std::uint64_t next_id(Call& call) {
+        return (static_cast<std::uint64_t>(call.thread() + 1) << k_seq_bits) | ++m_local[call].seq;
+    }
+
+    static bool invalid(const Call& call) { return call.bits() % k_invalid_one_in == 0; }
+    static TimingEvent event(const Call& call) {
+        return static_cast<TimingEvent>((call.bits() >> 4) % k_timing_event_count);
+    }
 
     Nanos duration(std::uint64_t arg) const {
         if (arg % k_invalid_one_in == 0) return -Nanos(static_cast<std::int64_t>((arg >> 8) % 1000));
         return Nanos(1 + static_cast<std::int64_t>((arg >> 8) % static_cast<std::uint64_t>(m_max_countdown.count())));
     }
 
-    static void submitted(ThreadContext& ctx, PerThread& me, bool invalid, bool query, bool accepted) {
+    void submitted(Call& call, bool invalid, bool query, bool accepted) {
         if (accepted == invalid) {
-            ctx.violate(index_of(Inv::accounting),
-                        fmt::format("a call with {} arguments was {}", invalid ? "invalid" : "valid",
-                                    accepted ? "accepted" : "rejected"));
+            call.violate("accounting", fmt::format("a call with {} arguments was {}", invalid ? "invalid" : "valid",
+                                                   accepted ? "accepted" : "rejected"));
         }
+        Local& me = m_local[call];
         if (!accepted) {
             ++me.invalid;
             return;
@@ -407,59 +423,20 @@ private:
         m_answer = {id, value, true};
     }
 
-    // ---- quiescent checks (owner paused) -------------------------------------------------------
-
-    void check_accounting(InvariantSink& sink, const QueueStats& s) {
-        const int inv = index_of(Inv::accounting);
-        if (s.accepted != s.processed + s.dropped + s.queued) {
-            sink.fail(inv, fmt::format("accepted {} != processed {} + dropped {} + queued {}", s.accepted, s.processed,
-                                       s.dropped, s.queued));
-        }
-        std::uint64_t valid = 0;
-        std::uint64_t invalid = 0;
-        for (const auto& t : m_threads) {
-            valid += t.valid;
-            invalid += t.invalid;
-        }
-        if (valid != s.accepted || invalid != s.rejected) {
-            sink.fail(inv, fmt::format("callers made {} valid and {} invalid calls; the queue accepted {} and rejected {}",
-                                       valid, invalid, s.accepted, s.rejected));
-        }
-        if (m_invalid_applied > 0) {
-            sink.fail(inv, fmt::format("{} operation(s) with a non-positive duration reached the owner", m_invalid_applied));
-            m_invalid_applied = 0;
-        }
-    }
-
-    void check_queries(InvariantSink& sink, const QueueStats& s) {
-        const int inv = index_of(Inv::query_exactly_once);
-        if (const auto off = m_off_owner_answers.exchange(0, std::memory_order_relaxed); off > 0) {
-            sink.fail(inv, fmt::format("{} query callback(s) ran on a thread other than the owner", off));
-        }
-        m_duplicates.report(sink, Inv::query_exactly_once);
-        m_missing_answers.report(sink, Inv::query_exactly_once);
-        std::uint64_t made = 0;
-        for (const auto& t : m_threads) made += t.queries;
-        if (m_variant == Variant::direct_call) return;  // its queries never pass through the queue
-        if (m_answers != m_queries_applied || made != m_queries_applied + s.dropped_queries + s.queued_queries) {
-            sink.fail(inv, fmt::format("{} queries made, {} applied by the owner, {} answered, {} dropped, {} queued",
-                                       made, m_queries_applied, m_answers, s.dropped_queries, s.queued_queries));
-        }
-    }
-
-    const Variant m_variant;
+    const bool m_direct_call;
     const Nanos m_frame;
     const Nanos m_max_countdown;
     const std::size_t m_max_queue;
-    std::vector<PerThread> m_threads;
+    PerThread<Local> m_local;
     ManualClock m_clock;  ///< simulated frame time: advanced by the owner, one `frame` per batch
     BroadcastTimer m_timer;
     std::thread::id m_owner;
     std::atomic<std::uint64_t> m_off_owner_answers{0};
-    std::uint64_t m_owner_violations_seen = 0;  ///< check() only
-    std::uint64_t m_unpumped_seen = 0;          ///< check() only
+    std::uint64_t m_owner_violations_seen = 0;  ///< checks only
+    std::uint64_t m_unpumped_seen = 0;          ///< checks only
+    std::optional<PausedView> m_view;           ///< checks only: the paused owner of this checkpoint
 
-    // Owner thread only (read by check() while the owner is paused).
+    // Owner thread only (read by the checks while the owner is paused).
     TimerModel m_model;
     Answer m_answer;
     std::vector<std::uint64_t> m_last_applied_seq;   ///< per caller thread
@@ -475,35 +452,71 @@ private:
     TimerQueue m_queue;  ///< last: destroyed (owner joined) before what its owner thread uses
 };
 
-TargetSpec make_timer_queue_spec() {
-    TargetSpec spec;
-    TargetInfo& info = spec.info;
-    info.name = "timer_queue";
-    info.description =
-        "Godot's ThreadSafeBroadcastTimer: timer operations queued from any thread, applied by one owner thread";
-    info.seed = "000_a55ad4930e1f86da.txt";
-    fill_catalog(info, k_variants, k_ops, k_invariants);
+using namespace std::chrono_literals;
 
-    using namespace std::chrono_literals;
-    info.params = {
-        integer_param("max_queue", 1000, 1, std::int64_t{1} << 20,
-                      "most operations queued; on overflow the oldest is dropped (and counted)"),
-        integer_param("batch_size", 64, 1, std::int64_t{1} << 16, "most operations the owner applies per frame"),
-        duration_param("frame", 1ms, 1ns, 1h, "simulated time each frame (one batch) advances the timer's clock"),
-        duration_param("max_countdown", 50ms, 1us, 24h,
-                       "valid durations and delays are drawn from [1ns, max_countdown] of simulated time"),
-        duration_param("apply_cost", 0ns, 0ns, 10ms,
-                       "real busy work per operation applied by the owner (a busy main thread)"),
-    };
-
-    spec.create = [](const TargetConfig& config) -> std::unique_ptr<TargetInstance> {
-        return std::make_unique<TimerQueueTarget>(config);
-    };
-    return spec;
-}
+THREADMILL_TARGET(
+    threadmill::target<TimerQueueAdapter>("timer_queue")
+        .describe("Godot's ThreadSafeBroadcastTimer: timer operations queued from any thread, applied by one owner "
+                  "thread")
+        .source_document("000_a55ad4930e1f86da.txt")
+        .variant("safe",
+                 "the documented design, kept: a bounded queue under one lock, a pump requested under that lock, one "
+                 "owner thread that drains until it finds the queue empty, getters that read under the lock what the "
+                 "owner published")
+        .mutant("direct_call", "invariant:owner_thread_only",
+                "the document's \"Before\": the API calls the timer on the caller's thread (and answers queries "
+                "there)")
+        .mutant("unlocked_queue", "race", "callers push to (and drop from) the queue without the lock")
+        .mutant("unbounded", "invariant:queue_bounded", "no overflow guard: the queue grows past max_queue")
+        .mutant("lost_wakeup", "invariant:nothing_stranded",
+                "callers test whether a pump is needed before taking the lock: a drain seen running may end before "
+                "the push, stranding the operation")
+        .mutant("as_documented", "race",
+                "the document's literal getters: QueueSize reads the queue without the lock, IsShowActive reads the "
+                "timer under a lock its writer (the owner) never takes")
+        .param(integer_param("max_queue", 1000, 1, std::int64_t{1} << 20,
+                             "most operations queued; on overflow the oldest is dropped (and counted)"))
+        .param(integer_param("batch_size", 64, 1, std::int64_t{1} << 16, "most operations the owner applies per frame"))
+        .param(duration_param("frame", 1ms, 1ns, 1h,
+                              "simulated time each frame (one batch) advances the timer's clock"))
+        .param(duration_param("max_countdown", 50ms, 1us, 24h,
+                              "valid durations and delays are drawn from [1ns, max_countdown] of simulated time"))
+        .param(duration_param("apply_cost", 0ns, 0ns, 10ms,
+                              "real busy work per operation applied by the owner (a busy main thread)"))
+        .op("start_show", &TimerQueueAdapter::start_show,
+            "StartShow(duration): duration from arg, non-positive (rejected) one time in 16")
+        .op("stop_show", &TimerQueueAdapter::stop_show,
+            "StopShow(): stops the show, its break warning and its ad break")
+        .op("schedule_break_warnings", &TimerQueueAdapter::schedule_break_warnings,
+            "ScheduleBreakWarnings(from_now): delay from arg, non-positive (rejected) one time in 16")
+        .op("start_ad_break", &TimerQueueAdapter::start_ad_break,
+            "StartAdBreak(duration): duration from arg, non-positive (rejected) one time in 16")
+        .op("time_until", &TimerQueueAdapter::time_until,
+            "GetTimeUntil(event, callback): event from arg; no callback (rejected) one time in 16")
+        .op("is_timer_active", &TimerQueueAdapter::is_timer_active,
+            "IsTimerActive(event, callback): event from arg; no callback (rejected) one time in 16")
+        .op("queue_size", &TimerQueueAdapter::queue_size, "the QueueSize getter")
+        .op("is_show_active", &TimerQueueAdapter::is_show_active, "the IsShowActive getter")
+        .op("debug_info", &TimerQueueAdapter::debug_info,
+            "GetDebugInfo(): queue size, operations processed, last process time")
+        .invariant("owner_thread_only", &TimerQueueAdapter::owner_thread_only,
+                   "the timer is never called from a thread other than the owner")
+        .invariant("accounting", &TimerQueueAdapter::accounting,
+                   "quiescent: accepted = processed + dropped + queued; the calls made with valid arguments were "
+                   "accepted, the others rejected, and no invalid operation reached the owner")
+        .invariant("queue_bounded", &TimerQueueAdapter::queue_bounded,
+                   "quiescent: the queue never held more than max_queue operations")
+        .invariant("producer_order", &TimerQueueAdapter::producer_order,
+                   "the owner applies each caller's operations in the order it made them")
+        .invariant("query_exactly_once", &TimerQueueAdapter::query_exactly_once,
+                   "each accepted query's callback runs exactly once, on the owner thread, unless the query was "
+                   "dropped on overflow (queries made = answered + dropped + queued)")
+        .invariant("nothing_stranded", &TimerQueueAdapter::nothing_stranded,
+                   "quiescent: once the owner is idle (no drain requested or running) the queue is empty; and no "
+                   "enqueue ever left an operation queued with the owner idle and no pump requested")
+        .invariant("timer_consistent", &TimerQueueAdapter::timer_consistent,
+                   "the timer's countdowns, and every query answer, match a model computed from the operations "
+                   "applied and the simulated frame clock"));
 
 }  // namespace
-
-TM_REGISTER_TARGET(make_timer_queue_spec);
-
 }  // namespace threadmill::timer_queue

@@ -2,72 +2,76 @@
 // invariant on purpose, so that tests can check the supervisor turns each into a result.
 #include <atomic>
 #include <chrono>
-#include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "api/target.hpp"
+#include "api/threadmill.hpp"
 
 namespace {
 
-using namespace threadmill;
+using threadmill::Call;
+using threadmill::Check;
 
-enum Variant : int { k_safe, k_crash, k_abort, k_hang, k_throw, k_exit, k_slow, k_broken };
-enum Inv : int { k_ops_counted };
-
-class Selftest final : public TargetInstance {
+class Selftest {
 public:
-    explicit Selftest(const TargetConfig& c) : m_variant(c.variant), m_trigger(static_cast<std::uint64_t>(c.params->integer("trigger_after"))) {}
+    explicit Selftest(const threadmill::Setup& setup)
+        : m_variant(setup.variant()), m_trigger(static_cast<std::uint64_t>(setup.params().integer("trigger_after"))) {}
 
-    void run(const Op& op, ThreadContext&) override {
-        const std::uint64_t n = m_ops.fetch_add(1, std::memory_order_relaxed) + 1;
-        if (op.index != 0 || n < m_trigger) return;  // op 0 is `work`; op 1 `idle` never misbehaves
-        switch (m_variant) {
-            case k_crash: *static_cast<volatile int*>(nullptr) = 1; break;
-            case k_abort: std::abort();
-            case k_hang:
-                for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            case k_throw: throw std::runtime_error(fmt::format("thrown on purpose at op {}", n));
-            case k_exit: std::_Exit(9);
-            case k_slow: std::this_thread::sleep_for(std::chrono::microseconds(300)); break;
-            default: break;
+    void work(Call&) {
+        const std::uint64_t n = count();
+        if (n < m_trigger) return;
+        if (m_variant == "crash") {
+            *static_cast<volatile int*>(nullptr) = 1;
+        } else if (m_variant == "abort") {
+            std::abort();
+        } else if (m_variant == "hang") {
+            for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        } else if (m_variant == "throw") {
+            throw std::runtime_error(fmt::format("thrown on purpose at op {}", n));
+        } else if (m_variant == "exit") {
+            std::_Exit(9);
+        } else if (m_variant == "slow") {
+            std::this_thread::sleep_for(std::chrono::microseconds(300));
         }
     }
 
-    void check(InvariantSink& sink, CheckPoint when) override {
-        if (m_variant == k_broken && when == CheckPoint::final)
-            sink.fail(k_ops_counted, fmt::format("reported broken on purpose after {} ops", m_ops.load()));
+    void idle(Call&) { count(); }
+
+    void ops_counted(Check& check) {
+        if (m_variant == "broken" && check.is_final()) {
+            check.fail(fmt::format("reported broken on purpose after {} ops", m_ops.load()));
+        }
     }
 
 private:
-    int m_variant;
-    std::uint64_t m_trigger;
+    /// Counts an operation of any kind; returns how many ran so far, this one included.
+    std::uint64_t count() { return m_ops.fetch_add(1, std::memory_order_relaxed) + 1; }
+
+    const std::string m_variant;
+    const std::uint64_t m_trigger;
     std::atomic<std::uint64_t> m_ops{0};
 };
 
-TargetSpec make_selftest() {
-    TargetSpec s;
-    s.info.name = "selftest";
-    s.info.description = "misbehaves on purpose: the harness's own supervisor tests";
-    s.info.variants = {{"safe", "does nothing wrong", ""},
-                       {"crash", "writes through a null pointer (SIGSEGV)", "crash"},
-                       {"abort", "calls std::abort (SIGABRT)", "crash"},
-                       {"hang", "never returns from an operation", "timeout"},
-                       {"throw", "throws from an operation", "exception"},
-                       {"exit", "exits the process with status 9", "crash"},
-                       {"slow", "sleeps 300us in every `work` op", "slo"},
-                       {"broken", "reports its invariant broken at the end", "invariant:ops_counted"}};
-    s.info.ops = {{"work", "misbehaves per the variant once trigger_after ops have run"}, {"idle", "does nothing"}};
-    s.info.params = {integer_param("trigger_after", 100, 1, std::int64_t{1} << 40,
-                                   "ops (over all threads) before the variant misbehaves")};
-    s.info.invariants = {{"ops_counted", "always holds, except in the broken variant"}};
-    s.create = [](const TargetConfig& c) { return std::make_unique<Selftest>(c); };
-    return s;
-}
-
-TM_REGISTER_TARGET(make_selftest);
+THREADMILL_TARGET(
+    threadmill::target<Selftest>("selftest")
+        .describe("misbehaves on purpose: the harness's own supervisor tests")
+        .variant("safe", "does nothing wrong")
+        .mutant("crash", "crash", "writes through a null pointer (SIGSEGV)")
+        .mutant("abort", "crash", "calls std::abort (SIGABRT)")
+        .mutant("hang", "timeout", "never returns from an operation")
+        .mutant("throw", "exception", "throws from an operation")
+        .mutant("exit", "crash", "exits the process with status 9")
+        .mutant("slow", "slo", "sleeps 300us in every `work` op")
+        .mutant("broken", "invariant:ops_counted", "reports its invariant broken at the end")
+        .param(threadmill::integer_param("trigger_after", 100, 1, std::int64_t{1} << 40,
+                                         "ops (over all threads) before the variant misbehaves"))
+        .op("work", &Selftest::work, "misbehaves per the variant once trigger_after ops have run")
+        .op("idle", &Selftest::idle, "does nothing")
+        .invariant("ops_counted", &Selftest::ops_counted, "always holds, except in the broken variant"));
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct Journal {
     std::set<int> threads;
 };
 Journal g_journal;
+std::mutex g_journal_args;
 
 class Counter {
 public:
@@ -36,7 +38,10 @@ public:
     ~Counter() { g_journal.events.push_back("destroyed"); }
 
     void add(Call& call) {
-        g_journal.args.push_back(call.arg());
+        {
+            const std::lock_guard lock(g_journal_args);  // several worker threads add at once
+            g_journal.args.push_back(call.arg());
+        }
         m_per_thread[call].adds += 1;
         if (!m_lost) m_total += 1;
     }
