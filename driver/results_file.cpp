@@ -76,7 +76,7 @@ ResultsFile read_results_file(const std::string& path, bool strict) {
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(lines[i]);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number no double holds (1e999)
             if (last && have_context && !strict) {
                 run.warnings.push_back(fmt::format("{}:{}: skipped a line cut short ({})", path, i + 1, e.what()));
                 break;

@@ -138,6 +138,20 @@ TEST_F(ResultsFileTest, ANumberOutOfRangeForItsFieldIsRefused) {
     EXPECT_EQ(read_results_file(write("l.jsonl", std::string(k_context) + "\n" + big_sum + "\n")).jobs.size(), 1u);
 }
 
+// Found by fuzz_results_reader (fuzz/regressions/fuzz_results_reader/number-overflow.jsonl): a number
+// too large for a double (30E7986369) made the JSON parser throw out_of_range, not parse_error, and the
+// reader let it escape.
+TEST_F(ResultsFileTest, ANumberNoDoubleHoldsIsABadLine) {
+    const std::string huge = R"({"type":"job","index":2,"scenario":"s","seed":30E7986369,"verdict":"pass"})";
+    const auto p = write("m.jsonl", std::string(k_context) + "\n" + huge + "\n" + job_line(3) + "\n");
+    const auto run = read_results_file(p);
+    EXPECT_EQ(run.jobs.size(), 1u);
+    ASSERT_EQ(run.warnings.size(), 1u);
+    EXPECT_NE(run.warnings[0].find("m.jsonl:2: skipped a line that is not a job record (not JSON: "), std::string::npos)
+        << run.warnings[0];
+    EXPECT_NE(message_of(p, true).find("m.jsonl:2: not JSON"), std::string::npos) << message_of(p, true);
+}
+
 TEST_F(ResultsFileTest, MergeRenumbersAndKeepsJobFoldersReachable) {
     const auto a = write("shard1/results.jsonl", std::string(k_context) + "\n" + job_line(1, "jobs/0001-x") + "\n");
     const auto b = write("shard2/results.jsonl",
