@@ -224,6 +224,15 @@ void Call::violate(std::string_view name, std::string detail) {
     die(fmt::format("Call::violate(\"{}\"): no invariant of that name is declared with .invariant()", name));
 }
 
+namespace {
+thread_local Call* t_current_call = nullptr;
+}  // namespace
+
+Call* current_call() { return t_current_call; }
+
+detail::CurrentCallScope::CurrentCallScope(Call& call) { t_current_call = &call; }
+detail::CurrentCallScope::~CurrentCallScope() { t_current_call = nullptr; }
+
 ArgGenerator uniform(std::int64_t lo, std::int64_t hi) {
     if (lo > hi) die(fmt::format("uniform({}, {}): the low end is above the high end", lo, hi));
     // hi - lo + 1 values; computed unsigned, where the full int64 range wraps to 0.

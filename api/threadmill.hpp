@@ -95,6 +95,22 @@ private:
     const detail::OpTable& m_table;
 };
 
+/// The Call of the operation this thread is running, or nullptr outside one: for code inside a
+/// component that cannot take a Call parameter (a pause hook that is a chaos point, a simulated
+/// network drawing from the thread's stream). Set by the harness around every operation.
+Call* current_call();
+
+namespace detail {
+/// Makes `call` this thread's current_call() until the scope ends.
+class CurrentCallScope {
+public:
+    explicit CurrentCallScope(Call& call);
+    ~CurrentCallScope();
+    CurrentCallScope(const CurrentCallScope&) = delete;
+    CurrentCallScope& operator=(const CurrentCallScope&) = delete;
+};
+}  // namespace detail
+
 /// One invariant check at a quiescent point (no operation in flight on any thread).
 class Check {
 public:
@@ -306,6 +322,7 @@ private:
 
         void run(const Op& op, ThreadContext& ctx) override {
             Call call(op, ctx, *m_shared->table);
+            const detail::CurrentCallScope current(call);
             m_shared->ops[static_cast<std::size_t>(op.index)](*m_adapter, call);
         }
         void check(InvariantSink& sink, CheckPoint when) override {

@@ -17,11 +17,8 @@
 namespace threadmill::camera_registry {
 namespace {
 
-/// The worker thread's call while it runs an op, so that the services' hooks can reach it.
-thread_local Call* t_call = nullptr;
-
 void chaos_hook() {
-    if (t_call != nullptr) t_call->chaos_point();
+    if (Call* call = threadmill::current_call()) call->chaos_point();
 }
 
 std::string id_of(std::uint64_t key) { return fmt::format("cam-{:04}", key); }
@@ -73,7 +70,10 @@ public:
     }
 
 private:
-    bool answers() const { return t_call == nullptr || t_call->rng().chance(m_answer); }
+    bool answers() const {
+        Call* call = threadmill::current_call();
+        return call == nullptr || call->rng().chance(m_answer);
+    }
 
     const Nanos m_latency;
     const double m_answer;
@@ -113,15 +113,6 @@ public:
         m_initial_adds = m_registry.add_batch(cameras).added;
     }
 
-    /// Runs operation `F` with `call` reachable from the services' hooks (chaos points, answers).
-    template <void (CameraRegistryAdapter::*F)(Call&)>
-    static void with_hooks(CameraRegistryAdapter& self, Call& call) {
-        t_call = &call;
-        struct Reset {
-            ~Reset() { t_call = nullptr; }
-        } reset;
-        (self.*F)(call);
-    }
 
     void add(Call& call) {
         if (m_registry.add_camera(make_camera(call.key(), subnet_of(call.bits(), 0))) == AddOutcome::added) {
@@ -372,27 +363,27 @@ THREADMILL_TARGET(
                              "recent detections (confidence >= 0.5) for a camera to agree"))
         .param(integer_param("min_cameras", 2, 1, 1 << 24, "agreeing online cameras needed to trigger"))
         .param(integer_param("history_limit", 16, 1, 4096, "detections kept per camera (the oldest dropped)"))
-        .op("add", &A::with_hooks<&A::add>,
+        .op("add", &A::add,
             "add_camera(camera <key>), on one of two subnets (arg): a known camera may move IP")
-        .op("remove", &A::with_hooks<&A::remove>,
+        .op("remove", &A::remove,
             "remove_camera(cam-<key>); the removal hook drops its detection history")
-        .op("lookup", &A::with_hooks<&A::lookup>,
+        .op("lookup", &A::lookup,
             "get_by_ip(IP of <key> on a subnet from arg); checks the copy is that camera's")
-        .op("update_status", &A::with_hooks<&A::update_status>,
+        .op("update_status", &A::update_status,
             "ping cam-<key> (io_latency) in three steps: IP under the lock, ping without it, re-validate and store")
-        .op("snapshot", &A::with_hooks<&A::snapshot>,
+        .op("snapshot", &A::snapshot,
             "a read-only copy of every map; checks that they agree with each other")
-        .op("batch_add", &A::with_hooks<&A::batch_add>,
+        .op("batch_add", &A::batch_add,
             "add_batch of batch_size cameras from <key> on: one lock acquisition")
-        .op("discover", &A::with_hooks<&A::discover>,
+        .op("discover", &A::discover,
             "a discovery cycle over batch_size candidates from <key>: count it, probe the unknown ones (io_latency) "
             "without the lock, add those that answered")
-        .op("nested", &A::with_hooks<&A::nested>,
+        .op("nested", &A::nested,
             "re-entrant: under the registry lock, add_camera, set_online and get (each takes the lock again); checks "
             "the read-back")
-        .op("detect", &A::with_hooks<&A::detect>,
+        .op("detect", &A::detect,
             "record_detection(cam-<key>, confidence from arg) in the consensus service")
-        .op("consensus", &A::with_hooks<&A::consensus>,
+        .op("consensus", &A::consensus,
             "evaluate(): agreeing online cameras; past the cooldown, records a trigger and publishes it (io_latency)")
         .invariant("maps_agree", &A::check_maps,
                    "quiescent: every camera is stored under its id, the known IPs are exactly the cameras' IPs and "

@@ -21,7 +21,6 @@ constexpr std::string_view k_failed_marker = "failed_tx";
 constexpr std::int64_t k_value_span = 1'000'000;
 
 /// The worker thread's call while it runs an op, so that the store's pause hook can reach it.
-thread_local Call* t_call = nullptr;
 
 ConfigStoreFaults faults_of(const std::string& variant) {
     ConfigStoreFaults f;
@@ -51,7 +50,7 @@ ConfigStoreOptions options_of(const Setup& setup) {
     o.fsync = params.boolean("fsync");
     o.read_hold = params.duration("read_hold");
     o.pause = [] {
-        if (t_call != nullptr) t_call->chaos_point();
+        if (Call* call = threadmill::current_call()) call->chaos_point();
     };
     o.faults = faults_of(setup.variant());
     return o;
@@ -65,15 +64,6 @@ public:
         m_store.add_listener([this](const Config& committed) { on_commit(committed); });
     }
 
-    /// Runs operation `F` with `call` reachable from the store's pause hook (its chaos points).
-    template <void (ConfigStoreAdapter::*F)(Call&)>
-    static void with_pause(ConfigStoreAdapter& self, Call& call) {
-        t_call = &call;
-        struct Reset {
-            ~Reset() { t_call = nullptr; }
-        } reset;
-        (self.*F)(call);
-    }
 
     void get(Call& call) {
         Local& me = m_threads[call];
@@ -306,21 +296,21 @@ THREADMILL_TARGET(
         .param(boolean_param("fsync", false, "fsync the temporary file before the rename (slow)"))
         .param(duration_param("read_hold", 0ns, 0ns, 10ms,
                               "read_fields busy-works this long under the read lock after its copy (a slow deep copy)"))
-        .op("get", &A::with_pause<&A::get>,
+        .op("get", &A::get,
             "get_value(\"k<key>\"); checks freshness and that the version never goes backwards")
-        .op("set", &A::with_pause<&A::set>, "set_value(\"k<key>\", arg): a one-value transaction")
-        .op("increment", &A::with_pause<&A::increment>, "transaction: counter += 1 (read-modify-write)")
-        .op("multi_field", &A::with_pause<&A::multi_field>, "transaction: a = b = c = arg (several fields kept equal)")
-        .op("read_fields", &A::with_pause<&A::read_fields>,
+        .op("set", &A::set, "set_value(\"k<key>\", arg): a one-value transaction")
+        .op("increment", &A::increment, "transaction: counter += 1 (read-modify-write)")
+        .op("multi_field", &A::multi_field, "transaction: a = b = c = arg (several fields kept equal)")
+        .op("read_fields", &A::read_fields,
             "snapshot(): a deep copy; checks a == b == c, no failed transaction's trace, freshness, version order")
-        .op("failing_tx", &A::with_pause<&A::failing_tx>,
+        .op("failing_tx", &A::failing_tx,
             "transaction that sets a and b, marks failed_tx, sets c = -1 and fails validation: must roll back")
-        .op("reload", &A::with_pause<&A::reload>,
+        .op("reload", &A::reload,
             "re-reads the file without the store's lock (as another process would): it must parse; if current it is "
             "adopted")
-        .op("invalidate", &A::with_pause<&A::invalidate>,
+        .op("invalidate", &A::invalidate,
             "invalidate_caches(): drops the global cache and every thread's cache")
-        .op("stats", &A::with_pause<&A::stats>, "stats(): transaction history count and listener count")
+        .op("stats", &A::stats, "stats(): transaction history count and listener count")
         .invariant("no_lost_updates", &A::check_lost_updates,
                    "quiescent: the counter equals the number of increment transactions that committed")
         .invariant("fields_equal", &A::check_fields,

@@ -25,9 +25,6 @@ constexpr std::size_t k_closed_kept = 32;
 /// How long an idle slow consumer waits for an event before it looks at the stop flag.
 constexpr Nanos k_consumer_wait = std::chrono::microseconds(200);
 
-/// The operation running on this worker thread, for the node's chaos points.
-inline thread_local Call* t_call = nullptr;
-
 /// The node's faults of the variant named `variant` (none for `safe`).
 inline NodeFaults faults_of(std::string_view variant) {
     NodeFaults f;

@@ -25,15 +25,6 @@ namespace {
 
 using namespace adapter;
 
-/// Points t_call at the running operation's Call until the operation returns.
-class CallScope {
-public:
-    explicit CallScope(Call& call) { t_call = &call; }
-    ~CallScope() { t_call = nullptr; }
-    CallScope(const CallScope&) = delete;
-    CallScope& operator=(const CallScope&) = delete;
-};
-
 /// Findings (invariant name, detail) kept for later.
 using Findings = std::vector<std::pair<std::string_view, std::string>>;
 
@@ -90,7 +81,6 @@ public:
     // ---- operations ----
 
     void publish(Call& call) {
-        const CallScope scope(call);
         Local& me = m_local[call];
         const auto state = static_cast<State>(call.bits() % k_state_count);
         Event e;
@@ -108,7 +98,6 @@ public:
     }
 
     void subscribe(Call& call) {
-        const CallScope scope(call);
         Local& me = m_local[call];
         if (me.subs.size() >= m_max_subs) close_owned(me, 0, true, Online{call});
         const StateMask filter = filter_of(call.bits());
@@ -122,7 +111,6 @@ public:
     }
 
     void consume(Call& call) {
-        const CallScope scope(call);
         Local& me = m_local[call];
         if (me.subs.empty()) return;
         OwnedSub& o = me.subs[call.bits() % me.subs.size()];
@@ -137,7 +125,6 @@ public:
     void close(Call& call) { close_one(call, false); }
 
     void flow(Call& call) {
-        const CallScope scope(call);
         Local& me = m_local[call];
         const std::size_t s = call.key() % k_streams;
         const std::uint64_t ended_before = m_removals_ended[s].load(std::memory_order_relaxed);
@@ -161,7 +148,6 @@ public:
     }
 
     void drop_stream(Call& call) {
-        const CallScope scope(call);
         const std::size_t s = call.key() % k_streams;
         // Counted around the removal: a reader that sees its effect sees `begun` counted, and a
         // reader that looked before the erase cannot have seen `ended` counted.
@@ -171,12 +157,10 @@ public:
     }
 
     void stats_update(Call& call) {
-        const CallScope scope(call);
         m_node.record_event(call.key(), (call.bits() & 1) ? Direction::sent : Direction::received, k_event_bytes);
     }
 
     void stats_read(Call& call) {
-        const CallScope scope(call);
         const auto s = m_node.peer_statistics(call.key());
         if (!s) return;
         if (s->bytes_sent != k_event_bytes * s->events_sent ||
@@ -189,7 +173,6 @@ public:
     }
 
     void key_read(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t peer = call.key();
         const auto key = m_node.cached_key(peer);
         if (!key) return;
@@ -210,7 +193,6 @@ public:
     }
 
     void key_rotate(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t generation =
             (static_cast<std::uint64_t>(call.thread() + 1) << 40) | ++m_local[call].key_writes;
         const auto key = make_key(call.key(), generation);
@@ -218,22 +200,18 @@ public:
     }
 
     void key_remove(Call& call) {
-        const CallScope scope(call);
         m_node.remove_peer_key(call.key());
     }
 
     void stop(Call& call) {
-        const CallScope scope(call);
         stop_node(Online{call});
     }
 
-    void start(Call& call) {
-        const CallScope scope(call);
+    void start(Call&) {
         m_node.start();
     }
 
     void restart(Call& call) {
-        const CallScope scope(call);
         stop_node(Online{call});
         m_node.start();
     }
@@ -343,7 +321,7 @@ private:
         o.stale_after = setup.params().duration("stale_after");
         o.flow_high_water = setup.params().integer("flow_high_water");
         o.pause = [] {
-            if (t_call != nullptr) t_call->chaos_point();
+            if (Call* call = threadmill::current_call()) call->chaos_point();
         };
         o.faults = faults_of(setup.variant());
         return o;
@@ -383,7 +361,6 @@ private:
 
     /// unsubscribe (via the node) or close: one of this thread's subscriptions.
     void close_one(Call& call, bool via_node) {
-        const CallScope scope(call);
         Local& me = m_local[call];
         if (me.subs.empty()) return;
         close_owned(me, call.bits() % me.subs.size(), via_node, Online{call});

@@ -33,18 +33,6 @@ constexpr Nanos k_gap_wait = std::chrono::milliseconds(2);
 /// Details kept per invariant between two checks.
 constexpr std::size_t k_max_details = InvariantSink::k_max_details;
 
-/// The operation running on this worker thread, for the mutants' chaos points.
-thread_local Call* t_call = nullptr;
-
-/// Points t_call at the running operation's Call until the operation returns.
-class CallScope {
-public:
-    explicit CallScope(Call& call) { t_call = &call; }
-    ~CallScope() { t_call = nullptr; }
-    CallScope(const CallScope&) = delete;
-    CallScope& operator=(const CallScope&) = delete;
-};
-
 /// The queue's faults of the variant named `variant` (none for `safe`).
 TimerQueueFaults faults_of(std::string_view variant) {
     TimerQueueFaults f;
@@ -110,31 +98,26 @@ public:
     // ---- operations ----------------------------------------------------------------------------
 
     void start_show(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t id = next_id(call);
         submitted(call, invalid(call), false, m_queue.start_show(duration(call.bits()), id));
     }
 
     void stop_show(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t id = next_id(call);
         submitted(call, false, false, m_queue.stop_show(id));
     }
 
     void schedule_break_warnings(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t id = next_id(call);
         submitted(call, invalid(call), false, m_queue.schedule_break_warnings(duration(call.bits()), id));
     }
 
     void start_ad_break(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t id = next_id(call);
         submitted(call, invalid(call), false, m_queue.start_ad_break(duration(call.bits()), id));
     }
 
     void time_until(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t id = next_id(call);
         TimeCallback cb;
         if (!invalid(call)) cb = [this, id](Nanos v) { answered(id, v.count()); };
@@ -142,7 +125,6 @@ public:
     }
 
     void is_timer_active(Call& call) {
-        const CallScope scope(call);
         const std::uint64_t id = next_id(call);
         ActiveCallback cb;
         if (!invalid(call)) cb = [this, id](bool v) { answered(id, v ? 1 : 0); };
@@ -150,19 +132,16 @@ public:
     }
 
     void queue_size(Call& call) {
-        const CallScope scope(call);
         next_id(call);
         m_local[call].sink += m_queue.queue_size();
     }
 
     void is_show_active(Call& call) {
-        const CallScope scope(call);
         next_id(call);
         m_local[call].sink += m_queue.is_show_active() ? 1 : 0;
     }
 
     void debug_info(Call& call) {
-        const CallScope scope(call);
         next_id(call);
         const DebugInfo d = m_queue.debug_info();
         m_local[call].sink += d.queue_size + d.operations_processed + static_cast<std::uint64_t>(d.last_process_ns);
@@ -292,7 +271,7 @@ private:
         // point, then the worst the scheduler can do there, bounded: wait for the drain seen
         // running to end. (The safe queue has no such window and never calls this.)
         o.gap = [this] {
-            if (t_call) t_call->chaos_point();
+            if (Call* call = threadmill::current_call()) call->chaos_point();
             const auto until = std::chrono::steady_clock::now() + k_gap_wait;
             while (!m_queue.drain_idle() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
         };

@@ -156,6 +156,19 @@ TEST(TargetApi, WithoutAGeneratorTheArgumentIsNonNegative) {
     EXPECT_EQ(g_journal.args, (std::vector<std::int64_t>{INT64_MAX, 0}));
 }
 
+TEST(TargetApi, CurrentCallIsTheRunningOperationsCallAndNullOutsideOne) {
+    static bool saw_own_call = false;
+    struct Probe {
+        void op(Call& call) { saw_own_call = threadmill::current_call() == &call; }
+    };
+    const TargetSpec spec = target<Probe>("builder-current").op("op", &Probe::op, "");
+    testing::TargetFixture fx(spec, "default", 1, {}, 1);
+    EXPECT_EQ(current_call(), nullptr);
+    fx.run("op");
+    EXPECT_TRUE(saw_own_call);
+    EXPECT_EQ(current_call(), nullptr);
+}
+
 TEST(TargetApi, ATargetWithoutVariantsHasADefaultSafeOne) {
     const TargetSpec* spec = Registry::instance().find("builder-plain");
     ASSERT_NE(spec, nullptr);
