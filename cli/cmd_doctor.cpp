@@ -214,10 +214,10 @@ void check_cores(Doctor& d, const GlobalOptions& g, const std::vector<std::strin
     const unsigned cores = std::thread::hardware_concurrency();
     d.ok(fmt::format("{} CPU core{}", cores, cores == 1 ? "" : "s"));
     if (paths.empty()) return;
-    const Catalog catalog = load_catalog(g);
+    WorkerCatalogs catalogs(g);
     for (const auto& f : collect_scenario_files(paths)) {
         try {
-            const Scenario sc = load_scenario(f, catalog);
+            const Scenario sc = load_scenario(f, catalogs.for_file(f));
             if (static_cast<unsigned>(sc.thread_count()) > cores) {
                 d.warn(fmt::format("{}: {} threads on {} cores: races are still found, but latency figures include "
                                    "time spent waiting for a core",

@@ -66,13 +66,14 @@ std::vector<std::string> default_scenario_paths() {
     return {"scenarios"};
 }
 
-ExitCode list_scenarios(const Catalog& catalog, const std::vector<std::string>& paths) {
+ExitCode list_scenarios(WorkerCatalogs& catalogs, const std::vector<std::string>& paths) {
     int bad = 0;
     for (const auto& f : collect_scenario_files(paths.empty() ? default_scenario_paths() : paths)) {
         try {
-            const Scenario sc = load_scenario(f, catalog);
-            fmt::print("{:<44} {:<18} target {:<16} variants {} · flavors {}\n", f, sc.name, sc.target,
-                       fmt::join(sc.variants, ","), fmt::join(sc.flavors, ","));
+            const Scenario sc = load_scenario(f, catalogs.for_file(f));
+            fmt::print("{:<44} {:<18} target {:<16} variants {} · flavors {}{}\n", f, sc.name, sc.target,
+                       fmt::join(sc.variants, ","), fmt::join(sc.flavors, ","),
+                       sc.worker_dir.empty() ? "" : fmt::format(" · workers in {}", sc.worker_dir));
         } catch (const ScenarioError& e) {
             fmt::print("{:<44} INVALID (run `threadmill validate {}`)\n", f, f);
             ++bad;
@@ -91,13 +92,13 @@ void setup_list(CLI::App& app, ListOptions& o) {
 }
 
 ExitCode run_list(const ListOptions& o, const GlobalOptions& global) {
-    const Catalog catalog = load_catalog(global);
+    WorkerCatalogs catalogs(global);
     if (o.what == "targets") {
         if (!o.paths.empty()) throw CliError(ExitCode::usage, "`list targets` takes no paths");
-        list_targets(catalog, resolve_worker_dir(global));
+        list_targets(catalogs.run_catalog(), resolve_worker_dir(global));
         return ExitCode::ok;
     }
-    return list_scenarios(catalog, o.paths);
+    return list_scenarios(catalogs, o.paths);
 }
 
 }  // namespace threadmill::cli

@@ -118,7 +118,7 @@ void setup_run(CLI::App& app, RunOptions& o) {
 }
 
 ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::string& command_line) {
-    const Catalog catalog = load_catalog(global);
+    WorkerCatalogs catalogs(global);
     const auto files = collect_scenario_files(o.paths);
 
     RunLengthOverride run_length;
@@ -135,7 +135,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     bool bad = false;
     for (const auto& f : files) {
         try {
-            scenarios.push_back(load_scenario(f, catalog));
+            scenarios.push_back(load_scenario(f, catalogs.for_file(f)));
             apply_override(scenarios.back(), run_length);
         } catch (const ScenarioError& e) {
             print_diagnostics(e);
@@ -165,7 +165,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     }
     Plan plan;
     try {
-        plan = Plan(scenarios, catalog, plan_options);
+        plan = Plan(scenarios, catalogs.all(), plan_options);
     } catch (const UsageError& e) {
         throw CliError(ExitCode::usage, e.what());
     } catch (const EmptyPlan& e) {
@@ -254,7 +254,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     const auto start = std::chrono::steady_clock::now();
     RunOutcome outcome;
     try {
-        outcome = run_jobs(plan, catalog, sup, context, g_stop);
+        outcome = run_jobs(plan, catalogs.all(), sup, context, g_stop);
     } catch (const std::exception& e) {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);

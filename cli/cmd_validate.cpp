@@ -15,14 +15,15 @@ void setup_validate(CLI::App& app, ValidateOptions& o) {
 }
 
 ExitCode run_validate(const ValidateOptions& o, const GlobalOptions& global) {
-    const Catalog catalog = load_catalog(global);
+    WorkerCatalogs catalogs(global);
     int bad = 0;
     const auto files = collect_scenario_files(o.paths);
     for (const auto& f : files) {
         try {
-            const Scenario sc = load_scenario(f, catalog);
-            fmt::print("ok  {} ({} · {} variant{} · {} flavor{})\n", f, sc.target, sc.variants.size(),
-                       sc.variants.size() == 1 ? "" : "s", sc.flavors.size(), sc.flavors.size() == 1 ? "" : "s");
+            const Scenario sc = load_scenario(f, catalogs.for_file(f));
+            fmt::print("ok  {} ({} · {} variant{} · {} flavor{}{})\n", f, sc.target, sc.variants.size(),
+                       sc.variants.size() == 1 ? "" : "s", sc.flavors.size(), sc.flavors.size() == 1 ? "" : "s",
+                       sc.worker_dir.empty() ? "" : fmt::format(" · workers in {}", sc.worker_dir));
         } catch (const ScenarioError& e) {
             print_diagnostics(e);
             ++bad;

@@ -15,6 +15,7 @@
 #include "driver/describe.hpp"
 #include "model/catalog_json.hpp"
 #include "driver/supervisor.hpp"
+#include "scenario/loader.hpp"
 #include "model/flavor.hpp"
 #include "sanitizers/suppression_files.hpp"
 
@@ -102,6 +103,32 @@ Catalog load_catalog(const GlobalOptions& g) {
     } catch (const std::exception& e) {
         throw CliError(ExitCode::internal, e.what());
     }
+}
+
+const Catalog& WorkerCatalogs::run_catalog() {
+    if (!m_catalogs.has("")) m_catalogs.add("", load_catalog(m_global));
+    return m_catalogs.of("");
+}
+
+const Catalog& WorkerCatalogs::for_file(const std::string& path) {
+    const auto named = scenario_worker(path);
+    if (!named) return run_catalog();
+    if (m_catalogs.has(named->dir)) return m_catalogs.of(named->dir);
+    const std::string worker = worker_path(named->dir, std::string(all_flavors().front().name));
+    std::error_code ec;
+    if (!fs::exists(worker, ec)) {
+        throw ScenarioError({Diagnostic{
+            named->where,
+            fmt::format("worker: {} holds no worker ({} is missing); the folder is relative to the scenario's "
+                        "folder and holds what threadmill_add_worker() builds",
+                        named->dir, fs::path(worker).filename().string())}});
+    }
+    try {
+        m_catalogs.add(named->dir, describe_worker(worker));
+    } catch (const std::exception& e) {
+        throw CliError(ExitCode::internal, fmt::format("{} (named by {}): {}", worker, path, e.what()));
+    }
+    return m_catalogs.of(named->dir);
 }
 
 std::vector<std::string> collect_scenario_files(const std::vector<std::string>& paths) {

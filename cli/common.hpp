@@ -12,6 +12,7 @@
 
 #include "driver/gate.hpp"
 #include "driver/install_layout.hpp"
+#include "model/catalogs.hpp"
 #include "model/scenario.hpp"
 #include "api/target.hpp"
 
@@ -49,6 +50,24 @@ std::optional<InstallLayout> installed_layout();
 FrameFilter resolve_frame_filter();
 /// The catalog of the plain worker (throws CliError 3 when it cannot be asked).
 Catalog load_catalog(const GlobalOptions& g);
+/// The catalogs of the workers that one command's scenario files run on, each worker asked once.
+class WorkerCatalogs {
+public:
+    explicit WorkerCatalogs(const GlobalOptions& g) : m_global(g) {}
+    /// The catalog to load the scenario file `path` against: that of the workers it names
+    /// (`worker = "..."`), else the run's. Throws ScenarioError at the key when that folder holds no
+    /// worker, CliError 3 when a worker cannot be asked.
+    const Catalog& for_file(const std::string& path);
+    /// The run's catalog (load_catalog), asked once.
+    const Catalog& run_catalog();
+    /// Every catalog asked so far, for the planner and the supervisor.
+    const Catalogs& all() const { return m_catalogs; }
+
+private:
+    const GlobalOptions& m_global;
+    Catalogs m_catalogs;
+};
+
 /// Files as given and every *.toml below each folder (sorted); throws CliError 2 for a path
 /// that does not exist or a folder without scenarios.
 std::vector<std::string> collect_scenario_files(const std::vector<std::string>& paths);

@@ -72,11 +72,11 @@ bool filter_matches(const std::string& pattern, const std::string& text) {
     return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
 }
 
-Plan::Plan(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options)
+Plan::Plan(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, const PlanOptions& options)
     : m_seeds(options.seeds), m_fresh_seed(options.fresh_seed), m_repeat(static_cast<std::size_t>(std::max(options.repeat, 1))) {
     check_selection(scenarios, options);
     for (const auto& sc : scenarios) {
-        const TargetInfo* target = catalog.find(sc.target);
+        const TargetInfo* target = catalogs.target_of(sc);
         if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
 
         // Safe variants first, each group in the scenario's order.
@@ -167,13 +167,13 @@ std::vector<std::string> Plan::flavors() const {
     return out;
 }
 
-std::vector<std::pair<std::string, std::string>> Plan::variant_flavors() const {
-    std::vector<std::pair<std::string, std::string>> out;
+std::vector<Plan::WorkerNeed> Plan::worker_needs() const {
+    std::vector<WorkerNeed> out;
     for (const auto& s : m_scenarios) {
         for (const auto& g : s.groups) {
             for (const auto& m : g.members) {
-                std::pair<std::string, std::string> pair{m.variant, g.flavor};
-                if (std::find(out.begin(), out.end(), pair) == out.end()) out.push_back(std::move(pair));
+                WorkerNeed need{s.scenario->worker_dir, m.variant, g.flavor};
+                if (std::find(out.begin(), out.end(), need) == out.end()) out.push_back(std::move(need));
             }
         }
     }
@@ -198,8 +198,8 @@ bool Plan::uses_fresh_seed() const {
            std::any_of(m_scenarios.begin(), m_scenarios.end(), [](const ScenarioPlan& s) { return !s.scenario->seed; });
 }
 
-Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options) {
-    return Plan(scenarios, catalog, options);
+Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, const PlanOptions& options) {
+    return Plan(scenarios, catalogs, options);
 }
 
 }  // namespace threadmill

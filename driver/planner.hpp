@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model/catalogs.hpp"
 #include "model/scenario.hpp"
 
 namespace threadmill {
@@ -73,9 +74,10 @@ public:
     /// can never be met in a flavor of the plan (model/mechanism.hpp: never_met_in), or when
     /// the plan would hold more jobs than a job index counts; EmptyPlan when nothing is left.
     /// The scenarios must outlive the plan (jobs point at them).
-    Plan(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
+    /// Each scenario's target is looked up in the catalog of its workers (Catalogs::target_of).
+    Plan(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, const PlanOptions& options);
     /// A temporary list of scenarios would not outlive the plan.
-    Plan(std::vector<Scenario>&& scenarios, const Catalog& catalog, const PlanOptions& options) = delete;
+    Plan(std::vector<Scenario>&& scenarios, const Catalogs& catalogs, const PlanOptions& options) = delete;
 
     /// The number of jobs, counted without making them.
     std::size_t size() const { return m_size; }
@@ -91,9 +93,16 @@ public:
 
     /// The flavors that some job runs in, in the flavor table's order.
     std::vector<std::string> flavors() const;
-    /// The distinct (variant, flavor) pairs that some job runs, in plan order: which worker
-    /// executables the plan needs when variants are builds of their own.
-    std::vector<std::pair<std::string, std::string>> variant_flavors() const;
+    /// What a worker executable is chosen by: the scenario's worker folder ("" the run's), the
+    /// variant (a variant may be a build of its own) and the flavor.
+    struct WorkerNeed {
+        std::string worker_dir;
+        std::string variant;
+        std::string flavor;
+        bool operator==(const WorkerNeed&) const = default;
+    };
+    /// The distinct worker needs of the jobs, in plan order: which worker executables the plan runs.
+    std::vector<WorkerNeed> worker_needs() const;
     /// The seeds that some job runs with, in plan order, each once.
     std::vector<std::uint64_t> seeds() const;
     /// Whether some job runs with PlanOptions::fresh_seed because its scenario names no seed
@@ -163,8 +172,8 @@ inline Plan::Iterator Plan::end() const { return Iterator(this, m_size); }
 inline Plan::Iterator Plan::from(std::size_t position) const { return Iterator(this, position < m_size ? position : m_size); }
 
 /// The plan of `scenarios` (see Plan).
-Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalog& catalog, const PlanOptions& options);
-Plan plan_jobs(std::vector<Scenario>&& scenarios, const Catalog& catalog, const PlanOptions& options) = delete;
+Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, const PlanOptions& options);
+Plan plan_jobs(std::vector<Scenario>&& scenarios, const Catalogs& catalogs, const PlanOptions& options) = delete;
 
 /// fnmatch-style glob; a pattern without * ? [ matches as a substring.
 bool filter_matches(const std::string& pattern, const std::string& text);

@@ -66,7 +66,7 @@ std::string job_dir_name(const Job& job) {
 
 /// The worker's command line for one job, writing into `dir`.
 std::vector<std::string> worker_argv(const Job& job, const fs::path& dir, const SupervisorOptions& options) {
-    std::vector<std::string> argv = {job_worker_path(options.worker_dir, job.variant, job.flavor),
+    std::vector<std::string> argv = {job_worker_path(scenario_worker_dir(*job.scenario, options), job.variant, job.flavor),
                                      "--scenario", job.scenario->path,
                                      "--variant", job.variant,
                                      "--seed", std::to_string(job.seed),
@@ -246,11 +246,12 @@ void judge(JobResult& r, const Job& job, const TargetInfo& target, Baselines& ba
 
 std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& options) {
     std::vector<WorkerUse> uses;
-    for (const auto& pair : plan.variant_flavors()) {
-        const std::string& variant = pair.first;  // named, not bound: lambdas below capture them
-        const std::string& flavor = pair.second;
-        const bool own_build = is_variant_build(options.worker_dir, variant);
-        const std::string w = job_worker_path(options.worker_dir, variant, flavor);
+    for (const auto& need : plan.worker_needs()) {
+        const std::string& variant = need.variant;
+        const std::string& flavor = need.flavor;
+        const std::string worker_dir = need.worker_dir.empty() ? options.worker_dir : need.worker_dir;
+        const bool own_build = is_variant_build(worker_dir, variant);
+        const std::string w = job_worker_path(worker_dir, variant, flavor);
         if (std::any_of(uses.begin(), uses.end(), [&](const WorkerUse& u) { return u.path == w; })) continue;
         if (::access(w.c_str(), X_OK) != 0) {
             if (own_build)
@@ -258,7 +259,12 @@ std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& 
                     "variant '{}' is a build of its own ({}), but its {} worker is missing: {}; build every flavor "
                     "of it (threadmill_add_worker(... VARIANT_BUILD {} ...)); a variant that is a build never runs "
                     "on the default build",
-                    variant, variant_build_dir(options.worker_dir, variant), flavor, w, variant));
+                    variant, variant_build_dir(worker_dir, variant), flavor, w, variant));
+            if (!need.worker_dir.empty())
+                throw std::runtime_error(fmt::format(
+                    "the {} worker is missing: {} (a scenario names the folder with worker = \"...\"); build every "
+                    "flavor of the worker (threadmill_add_worker() builds plain, tsan and asan)",
+                    flavor, w));
             throw std::runtime_error(fmt::format(
                 "the {} worker is missing: {}; build it with `cmake --preset default && cmake --build --preset default`{}",
                 flavor, w, runtimes(flavor_of(flavor)).empty() ? "" : " (CMake option TM_SANITIZER_FLAVORS=ON, the default)"));
@@ -286,6 +292,10 @@ std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& 
         uses.push_back(std::move(use));
     }
     return uses;
+}
+
+std::string scenario_worker_dir(const Scenario& sc, const SupervisorOptions& options) {
+    return sc.worker_dir.empty() ? options.worker_dir : sc.worker_dir;
 }
 
 std::string worker_path(const std::string& worker_dir, const std::string& flavor) {
@@ -319,7 +329,9 @@ std::string replay_command(const Job& job, const SupervisorOptions& options) {
         return quoted + "'";
     };
     std::string cmd = word(options.replay_program);
-    if (!options.replay_worker_dir.empty()) cmd += " --worker-dir " + word(options.replay_worker_dir);
+    // A scenario that names its workers finds them again by itself.
+    if (!options.replay_worker_dir.empty() && job.scenario->worker_dir.empty())
+        cmd += " --worker-dir " + word(options.replay_worker_dir);
     cmd += fmt::format(" run {} --variant {} --flavor {} --seed {}", word(job.scenario->path), word(job.variant),
                        job.flavor, job.seed);
     if (!options.replay_out_dir.empty()) cmd += " --out " + word(options.replay_out_dir);
@@ -328,7 +340,7 @@ std::string replay_command(const Job& job, const SupervisorOptions& options) {
     return cmd;
 }
 
-RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOptions& options,
+RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop) {
     const auto workers = check_workers(plan, options);  // before a previous run in `out` is touched
     const fs::path out(options.out_dir);
@@ -353,7 +365,8 @@ RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOp
         try {
             if (options.on_job_start) options.on_job_start(job);
             const Scenario& sc = *job.scenario;
-            const TargetInfo* target = catalog.find(sc.target);
+            const TargetInfo* target = catalogs.target_of(sc);
+            if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
             const std::string dir_name = job_dir_name(job);
             const fs::path dir = out / "jobs" / dir_name;
             fs::create_directories(dir / "work");

@@ -17,7 +17,9 @@ namespace threadmill {
 
 struct SupervisorOptions {
     std::string out_dir;     ///< results.jsonl and jobs/<NNNN-...>/ go here
-    std::string worker_dir;  ///< holds threadmill-worker (plain) and threadmill-worker-<flavor>
+    /// The run's workers: threadmill-worker (plain) and threadmill-worker-<flavor>; a scenario that
+    /// names its own (Scenario::worker_dir) runs on those instead.
+    std::string worker_dir;
     /// The run's suppression files: threadmill's own, $THREADMILL_SANITIZER_DIR's and the
     /// project's. A sanitizer job adds its scenario's and runs with them merged into
     /// `jobs/<job>/suppressions/<runtime>.supp`.
@@ -45,6 +47,8 @@ struct RunOutcome {
     std::vector<int> unrecorded;
 };
 
+/// The folder of the workers that run `sc`: its own (`worker = "..."`) when it names one, else the run's.
+std::string scenario_worker_dir(const Scenario& sc, const SupervisorOptions& options);
 /// The worker executable of a flavor inside `worker_dir`.
 std::string worker_path(const std::string& worker_dir, const std::string& flavor);
 /// The folder of a variant's own build inside `worker_dir`: `<worker_dir>/variants/<variant>`
@@ -58,8 +62,8 @@ bool is_variant_build(const std::string& worker_dir, const std::string& variant)
 std::string job_worker_path(const std::string& worker_dir, const std::string& variant, const std::string& flavor);
 
 /// Checks every worker executable the jobs of `plan` need and returns them with their builds,
-/// for the results context: one per flavor of the default build, one per (variant build,
-/// flavor). Throws std::runtime_error, naming the worker and what to do, when one is missing,
+/// for the results context: one per (worker folder, flavor) of the default build, one per
+/// (variant build, flavor). Throws std::runtime_error, naming the worker and what to do, when one is missing,
 /// cannot describe itself, or sits in a variant's build folder but says it was built for
 /// another variant (or for none, or for another flavor). run_jobs checks it too, before it
 /// touches `out_dir`.
@@ -73,11 +77,11 @@ std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& 
 /// could not be written (a full disk, a file-size limit) stops the run with `error` set: the job
 /// is `error`, never a crash. Throws std::runtime_error before the first job when the output
 /// cannot be created or a worker is missing.
-RunOutcome run_jobs(const Plan& plan, const Catalog& catalog, const SupervisorOptions& options,
+RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop);
 
-/// The command line that reruns one job, as a shell reads it: the program, the worker and
-/// output folders when the run named them, the scenario, variant, flavor, seed and run length;
+/// The command line that reruns one job, as a shell reads it: the program, the worker folder
+/// when the run named it and the scenario names none, the output folder when the run named it, the scenario, variant, flavor, seed and run length;
 /// a word with characters the shell would read is single-quoted.
 std::string replay_command(const Job& job, const SupervisorOptions& options);
 

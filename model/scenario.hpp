@@ -90,6 +90,9 @@ struct Scenario {
     std::string name;
     std::string description;
     std::string target;
+    /// `worker = "folder"`: the folder of the worker executables that hold `target`, resolved against the
+    /// scenario's folder and made absolute; "" runs on the run's workers (--worker-dir).
+    std::string worker_dir;
     std::vector<std::string> variants;  ///< default: every variant of the target
     std::vector<std::string> flavors;   ///< default: the first flavor of model/flavors.def, plain
     std::optional<std::uint64_t> seed;
@@ -107,7 +110,8 @@ struct Scenario {
     std::vector<SloBudget> slo;
     /// `[sanitizers]`: extra runtime options by sanitizer (tsan, asan, ubsan, lsan).
     std::map<std::string, std::string> sanitizer_options;
-    /// `[sanitizers] suppressions`: the files named, each read and checked (origin "scenario").
+    /// `[sanitizers] suppressions`: the files named, each read and checked (origin "scenario"), then the
+    /// project file of `worker_dir` when it has one (origin "project").
     std::vector<SuppressionSource> suppressions;
 
     int thread_count() const;

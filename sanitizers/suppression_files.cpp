@@ -61,7 +61,14 @@ std::vector<SuppressionSource> job_suppressions(const std::vector<SuppressionSou
         if (!s.patterns.empty()) out.push_back(std::move(s));
     };
     for (const auto& src : run) keep(src);
-    for (const auto& src : scenario.suppressions) keep(src);
+    // A scenario's worker folder may be the run's too: its project file is merged once.
+    for (const auto& src : scenario.suppressions) {
+        const auto same_file = [&](const SuppressionSource& r) {
+            std::error_code ec;
+            return r.path == src.path || fs::equivalent(r.path, src.path, ec);
+        };
+        if (std::none_of(run.begin(), run.end(), same_file)) keep(src);
+    }
     return out;
 }
 

@@ -27,7 +27,8 @@ std::vector<SuppressionSource> read_runtime_suppressions(const std::string& dir,
 std::vector<SuppressionSource> read_project_suppressions(const std::string& worker_dir);
 
 /// The files a job of `flavor` runs with: `run` (threadmill's, the environment's, the project's)
-/// then the scenario's, each kept only when it has a pattern for one of the flavor's runtimes.
+/// then the scenario's (its own files, and its worker folder's project file unless `run` holds that
+/// file already), each kept only when it has a pattern for one of the flavor's runtimes.
 std::vector<SuppressionSource> job_suppressions(const std::vector<SuppressionSource>& run, const Scenario& scenario,
                                                 const std::string& flavor);
 

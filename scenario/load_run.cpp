@@ -1,12 +1,15 @@
 // The loader's run section: name, target, variants, flavors, seed, duration, iterations, timeout.
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "model/flavor.hpp"
+#include "model/suppressions.hpp"
 #include "model/text.hpp"
+#include "scenario/loader.hpp"
 #include "scenario/loader_state.hpp"
 
 namespace threadmill::loader_detail {
@@ -32,6 +35,7 @@ void Loader::read_header() {
     } else {
         missing("target", "the component to run, such as target = \"cache\"");
     }
+    read_worker();
     read_variants();
     read_flavors();
     if (const auto* n = m_root->get("seed")) {
@@ -39,6 +43,35 @@ void Loader::read_header() {
             m_scenario.seed = static_cast<std::uint64_t>(*v);
         }
     }
+}
+
+/// `worker = "folder"`: where the target's workers are, relative to the scenario's folder. The folder's
+/// project suppression file (threadmill-suppressions.txt) applies to this scenario's sanitizer jobs.
+/// Whether the folder holds a worker is the driver's question (it asks that worker for the catalog).
+void Loader::read_worker() {
+    const auto* n = m_root->get("worker");
+    if (n == nullptr) return;
+    const auto text = read_string(*n, "worker");
+    if (!text) return;
+    if (text->empty()) {
+        error(*n, "worker must name a folder of worker executables (relative to the scenario's folder); leave it out "
+                  "to run on the run's workers (--worker-dir)");
+        return;
+    }
+    m_scenario.worker_dir = resolve_scenario_worker(path(), *text);
+    const std::filesystem::path project = std::filesystem::path(m_scenario.worker_dir) / k_project_suppressions_file;
+    std::error_code ec;
+    if (!std::filesystem::exists(project, ec)) return;
+    std::string why;
+    const auto file = read_suppression_file(project.string(), why);
+    if (!file) {
+        error(*n, fmt::format("worker: cannot read the project suppression file {}: {}", project.string(), why));
+        return;
+    }
+    auto parsed = parse_suppression_text(*file);
+    for (auto& e : parsed.errors) error(SourceLoc{project.string(), e.line, 1}, std::move(e.message));
+    if (parsed.errors.empty())
+        m_scenario.suppressions.push_back({std::string(k_origin_project), project.string(), std::move(parsed.patterns)});
 }
 
 void Loader::read_variants() {

@@ -1,6 +1,7 @@
 // The scenario loader: TOML text to a validated Scenario, every problem reported as file:line:col.
 #include "scenario/loader.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -92,6 +93,30 @@ Scenario load_scenario(const std::string& path, const Catalog& catalog) {
 
 Scenario parse_scenario(std::string_view toml_text, const std::string& path, const Catalog& catalog) {
     return loader_detail::Loader(path, catalog).load(toml_text);
+}
+
+std::string resolve_scenario_worker(const std::string& scenario_path, const std::string& value) {
+    namespace fs = std::filesystem;
+    const fs::path folder = fs::path(scenario_path).parent_path();
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(folder / value, ec);
+    fs::path out = (ec ? folder / value : absolute).lexically_normal();
+    if (!out.has_filename() && out.has_relative_path()) out = out.parent_path();  // "build/" names "build"
+    return out.string();
+}
+
+std::optional<ScenarioWorker> scenario_worker(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const std::exception&) {
+        return std::nullopt;  // load_scenario reports it
+    }
+    const auto* n = root.get("worker");
+    if (n == nullptr || !n->is_string() || n->as_string()->get().empty()) return std::nullopt;
+    const auto& at = n->source().begin;
+    return ScenarioWorker{resolve_scenario_worker(path, n->as_string()->get()),
+                          SourceLoc{path, static_cast<int>(at.line), static_cast<int>(at.column)}};
 }
 
 }  // namespace threadmill

@@ -30,9 +30,10 @@ inline constexpr Nanos k_default_timeout = std::chrono::seconds(30);
 inline constexpr Nanos k_max_timeout = std::chrono::hours(24);
 inline constexpr Nanos k_max_chaos_delay = std::chrono::milliseconds(10);
 
-inline const Names k_root_keys = {"name",     "description", "target",  "variants", "flavors", "seed",
-                                  "duration", "iterations",  "timeout", "params",   "keys",    "sync",
-                                  "group",    "chaos",       "check",   "expect",   "slo",     "sanitizers"};
+inline const Names k_root_keys = {"name",     "description", "target",  "worker", "variants", "flavors",
+                                  "seed",     "duration",    "iterations", "timeout", "params", "keys",
+                                  "sync",     "group",       "chaos",   "check",  "expect",   "slo",
+                                  "sanitizers"};
 inline const Names k_keys_keys = {"count", "distribution", "zipf_theta"};
 inline const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint"};
 inline const Names k_group_keys = {"name", "threads", "mix"};
@@ -68,6 +69,7 @@ private:
 
     // load_run.cpp: what runs, and for how long.
     void read_header();
+    void read_worker();
     void read_variants();
     void read_flavors();
     void read_run_length();

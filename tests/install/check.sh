@@ -213,5 +213,13 @@ check_examples() {
   get_line=$(grep -n 'the race: reads while another thread writes' "$source" | cut -d: -f1)
   grep -E "data-race at .*unordered_map/unordered_map_target\.cpp:($put_line|$get_line) " "$work/examples-ctest.log" \
     || { cat "$work/examples-ctest.log"; fail "the unordered_map race was not reported at unordered_map_target.cpp:$put_line or :$get_line"; }
+  # A scenario that names its workers (worker = "...", relative to the scenario) runs with no --worker-dir.
+  local named=$work/examples-src/unordered_map/named-worker.toml
+  { echo 'worker = "../../examples/unordered_map_worker"'; cat "$work/examples-src/unordered_map/scenarios/unordered-map-unlocked.toml"; } >"$named"
+  "$prefix/bin/threadmill" run "$named" --seed 1 --out "$work/named-worker" >"$work/named-worker.log" 2>&1 \
+    || { cat "$work/named-worker.log"; fail "a scenario naming its worker folder did not run as expected"; }
+  grep -q '"outcome":"caught"' "$work/named-worker/results.jsonl" || fail "the scenario naming its worker folder caught nothing"
+  grep -q "examples/unordered_map_worker/threadmill-worker-tsan" "$work/named-worker/results.jsonl" \
+    || fail "results.jsonl does not name the scenario's own worker"
   echo "install test: examples: ok"
 }

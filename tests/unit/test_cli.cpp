@@ -170,6 +170,63 @@ TEST(Cli, AMissIsListedForReplayAndItsPrintedCommandRuns) {
     fs::remove_all(out);
 }
 
+// A scenario that names its workers (`worker = "..."`, relative to its own folder) runs on them
+// whatever --worker-dir says, and its replay command needs no --worker-dir.
+TEST(Cli, AScenarioRunsOnTheWorkersItNames) {
+    const fs::path dir = out_dir("scenario-worker");
+    fs::create_directories(dir / "scenarios");
+    const std::string relative = fs::relative(TM_SELFTEST_WORKER_DIR, dir / "scenarios").string();
+    const std::string text = slurp(fs::path(TM_TEST_DATA_DIR) / "scenarios" / "selftest" / "wrong-expectation.toml");
+    std::ofstream(dir / "scenarios" / "mine.toml") << "worker = '" << relative << "'\n" << text;
+    const fs::path out = dir / "out";
+    // The run's own workers hold no `selftest` target: only the scenario's can run it.
+    const auto r = cli(fmt::format("--worker-dir '{}' run '{}' --seed 1 --out '{}'",
+                                   fs::path(TM_DRIVER_PATH).parent_path().string(), (dir / "scenarios").string(),
+                                   out.string()));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("wrong-expectation · crash · plain · seed 1 · UNEXPECTED"), std::string::npos) << r.out;
+    const std::string heading = "replay the jobs that need a look:\n  ";
+    const auto header = r.out.find(heading);
+    ASSERT_NE(header, std::string::npos) << r.out;
+    const auto start = header + heading.size();
+    const std::string replay = r.out.substr(start, r.out.find("   # ", start) - start);
+    EXPECT_EQ(replay.find("--worker-dir"), std::string::npos) << replay;
+    // The context records the worker that ran the jobs.
+    const std::string results = slurp(out / "results.jsonl");
+    EXPECT_NE(results.find(fs::path(TM_SELFTEST_WORKER_DIR).lexically_normal().string() + "/threadmill-worker"),
+              std::string::npos)
+        << results.substr(0, 2000);
+    const auto again = cli_command(replay);
+    EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+    EXPECT_NE(again.out.find("wrong-expectation · crash · plain · seed 1 · UNEXPECTED"), std::string::npos) << again.out;
+
+    const auto listed = cli(fmt::format("list scenarios '{}'", (dir / "scenarios").string()));
+    EXPECT_EQ(listed.exit_code, 0) << listed.out << listed.err;
+    EXPECT_NE(listed.out.find("· workers in " + fs::path(TM_SELFTEST_WORKER_DIR).lexically_normal().string()),
+              std::string::npos)
+        << listed.out;
+    fs::remove_all(dir);
+}
+
+TEST(Cli, AScenarioNamingAFolderWithoutWorkersIsAnErrorAtTheKey) {
+    const fs::path dir = out_dir("scenario-no-worker");
+    fs::create_directories(dir);
+    const std::string text = slurp(fs::path(TM_TEST_DATA_DIR) / "scenarios" / "selftest" / "misbehave.toml");
+    std::ofstream(dir / "mine.toml") << "worker = \"nowhere\"\n" << text;
+    const std::string scenario = (dir / "mine.toml").string();
+    for (const std::string& args :
+         {fmt::format("validate '{}'", scenario), fmt::format("run '{}' --out '{}'", scenario, (dir / "out").string())}) {
+        const auto r = cli(args);
+        EXPECT_EQ(r.exit_code, 2) << args << r.out << r.err;
+        EXPECT_NE(r.err.find(fmt::format("{}:1:10: error: worker: {} holds no worker (threadmill-worker is missing)",
+                                         scenario, (dir / "nowhere").string())),
+                  std::string::npos)
+            << args << r.err;
+    }
+    EXPECT_FALSE(fs::exists(dir / "out")) << "nothing runs when a scenario cannot be loaded";
+    fs::remove_all(dir);
+}
+
 TEST(Cli, JsonOutputIsOneDocument) {
     const std::string out = out_dir("json");
     const auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe --iterations 100 --seed 2 "

@@ -93,5 +93,18 @@ TEST(SuppressionFiles, AJobKeepsTheFilesForItsFlavorsRuntimesAndWritesThemMerged
     EXPECT_NE(slurp(dir.path / "asan" / "lsan.supp").find("\nleak:alloc\n"), std::string::npos);
 }
 
+// A scenario whose worker folder is also the run's (by another spelling) merges its project file once.
+TEST(SuppressionFiles, AProjectFileTheRunHasAlreadyIsMergedOnce) {
+    const TempDir dir;
+    const auto path = dir.write("threadmill-suppressions.txt", "race:Mine\n");
+    fs::create_directories(dir.path / "sub");
+    const std::vector<SuppressionSource> run = {{"project", path, {{"tsan", "race:Mine", 1}}}};
+    Scenario sc;
+    sc.suppressions = {{"project", (dir.path / "sub" / ".." / "threadmill-suppressions.txt").string(), {{"tsan", "race:Mine", 1}}}};
+    EXPECT_EQ(job_suppressions(run, sc, "tsan").size(), 1u);
+    sc.suppressions[0].path = (dir.path / "sub" / "threadmill-suppressions.txt").string();  // another folder's
+    EXPECT_EQ(job_suppressions(run, sc, "tsan").size(), 2u);
+}
+
 }  // namespace
 }  // namespace threadmill

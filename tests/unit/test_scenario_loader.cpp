@@ -502,5 +502,83 @@ TEST(ScenarioSuppressions, UnknownKeysStillSuggest) {
         << s.errors();
 }
 
+// ---- worker = "folder" ------------------------------------------------------------------------
+
+/// A folder holding `scenarios/scenario.toml` (a small valid scenario whose second line is
+/// `worker_line`) and the files given; removed at the end of the test.
+struct WorkerScenario {
+    fs::path dir = fs::temp_directory_path() /
+                   ("tm-loader-worker-" + std::to_string(::getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    explicit WorkerScenario(const std::string& worker_line) {
+        fs::create_directories(dir / "scenarios");
+        std::ofstream(dir / "scenarios" / "scenario.toml")
+            << "name = 'x'\n" << worker_line << "\ntarget = 'cache'\nvariants = ['safe']\n[[group]]\n"
+            << "name = 'g'\nthreads = 1\nmix = { get = 1 }\n";
+    }
+    ~WorkerScenario() { fs::remove_all(dir); }
+    void file(const std::string& name, const std::string& text) const {
+        fs::create_directories((dir / name).parent_path());
+        std::ofstream(dir / name) << text;
+    }
+    std::string path() const { return (dir / "scenarios" / "scenario.toml").string(); }
+    std::string errors() const {
+        try {
+            load_scenario(path(), catalog());
+        } catch (const ScenarioError& e) {
+            return e.what();
+        }
+        return "(loaded without error)";
+    }
+};
+
+TEST(ScenarioWorker, AFolderIsResolvedAgainstTheScenariosFolder) {
+    const WorkerScenario s("worker = '../build/workers/'");
+    const std::string expected = (s.dir / "build" / "workers").string();
+    EXPECT_EQ(load_scenario(s.path(), catalog()).worker_dir, expected);
+    const auto named = scenario_worker(s.path());
+    ASSERT_TRUE(named.has_value());
+    EXPECT_EQ(named->dir, expected);
+    EXPECT_EQ(named->where.file, s.path());
+    EXPECT_EQ(named->where.line, 2);
+    EXPECT_EQ(named->where.column, 10);
+
+    const WorkerScenario absolute("worker = '/opt/team/workers'");
+    EXPECT_EQ(load_scenario(absolute.path(), catalog()).worker_dir, "/opt/team/workers");
+
+    const WorkerScenario none("# no worker key");
+    EXPECT_EQ(load_scenario(none.path(), catalog()).worker_dir, "");
+    EXPECT_FALSE(scenario_worker(none.path()).has_value());
+}
+
+TEST(ScenarioWorker, TheKeyMustNameAFolder) {
+    const WorkerScenario empty("worker = ''");
+    EXPECT_EQ(empty.errors(), empty.path() + ":2:10: error: worker must name a folder of worker executables (relative "
+                                             "to the scenario's folder); leave it out to run on the run's workers "
+                                             "(--worker-dir)");
+    EXPECT_FALSE(scenario_worker(empty.path()).has_value());
+    const WorkerScenario number("worker = 3");
+    EXPECT_EQ(number.errors(), number.path() + ":2:10: error: worker must be a string, got an integer");
+    EXPECT_FALSE(scenario_worker(number.path()).has_value());
+    const WorkerScenario misspelt("workers = 'build'");
+    EXPECT_NE(misspelt.errors().find("unknown key 'workers'; did you mean 'worker'?"), std::string::npos)
+        << misspelt.errors();
+}
+
+TEST(ScenarioWorker, TheWorkerFoldersProjectSuppressionFileApplies) {
+    const WorkerScenario s("worker = '../build'");
+    s.file("build/threadmill-suppressions.txt", "# ours\nrace:Pool::~Pool\n");
+    const Scenario sc = load_scenario(s.path(), catalog());
+    ASSERT_EQ(sc.suppressions.size(), 1u);
+    EXPECT_EQ(sc.suppressions[0].origin, "project");
+    EXPECT_EQ(sc.suppressions[0].path, (s.dir / "build" / "threadmill-suppressions.txt").string());
+    ASSERT_EQ(sc.suppressions[0].patterns.size(), 1u);
+    EXPECT_EQ(sc.suppressions[0].patterns[0].text, "race:Pool::~Pool");
+
+    s.file("build/threadmill-suppressions.txt", "race:fine\nrase:typo\n");
+    EXPECT_EQ(s.errors(), fmt::format("{}:2:1: error: unknown suppression type 'rase'; did you mean 'race'?",
+                                      (s.dir / "build" / "threadmill-suppressions.txt").string()));
+}
+
 }  // namespace
 }  // namespace threadmill
