@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -95,10 +95,36 @@ const Frame* primary_frame(const Finding& f) {
     return nullptr;
 }
 
+/// `title` without its addresses (" at 0x7b04...", " on address 0x...", " 0x...") and thread ids
+/// (" (tid=123, running)"): they differ from run to run. A plain scan, not <regex>: GCC 12 warns
+/// inside libstdc++'s regex compiler under -fsanitize=address.
+std::string without_addresses(std::string_view title) {
+    const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+    std::string out;
+    std::size_t i = 0;
+    while (i < title.size()) {
+        const std::string_view rest = title.substr(i);
+        std::size_t skip = 0;
+        for (const std::string_view prefix : {" at 0x", " on address 0x", " 0x"}) {
+            if (rest.starts_with(prefix) && rest.size() > prefix.size() && hex(rest[prefix.size()])) {
+                skip = prefix.size();
+                while (skip < rest.size() && hex(rest[skip])) ++skip;
+                break;
+            }
+        }
+        if (skip == 0 && rest.starts_with(" (tid=") && rest.size() > 6 && digit(rest[6])) {
+            if (const auto close = rest.find(')'); close != std::string_view::npos) skip = close + 1;
+        }
+        if (skip == 0) out += title[i++];
+        i += skip;
+    }
+    return out;
+}
+
 /// A stack title without addresses, thread ids or the trailing "here:".
-std::string clean_title(std::string title) {
-    static const std::regex k_address(R"(( at| on address)? 0x[0-9a-fA-F]+| \(tid=\d+[^)]*\))");
-    title = std::regex_replace(title, k_address, "");
+std::string clean_title(const std::string& raw) {
+    std::string title = without_addresses(raw);
     while (!title.empty() && (title.back() == ':' || title.back() == ' ')) title.pop_back();
     if (title.ends_with(" here")) title.resize(title.size() - 5);
     return title;
