@@ -129,6 +129,12 @@ void ThreadContext::chaos() {
 
 void ThreadContext::chaos_point() { chaos(); }
 
+bool ThreadContext::fault() {
+    if (m_fault_probability <= 0 || !m_fault_rng.chance(m_fault_probability)) return false;
+    ++m_faults;
+    return true;
+}
+
 void ThreadContext::violate(int invariant, std::string detail) {
     const auto i = static_cast<std::size_t>(invariant);
     if (i >= m_violation_counts.size()) die(fmt::format("violate(): no invariant #{}", invariant));

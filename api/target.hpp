@@ -139,6 +139,10 @@ public:
     /// lock-free: kept in this thread's buffer and merged at the next quiescent point.
     void violate(int invariant, std::string detail);
 
+    /// Whether to inject a fault now: true with the scenario's `[faults] rate` (never when it is 0),
+    /// drawn from this thread's own fault stream, so a seed replays the same decisions.
+    bool fault();
+
     // Harness-owned state, public for the runner.
     std::vector<Violation> m_violations;
     std::vector<std::uint64_t> m_violation_counts;  ///< per invariant, including unkept details
@@ -147,6 +151,9 @@ public:
     double m_delay_probability = 0;
     Nanos m_delay_min{0};
     Nanos m_delay_max{0};
+    Rng m_fault_rng{1};
+    double m_fault_probability = 0;
+    std::uint64_t m_faults = 0;  ///< how often fault() said yes
     void chaos();  ///< the same decision, used by the runner around operations
 };
 

@@ -85,6 +85,11 @@ public:
     /// Between a check and the act that depends on it: widens the race window when the scenario
     /// asks for `[chaos]` (a seeded yield or short delay), does nothing otherwise.
     void chaos_point() { m_ctx.chaos_point(); }
+    /// Whether this operation should inject its fault: true with the scenario's `[faults] rate`
+    /// (default 0: never), seeded, so a seed replays the same decisions; each call is one draw. An
+    /// adapter turns a yes into a failure of the code it hands the component (a callback, handler
+    /// or transaction body that throws), to show the component survives it. The job counts the yeses.
+    bool fault() { return m_ctx.fault(); }
     /// Records that invariant `name` did not hold, as seen inside this operation ("online"):
     /// lock-free, merged at the next quiescent point. `name` must be declared with `.invariant`.
     void violate(std::string_view name, std::string detail);

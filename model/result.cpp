@@ -130,6 +130,7 @@ void from_json(const json& j, HangThread& v) {
 void to_json(json& j, const Measurement& v) {
     j = json{{"wall_seconds", v.wall_seconds}, {"total_ops", v.total_ops}, {"throughput", v.throughput},
              {"rounds", v.rounds}, {"threads", v.threads}, {"ops", v.ops}, {"invariants", v.invariants}};
+    if (v.faults_injected != 0) j["faults_injected"] = v.faults_injected;
 }
 void from_json(const json& j, Measurement& v) {
     j.at("wall_seconds").get_to(v.wall_seconds);
@@ -137,6 +138,7 @@ void from_json(const json& j, Measurement& v) {
     get_opt(j, "throughput", v.throughput);
     get_opt(j, "rounds", v.rounds);
     get_opt(j, "threads", v.threads);
+    get_opt(j, "faults_injected", v.faults_injected);
     get_opt(j, "ops", v.ops);
     get_opt(j, "invariants", v.invariants);
 }

@@ -79,6 +79,7 @@ struct Measurement {
     double throughput = 0;  ///< all ops per second
     std::uint64_t rounds = 0;
     int threads = 0;
+    std::uint64_t faults_injected = 0;  ///< how often Call::fault() said yes (`[faults] rate`)
     std::vector<OpStats> ops;
     std::vector<InvariantResult> invariants;
 };

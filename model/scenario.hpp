@@ -61,6 +61,12 @@ struct ChaosSpec {
     bool enabled() const { return yield_probability > 0 || delay_probability > 0; }
 };
 
+/// `[faults]`: how often an operation injects its fault (Call::fault()): a callback, handler or
+/// transaction body that the adapter hands the component throws, and the component must survive it.
+struct FaultSpec {
+    double rate = 0;  ///< probability per Call::fault() question, 0 to 1; 0: never
+};
+
 struct CheckSpec {
     std::vector<int> invariants;  ///< indices of the invariants to check; default: all
 };
@@ -104,6 +110,7 @@ struct Scenario {
     SyncSpec sync;
     std::vector<GroupSpec> groups;
     ChaosSpec chaos;
+    FaultSpec faults;
     CheckSpec check;
     /// Per variant, per flavor ("" = every flavor not listed).
     std::map<std::string, std::map<std::string, Expectation>> expect;

@@ -141,9 +141,10 @@ void ConsoleReporter::print_tables(const JobResult& r) {
                        format_duration(Nanos(op.p50)), format_duration(Nanos(op.p90)), format_duration(Nanos(op.p99)),
                        format_duration(Nanos(op.p999)), format_duration(Nanos(op.max)), format_count_rate(op.throughput));
         }
-        fmt::print(m_out, "  {:<18} {:>12} {:>59}   {} thread{}, {:.3f}s{}\n", "total", group_thousands(m.total_ops),
+        fmt::print(m_out, "  {:<18} {:>12} {:>59}   {} thread{}, {:.3f}s{}{}\n", "total", group_thousands(m.total_ops),
                    format_count_rate(m.throughput), m.threads, m.threads == 1 ? "" : "s", m.wall_seconds,
-                   m.rounds > 0 ? fmt::format(", {} rounds", m.rounds) : "");
+                   m.rounds > 0 ? fmt::format(", {} rounds", m.rounds) : "",
+                   m.faults_injected > 0 ? fmt::format(", {} faults injected", group_thousands(m.faults_injected)) : "");
         if (std::any_of(m.invariants.begin(), m.invariants.end(), exercised)) fmt::print(m_out, "  invariants\n");
         for (const auto& inv : m.invariants) {
             if (!exercised(inv)) continue;

@@ -174,9 +174,11 @@ void Page::latency(const JobResult& j, const Measurement& m) {
     }
     add(m_html,
         "<tr><td><b>all operations</b></td><td class=\"num\"><b>{}</b></td><td colspan=\"6\" class=\"muted\">{} "
-        "thread{}, {:.3f}s wall{}</td><td class=\"num\"><b>{}</b></td></tr>\n",
+        "thread{}, {:.3f}s wall{}{}</td><td class=\"num\"><b>{}</b></td></tr>\n",
         group_thousands(m.total_ops), m.threads, m.threads == 1 ? "" : "s", m.wall_seconds,
-        m.rounds > 0 ? fmt::format(", {} rounds", m.rounds) : "", format_count_rate(m.throughput));
+        m.rounds > 0 ? fmt::format(", {} rounds", m.rounds) : "",
+        m.faults_injected > 0 ? fmt::format(", {} faults injected", group_thousands(m.faults_injected)) : "",
+        format_count_rate(m.throughput));
     m_html += "</tbody></table></div>\n";
     for (const auto& op : m.ops) {
         if (op.exceptions == 0) continue;

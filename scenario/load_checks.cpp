@@ -1,5 +1,5 @@
-// The loader's [chaos] (yields and delays), [check] (invariants) and [sanitizers] (runtime options
-// and suppression files).
+// The loader's [chaos] (yields and delays), [faults] (injected failures), [check] (invariants) and
+// [sanitizers] (runtime options and suppression files).
 #include <algorithm>
 #include <filesystem>
 #include <utility>
@@ -35,6 +35,16 @@ void Loader::read_chaos() {
     if (delay == nullptr && probability != nullptr) {
         error(*key_of(*t, "delay_probability"),
               "chaos.delay_probability needs chaos.delay (such as \"5us\" or \"0-20us\")");
+    }
+}
+
+/// `[faults] rate = 0.01`: how often Call::fault() says yes.
+void Loader::read_faults() {
+    const auto* t = section("faults");
+    if (t == nullptr) return;
+    check_keys(*t, k_fault_keys, "", " in [faults]");
+    if (const auto* n = t->get("rate")) {
+        if (auto v = read_number(*n, "faults.rate", 0, false, 1)) m_scenario.faults.rate = *v;
     }
 }
 

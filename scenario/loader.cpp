@@ -33,6 +33,7 @@ Scenario Loader::load(std::string_view text) {
     read_sync();
     read_groups();
     read_chaos();
+    read_faults();
     read_check();
     read_sanitizers();
     read_slo();
@@ -59,15 +60,17 @@ void Loader::missing(std::string_view key, std::string_view what) {
 /// parameter outside [params]: the message says where it belongs.
 void Loader::check_root_keys() {
     const std::vector<std::pair<const Names*, std::string_view>> homes = {
-        {&k_keys_keys, "[keys]"}, {&k_sync_keys, "[sync]"}, {&k_chaos_keys, "[chaos]"},
-        {&k_check_keys, "[check]"}, {&k_group_keys, "a [[group]]"}};
+        {&k_keys_keys, "[keys]"},   {&k_sync_keys, "[sync]"},        {&k_chaos_keys, "[chaos]"},
+        {&k_fault_keys, "[faults]"}, {&k_check_keys, "[check]"}, {&k_group_keys, "a [[group]]"}};
     for (auto&& [k, v] : *m_root) {
         const std::string_view name = k.str();
         if (contains(k_root_keys, name)) continue;
-        std::string hint = did_you_mean(name, k_root_keys);
+        // A section's own key written at the top is a surer guess than a similar top-level name.
+        std::string hint;
         for (const auto& [keys, home] : homes) {
             if (hint.empty() && contains(*keys, name)) hint = fmt::format("; it belongs in {}", home);
         }
+        if (hint.empty()) hint = did_you_mean(name, k_root_keys);
         if (hint.empty()) {
             for (const auto& t : m_catalog.targets) {
                 if (t.param(name) != nullptr) hint = "; target parameters belong in [params]";

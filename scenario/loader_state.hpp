@@ -32,12 +32,13 @@ inline constexpr Nanos k_max_chaos_delay = std::chrono::milliseconds(10);
 
 inline const Names k_root_keys = {"name",     "description", "target",  "worker", "variants", "flavors",
                                   "seed",     "duration",    "iterations", "timeout", "params", "keys",
-                                  "sync",     "group",       "chaos",   "check",  "expect",   "slo",
-                                  "sanitizers"};
+                                  "sync",     "group",       "chaos",   "faults", "check",    "expect",
+                                  "slo",      "sanitizers"};
 inline const Names k_keys_keys = {"count", "distribution", "zipf_theta"};
 inline const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint"};
 inline const Names k_group_keys = {"name", "threads", "mix"};
 inline const Names k_chaos_keys = {"yield", "delay", "delay_probability"};
+inline const Names k_fault_keys = {"rate"};
 inline const Names k_check_keys = {"invariants", "linearizability"};
 inline const Names k_distributions = {"uniform", "zipf", "sequential"};
 inline const Names k_sync_modes = {"start", "rounds"};
@@ -87,6 +88,7 @@ private:
     // load_checks.cpp: [chaos], [check] and [sanitizers].
     void read_chaos();
     void read_delay(const toml::node& n);
+    void read_faults();
     void read_check();
     void read_check_invariants(const toml::node& n);
     void read_sanitizers();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/catalog_json.hpp"
@@ -86,6 +87,22 @@ struct Plain {
     void noop(Call&) {}
 };
 THREADMILL_TARGET(target<Plain>("builder-plain").op("noop", &Plain::noop, "nothing"));
+
+/// Counts, per thread, how often Call::fault() said yes (for the [faults] tests).
+class FaultCounter {
+public:
+    explicit FaultCounter(const Setup& setup) : m_yes(setup) {}
+    ~FaultCounter() {
+        g_fault_yeses = 0;
+        m_yes.for_each([](std::uint64_t n) { g_fault_yeses += n; });
+    }
+    void ask(Call& call) { m_yes[call] += call.fault() ? 1 : 0; }
+    static inline std::uint64_t g_fault_yeses = 0;  ///< written by the destructor, read after the job
+
+private:
+    PerThread<std::uint64_t> m_yes;
+};
+THREADMILL_TARGET(target<FaultCounter>("builder-faults").op("ask", &FaultCounter::ask, "asks call.fault()"));
 
 TEST(TargetApi, OperationsAndInvariantsAreBoundByName) {
     const TargetSpec spec = counter_spec();
@@ -217,6 +234,41 @@ mix = { add = 1 }
     EXPECT_EQ(g_journal.events, expected);
     ASSERT_EQ(m.invariants.size(), 1u);
     EXPECT_EQ(m.invariants[0].violations, 0u);
+}
+
+/// A job of `builder-faults` with `[faults] rate = <rate>`: 2 threads, 500 operations each.
+Measurement run_fault_job(const std::string& rate, std::uint64_t seed) {
+    const Scenario sc = parse_scenario(fmt::format(R"(
+name = "faults"
+target = "builder-faults"
+iterations = 500
+[[group]]
+name = "g"
+threads = 2
+mix = {{ ask = 1 }}
+{}
+)",
+                                                   rate.empty() ? "" : "[faults]\nrate = " + rate),
+                                       "faults.toml", Registry::instance().catalog());
+    return run_job(sc, *Registry::instance().find("builder-faults"), "default", seed, RunnerOptions{});
+}
+
+TEST(TargetApi, FaultsComeAtTheScenariosRateAndASeedReplaysThem) {
+    const Measurement never = run_fault_job("", 3);
+    EXPECT_EQ(never.faults_injected, 0u);
+    EXPECT_EQ(FaultCounter::g_fault_yeses, 0u);
+    const Measurement always = run_fault_job("1", 3);
+    EXPECT_EQ(always.faults_injected, 1000u);
+    EXPECT_EQ(FaultCounter::g_fault_yeses, 1000u);
+    const Measurement some = run_fault_job("0.25", 3);
+    EXPECT_EQ(some.faults_injected, FaultCounter::g_fault_yeses);
+    // 1000 draws at 0.25: 250 expected, standard deviation about 14; 150 and 350 are 7 of them away.
+    EXPECT_GT(some.faults_injected, 150u);
+    EXPECT_LT(some.faults_injected, 350u);
+    EXPECT_EQ(run_fault_job("0.25", 3).faults_injected, some.faults_injected);  // the same seed, the same faults
+    std::set<std::uint64_t> counts;
+    for (std::uint64_t seed = 4; seed < 12; ++seed) counts.insert(run_fault_job("0.25", seed).faults_injected);
+    EXPECT_GT(counts.size(), 1u) << "every seed drew the same number of faults";
 }
 
 TEST(TargetApi, TheCatalogCarriesHowAnArgumentIsDrawn) {
