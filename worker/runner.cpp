@@ -101,6 +101,8 @@ public:
                 s.ctx.m_delay_probability = sc.chaos.delay_probability;
                 s.ctx.m_delay_min = sc.chaos.delay_min;
                 s.ctx.m_delay_max = sc.chaos.delay_max;
+                s.ctx.m_fault_rng = Rng(derive_seed(seed, Stream::fault, tu));
+                s.ctx.m_fault_probability = sc.faults.rate;
                 s.ctx.m_violation_counts.assign(m_info.invariants.size(), 0);
                 s.plan = std::make_unique<OpPlan>(sc.groups[g], m_keys, derive_seed(seed, Stream::plan, tu));
                 s.latency.resize(op_count);
@@ -251,7 +253,10 @@ private:
             if (executed == 0 && st.exceptions == 0) continue;  // not in any mix
             m.ops.push_back(std::move(st));
         }
-        for (int t = 0; t < m_threads; ++t) m.total_ops += slot(t).ops_done;
+        for (int t = 0; t < m_threads; ++t) {
+            m.total_ops += slot(t).ops_done;
+            m.faults_injected += slot(t).ctx.m_faults;
+        }
         m.throughput = wall > 0 ? static_cast<double>(m.total_ops) / wall : 0;
         for (int i : m_sc.check.invariants) {
             const auto& e = m_sink.entries[static_cast<std::size_t>(i)];

@@ -466,28 +466,36 @@ struct Fixture : testing::TargetFixture {
 TEST(CacheTarget, DeclaresItsCatalog) {
     const auto& info = cache_spec().info;
     EXPECT_EQ(info.seed, "004_ea96cae91c2bd48a.txt");
-    ASSERT_EQ(info.variants.size(), 4u);
+    ASSERT_EQ(info.variants.size(), 11u);
     EXPECT_EQ(info.variants[0].name, "safe");
     EXPECT_TRUE(info.variants[0].is_safe());
-    EXPECT_EQ(info.variants[static_cast<std::size_t>(info.variant_index("double_dispatch"))].caught_by,
-              "invariant:exactly_once_dispatch");
-    EXPECT_EQ(info.variants[static_cast<std::size_t>(info.variant_index("expired_read"))].caught_by,
-              "invariant:no_expired_read");
-    EXPECT_EQ(info.variants[static_cast<std::size_t>(info.variant_index("unlocked_dict"))].caught_by, "race");
+    const auto caught_by = [&](const char* variant) {
+        const int i = info.variant_index(variant);
+        return i < 0 ? std::string("(no such variant)") : info.variants[static_cast<std::size_t>(i)].caught_by;
+    };
+    EXPECT_EQ(caught_by("double_dispatch"), "invariant:exactly_once_dispatch");
+    EXPECT_EQ(caught_by("expired_read"), "invariant:no_expired_read");
+    EXPECT_EQ(caught_by("unlocked_dict"), "race");
+    EXPECT_EQ(caught_by("bus_handlers_unlocked"), "race");
+    EXPECT_EQ(caught_by("bus_stop_without_wait"), "invariant:no_handler_after_stop");
+    EXPECT_EQ(caught_by("bus_exception_kills_worker"), "invariant:all_delivered");
+    EXPECT_EQ(caught_by("bus_stop_strands_publishers"), "timeout");
+    EXPECT_EQ(caught_by("execute_unlocked_results"), "race");
+    EXPECT_EQ(caught_by("execute_results_lost"), "invariant:results_complete");
+    EXPECT_EQ(caught_by("execute_late_write"), "memory:heap-use-after-free");
     for (const char* op : {"get", "set", "set_short", "delete", "cleanup", "size", "queue_add", "queue_get_next",
-                           "queue_remove_done", "queue_count", "queue_snapshot"}) {
+                           "queue_remove_done", "queue_count", "queue_snapshot", "bus_publish", "bus_subscribe",
+                           "bus_unsubscribe", "bus_restart", "execute"}) {
         EXPECT_GE(info.op_index(op), 0) << op;
     }
     for (const char* inv : {"size_within_capacity", "cache_structure", "status_counts_sum", "exactly_once_dispatch",
-                            "legal_transitions", "no_expired_read"}) {
+                            "legal_transitions", "no_expired_read", "all_delivered", "no_handler_after_stop",
+                            "results_complete"}) {
         EXPECT_GE(info.invariant_index(inv), 0) << inv;
     }
     for (const auto& v : info.variants) {
-        if (v.is_safe()) continue;
-        const auto colon = v.caught_by.find(':');
-        if (colon != std::string::npos) {
-            EXPECT_GE(info.invariant_index(v.caught_by.substr(colon + 1)), 0) << v.name;
-        }
+        if (v.is_safe() || !v.caught_by.starts_with("invariant:")) continue;
+        EXPECT_GE(info.invariant_index(v.caught_by.substr(std::string_view("invariant:").size())), 0) << v.name;
     }
     for (const auto& p : info.params) EXPECT_FALSE(p.help.empty()) << p.name;
 }
@@ -518,6 +526,52 @@ TEST(CacheTarget, UnlockedDictHoldsEveryInvariantOnOneThread) {
     Fixture f("unlocked_dict", 1, {{"capacity", std::int64_t{16}}});
     InvariantSink sink(f.info.invariants.size());
     run_every_op(f, sink, 5000);
+    f.expect_all_held(sink);
+}
+
+// ---- the event bus and parallel_execute through the adapter ------------------------------------
+
+/// `keys`-key parallel_execute calls on one thread, every key's operation throwing (fault rate 1).
+std::uint64_t results_complete_violations(const char* variant) {
+    Fixture f(variant, 1, {{"execute_batch", std::int64_t{6}}});
+    f.contexts[0].m_fault_probability = 1;
+    for (std::uint64_t i = 0; i < 20; ++i) f.run("execute", i, i * 77);
+    InvariantSink sink(f.info.invariants.size());
+    f.check(sink, CheckPoint::final);
+    return f.violations(sink, "results_complete");
+}
+
+TEST(CacheTarget, ExecuteResultsLostIsCaughtWhenAKeyFails) {
+    // Every key fails: the correct executor returns six failures, the mutant only the first.
+    EXPECT_EQ(results_complete_violations("safe"), 0u);
+    EXPECT_EQ(results_complete_violations("execute_results_lost"), 20u);
+}
+
+/// One handler thread; publishes `events` poisoned events (fault rate 1), then checks.
+std::uint64_t all_delivered_violations(const char* variant, int events) {
+    Fixture f(variant, 1, {{"bus_handler_threads", std::int64_t{1}}, {"bus_topics", std::int64_t{1}}});
+    f.contexts[0].m_fault_probability = 1;
+    for (int i = 0; i < events; ++i) f.run("bus_publish", 0, static_cast<std::uint64_t>(i));
+    InvariantSink sink(f.info.invariants.size());
+    f.check(sink);
+    return f.violations(sink, "all_delivered");
+}
+
+TEST(CacheTarget, AHandlerExceptionThatKillsTheHandlerThreadIsCaughtByAllDelivered) {
+    // The first poisoned event ends the mutant's only handler thread; the rest are never delivered
+    // and the check's flush stalls. The correct bus counts each exception and delivers every event.
+    EXPECT_EQ(all_delivered_violations("safe", 10), 0u);
+    EXPECT_EQ(all_delivered_violations("bus_exception_kills_worker", 10), 1u);
+}
+
+TEST(CacheTarget, TheBusDeliversEveryEventAcrossRestarts) {
+    Fixture f("safe", 2, {{"bus_topics", std::int64_t{2}}});
+    InvariantSink sink(f.info.invariants.size());
+    for (std::uint64_t i = 0; i < 300; ++i) {
+        f.run(i % 50 == 49 ? "bus_restart" : "bus_publish", i, i, static_cast<int>(i % 2));
+        if (i % 100 == 99) f.check(sink);
+    }
+    f.check(sink, CheckPoint::final);  // after teardown, which stops the bus
     f.expect_all_held(sink);
 }
 
