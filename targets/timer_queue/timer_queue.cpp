@@ -172,8 +172,19 @@ void TimerQueue::owner_main() {
             m_timer.process(Nanos(now - m_last_frame_ns));
             m_last_frame_ns = now;
             if (m_observer) m_observer->frame_processed();
+            std::uint64_t callback_errors = 0;
             for (const TimerOperation& op : m_batch) {
-                apply(op);
+                // The document wraps each operation in try/catch: a caller's callback that throws
+                // must not end the owner (the one thread that drives the timer).
+                if (m_options.faults.unguarded_apply) {
+                    apply(op);
+                } else {
+                    try {
+                        apply(op);
+                    } catch (...) {
+                        ++callback_errors;
+                    }
+                }
                 busy_wait(m_options.apply_cost);
                 if (m_observer) m_observer->applied(op);
             }
@@ -181,6 +192,7 @@ void TimerQueue::owner_main() {
             const std::int64_t done_at = m_clock.now_ns();
             lk.lock();
             m_stats.processed += m_batch.size();
+            m_stats.callback_errors += callback_errors;
             m_show_active = show_active;
             m_last_process_ns = done_at;
             m_batch.clear();

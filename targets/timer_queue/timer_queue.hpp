@@ -76,6 +76,9 @@ struct TimerQueueFaults {
     bool unbounded = false;          ///< no overflow guard
     bool pump_test_outside = false;  ///< callers test "is a drain needed" before taking the lock (lost wakeup)
     bool unlocked_getters = false;   ///< the document's QueueSize and IsShowActive getters (as_documented)
+    /// The owner applies each operation with no try/catch around it: a callback that throws ends
+    /// the owner thread, and with it the process (std::terminate).
+    bool unguarded_apply = false;
 };
 
 /// Called by the owner thread as it works; lets a test or the target keep a model of the timer.
@@ -106,6 +109,7 @@ struct QueueStats {
     std::uint64_t dropped = 0;           ///< oldest operations dropped on overflow
     std::uint64_t dropped_queries = 0;   ///< of which queries (their callback never runs)
     std::uint64_t processed = 0;         ///< operations applied by the owner
+    std::uint64_t callback_errors = 0;   ///< of which a callback threw (caught, counted, the owner goes on)
     std::size_t high_water = 0;          ///< the largest queue size seen
     /// Operations left queued, at the end of their enqueue, with the owner idle and no pump
     /// requested: each waits until a later call requests one (zero in the correct queue).

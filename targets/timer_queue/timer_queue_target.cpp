@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -41,6 +42,7 @@ TimerQueueFaults faults_of(std::string_view variant) {
     f.unbounded = variant == "unbounded";
     f.pump_test_outside = variant == "lost_wakeup";
     f.unlocked_getters = variant == "as_documented";
+    f.unguarded_apply = variant == "unguarded_callbacks";
     return f;
 }
 
@@ -120,14 +122,24 @@ public:
     void time_until(Call& call) {
         const std::uint64_t id = next_id(call);
         TimeCallback cb;
-        if (!invalid(call)) cb = [this, id](Nanos v) { answered(id, v.count()); };
+        if (!invalid(call)) {
+            cb = [this, id, fail = call.fault()](Nanos v) {
+                answered(id, v.count());
+                if (fail) throw std::runtime_error(fmt::format("injected fault in the callback of query {}", id));
+            };
+        }
         submitted(call, invalid(call), true, m_queue.get_time_until(event(call), std::move(cb), id));
     }
 
     void is_timer_active(Call& call) {
         const std::uint64_t id = next_id(call);
         ActiveCallback cb;
-        if (!invalid(call)) cb = [this, id](bool v) { answered(id, v ? 1 : 0); };
+        if (!invalid(call)) {
+            cb = [this, id, fail = call.fault()](bool v) {
+                answered(id, v ? 1 : 0);
+                if (fail) throw std::runtime_error(fmt::format("injected fault in the callback of query {}", id));
+            };
+        }
         submitted(call, invalid(call), true, m_queue.is_timer_active(event(call), std::move(cb), id));
     }
 
@@ -453,6 +465,9 @@ THREADMILL_TARGET(
         .mutant("as_documented", "race",
                 "the document's literal getters: QueueSize reads the queue without the lock, IsShowActive reads the "
                 "timer under a lock its writer (the owner) never takes")
+        .mutant("unguarded_callbacks", "crash",
+                "the owner applies operations with no try/catch around each: a query callback that throws ends the "
+                "owner thread, and the process")
         .param(integer_param("max_queue", 1000, 1, std::int64_t{1} << 20,
                              "most operations queued; on overflow the oldest is dropped (and counted)"))
         .param(integer_param("batch_size", 64, 1, std::int64_t{1} << 16, "most operations the owner applies per frame"))
@@ -471,9 +486,11 @@ THREADMILL_TARGET(
         .op("start_ad_break", &TimerQueueAdapter::start_ad_break,
             "StartAdBreak(duration): duration from arg, non-positive (rejected) one time in 16")
         .op("time_until", &TimerQueueAdapter::time_until,
-            "GetTimeUntil(event, callback): event from arg; no callback (rejected) one time in 16")
+            "GetTimeUntil(event, callback): event from arg; no callback (rejected) one time in 16; with [faults], "
+            "the callback throws after it answers")
         .op("is_timer_active", &TimerQueueAdapter::is_timer_active,
-            "IsTimerActive(event, callback): event from arg; no callback (rejected) one time in 16")
+            "IsTimerActive(event, callback): event from arg; no callback (rejected) one time in 16; with [faults], "
+            "the callback throws after it answers")
         .op("queue_size", &TimerQueueAdapter::queue_size, "the QueueSize getter")
         .op("is_show_active", &TimerQueueAdapter::is_show_active, "the IsShowActive getter")
         .op("debug_info", &TimerQueueAdapter::debug_info,

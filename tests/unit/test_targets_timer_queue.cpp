@@ -195,6 +195,49 @@ TEST(TimerQueue, OwnerAppliesInOrderAndAnswersOnItsThread) {
     EXPECT_FALSE(q.debug_info().initialized);
 }
 
+/// Queues `queries` queries whose callbacks throw after answering, then a last one that does not.
+void throwing_callbacks(TimerQueue& q, int queries, std::atomic<int>& answered) {
+    for (int i = 0; i < queries; ++i) {
+        ASSERT_TRUE(q.get_time_until(TimingEvent::show_end, [&answered](Nanos) {
+            answered.fetch_add(1);
+            throw std::runtime_error("a caller's callback fails");
+        }));
+    }
+    ASSERT_TRUE(q.get_time_until(TimingEvent::show_end, [&answered](Nanos) { answered.fetch_add(1); }));
+}
+
+TEST(TimerQueue, AThrowingCallbackIsCountedAndTheOwnerGoesOn) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueue q(timer, clock, TimerQueueOptions{});
+    q.start();
+    std::atomic<int> answered{0};
+    throwing_callbacks(q, 5, answered);
+    const auto view = q.pause_and_inspect(k_wait);
+    ASSERT_TRUE(view.has_value());
+    EXPECT_EQ(view->stats.processed, 6u);
+    EXPECT_EQ(view->stats.callback_errors, 5u);
+    EXPECT_EQ(answered.load(), 6);
+    q.stop();
+}
+
+TEST(TimerQueueDeathTest, WithoutItsTryCatchTheOwnerEndsTheProcess) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            BroadcastTimer timer;
+            ManualClock clock;
+            TimerQueueOptions o;
+            o.faults.unguarded_apply = true;
+            TimerQueue q(timer, clock, o);
+            q.start();
+            std::atomic<int> answered{0};
+            throwing_callbacks(q, 1, answered);
+            (void)q.pause_and_inspect(k_wait);
+        },
+        "a caller's callback fails");  // libstdc++'s terminate handler prints the exception's what()
+}
+
 TEST(TimerQueue, ManyProducersNothingLostNothingStranded) {
     BroadcastTimer timer;
     ManualClock clock;
@@ -309,7 +352,7 @@ void run_mix(Fixture& f, int thread, int count, std::uint64_t seed) {
 TEST(TimerQueueTarget, DeclaresItsCatalog) {
     const auto& info = timer_queue_spec().info;
     EXPECT_EQ(info.seed, "000_a55ad4930e1f86da.txt");
-    ASSERT_EQ(info.variants.size(), 6u);
+    ASSERT_EQ(info.variants.size(), 7u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (std::size_t i = 1; i < info.variants.size(); ++i) EXPECT_FALSE(info.variants[i].is_safe());
     EXPECT_EQ(info.ops.size(), 9u);
