@@ -44,4 +44,14 @@ inline const Clock& steady_clock() {
     return clock;
 }
 
+/// Busy-works (spins on the steady clock) for `d`; nothing when `d` is not positive. For a
+/// component's simulated work that must keep its thread on its core: a sleep would give the core
+/// away and round short waits up to the scheduler's tick.
+inline void busy_for(std::chrono::nanoseconds d) {
+    if (d.count() <= 0) return;
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
 }  // namespace threadmill

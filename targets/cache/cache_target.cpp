@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "api/clock.hpp"
 #include "api/threadmill.hpp"
 #include "targets/cache/event_bus.hpp"
 #include "targets/cache/memory_queue.hpp"
@@ -74,14 +75,6 @@ constexpr std::uint64_t k_poison_bit = 1;
 
 /// The message of the exception an injected fault throws, for `key`.
 std::string fault_message(std::uint64_t key) { return fmt::format("injected fault for key {}", key & k_key_mask); }
-
-/// Busy-works for `d`: a handler's own work, on a pool thread that must stay on its core.
-void busy_for(Nanos d) {
-    if (d <= Nanos(0)) return;
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < until) {
-    }
-}
 
 /// The event bus and its subscribers, made on first use: a scenario that never touches the bus
 /// runs no bus threads.

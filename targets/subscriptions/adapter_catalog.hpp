@@ -71,11 +71,5 @@ inline bool whole_key(std::uint64_t peer, std::span<const std::uint8_t> k) {
 /// Increments a counter only its own thread writes (others only read it).
 inline void bump(std::atomic<std::uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 
-inline void busy_for(Nanos d) {
-    if (d.count() <= 0) return;
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < until) {
-    }
-}
 
 }  // namespace threadmill::subscriptions::adapter

@@ -1,6 +1,8 @@
 // ThreadSafeBroadcastTimer: validation, the bounded queue, the pump and the owner thread's drain loop.
 #include "targets/timer_queue/timer_queue.hpp"
 
+#include "api/clock.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -17,17 +19,6 @@ std::string_view to_string(OperationKind k) {
     }
     return "?";
 }
-
-namespace {
-
-void busy_wait(Nanos d) {
-    if (d.count() <= 0) return;
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < until) {
-    }
-}
-
-}  // namespace
 
 TimerQueue::TimerQueue(BroadcastTimer& timer, const Clock& clock, TimerQueueOptions options, OwnerObserver* observer)
     : m_timer(timer), m_clock(clock), m_options(std::move(options)), m_observer(observer) {
@@ -185,7 +176,7 @@ void TimerQueue::owner_main() {
                         ++callback_errors;
                     }
                 }
-                busy_wait(m_options.apply_cost);
+                busy_for(m_options.apply_cost);
                 if (m_observer) m_observer->applied(op);
             }
             const bool show_active = m_timer.is_timer_active(TimingEvent::show_end);
