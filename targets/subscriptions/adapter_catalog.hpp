@@ -33,6 +33,7 @@ inline NodeFaults faults_of(std::string_view variant) {
     f.fanout_without_copy = variant == "fanout_without_copy";
     f.broken_double_checked = variant == "broken_double_checked";
     f.return_without_copy = variant == "return_without_copy";
+    f.inverted_lock_order = variant == "lock_order_inversion";
     return f;
 }
 

@@ -294,6 +294,36 @@ std::optional<PeerStats> Node::peer_statistics(std::uint64_t peer) const {
     return it->second;
 }
 
+void Node::update_peer_flow(std::uint64_t peer, std::string_view stream) {
+    std::unique_lock stats(m_stats_mutex);  // Lock A
+    std::shared_lock flow(m_flow_mutex);    // Lock B
+    const auto it = m_flow.find(stream);
+    m_stats[peer].flow_pending = it == m_flow.end() ? 0 : it->second->pending();
+}
+
+std::uint64_t Node::reset_stream_for_peer(std::uint64_t peer, std::string_view stream) {
+    // Forgets the controller under flowControllersMu; reads the peer's counters under peerStatsMu.
+    const auto reset = [&] {
+        if (const auto it = m_flow.find(stream); it != m_flow.end()) m_flow.erase(it);
+    };
+    const auto events = [&] {
+        const auto it = m_stats.find(peer);
+        return it == m_stats.end() ? 0 : it->second.events_sent + it->second.events_received;
+    };
+    if (m_options.faults.inverted_lock_order) {
+        std::unique_lock flow(m_flow_mutex);  // Lock B first: the document's someOtherMethod
+        pause();
+        std::shared_lock stats(m_stats_mutex);  // Lock A second: deadlocks with update_peer_flow
+        reset();
+        return events();
+    }
+    std::shared_lock stats(m_stats_mutex);  // Lock A
+    pause();
+    std::unique_lock flow(m_flow_mutex);    // Lock B
+    reset();
+    return events();
+}
+
 std::size_t Node::peer_count() const {
     std::shared_lock lock(m_stats_mutex);
     return m_stats.size();

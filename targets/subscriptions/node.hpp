@@ -33,6 +33,9 @@ struct NodeFaults {
     bool fanout_without_copy = false;    ///< publish() iterates the live registry, without a copy or a lock
     bool broken_double_checked = false;  ///< flow_controller() does not re-check under the write lock
     bool return_without_copy = false;    ///< cached_key() returns a view of the cache's own bytes
+    /// reset_stream_for_peer() takes flowControllersMu before peerStatsMu, the order the document
+    /// warns against (update_peer_flow() takes them the other way round): two threads deadlock.
+    bool inverted_lock_order = false;
 };
 
 struct NodeOptions {
@@ -74,6 +77,7 @@ struct PeerStats {
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
     std::int64_t last_update_ns = 0;
+    std::int64_t flow_pending = 0;  ///< credits out on the peer's stream, as update_peer_flow() last saw
 };
 
 /// A key handed out by cached_key(): its own copy of the bytes (the promise), or, in the
@@ -166,6 +170,16 @@ public:
     /// A copy of the peer's counters; nothing when unknown or removed as stale.
     std::optional<PeerStats> peer_statistics(std::uint64_t peer) const;
     std::size_t peer_count() const;
+
+    // ---- both: peerStatsMu, then flowControllersMu (the document's lock order) ----
+    /// The document's updatePeerStats: under peerStatsMu, then flowControllersMu (read), records in
+    /// the peer's statistics the credits out on `stream` (0 when it has no controller).
+    void update_peer_flow(std::uint64_t peer, std::string_view stream);
+    /// Resets `stream` because of `peer` (forgets its controller, as remove_flow_controller()) and
+    /// returns the peer's events so far (0 when unknown). Takes peerStatsMu (read), then
+    /// flowControllersMu (write): the same order as update_peer_flow(). The inverted_lock_order
+    /// mutant takes them the other way round, with a race window (pause) between the two.
+    std::uint64_t reset_stream_for_peer(std::uint64_t peer, std::string_view stream);
     /// Peers the cleanup worker removed as stale.
     std::uint64_t stale_peers_removed() const { return m_stale_removed.load(std::memory_order_relaxed); }
 

@@ -160,6 +160,17 @@ public:
         m_node.record_event(call.key(), (call.bits() & 1) ? Direction::sent : Direction::received, k_event_bytes);
     }
 
+    /// The document's updatePeerStats: peer statistics, then the flow controllers.
+    void peer_flow(Call& call) { m_node.update_peer_flow(call.key(), m_stream_names[call.key() % k_streams]); }
+
+    /// Resets the stream of peer <key> (a removal, counted like drop_stream's).
+    void peer_reset(Call& call) {
+        const std::size_t s = call.key() % k_streams;
+        m_removals_begun[s].fetch_add(1, std::memory_order_relaxed);
+        m_local[call].sink += m_node.reset_stream_for_peer(call.key(), m_stream_names[s]);
+        m_removals_ended[s].fetch_add(1, std::memory_order_relaxed);
+    }
+
     void stats_read(Call& call) {
         const auto s = m_node.peer_statistics(call.key());
         if (!s) return;
@@ -584,6 +595,9 @@ THREADMILL_TARGET(
         .mutant("return_without_copy", "race",
                 "the cached key is returned as a view of the cache's bytes (a Go slice returned as is): the caller "
                 "reads it after the lock is released while rotations overwrite it")
+        .mutant("lock_order_inversion", "deadlock",
+                "resetting a peer's stream takes the flow-controller lock before the peer-statistics lock, the "
+                "order the document warns against; updating a peer's flow takes them the other way round")
         .param(integer_param("buffer_capacity", 16, 1, 4096, "events each subscription buffers; a full buffer drops"))
         .param(integer_param("max_subscriptions", 3, 1, 64,
                              "subscriptions a thread keeps open; subscribe closes its oldest beyond this"))
@@ -616,6 +630,12 @@ THREADMILL_TARGET(
             "remove the flow controller of stream-<key mod 64> (a stream reset)")
         .op("stats_update", &Subscriptions::stats_update,
             "record an event sent or received (arg) for peer <key>: 64 bytes each")
+        .op("peer_flow", &Subscriptions::peer_flow,
+            "updatePeerStats: records the credits out on stream <key> % 4 in peer <key>'s statistics (peer-stats "
+            "lock, then flow-controller lock)")
+        .op("peer_reset", &Subscriptions::peer_reset,
+            "resets stream <key> % 4 because of peer <key> (forgets its controller) and reads the peer's events (the "
+            "same two locks, in the same order)")
         .op("stats_read", &Subscriptions::stats_read, "PeerStatistics(<key>): a copy; checks bytes = 64 x events")
         .op("key_read", &Subscriptions::key_read,
             "getCachedKey(<key>), use it for a while (a chaos point), and check it neither was torn nor changed")

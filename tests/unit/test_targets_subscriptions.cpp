@@ -542,7 +542,7 @@ struct Fixture : testing::TargetFixture {
 TEST(SubscriptionsTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
     EXPECT_EQ(info.seed, "003_3b8ee4895b816985.txt");
-    ASSERT_EQ(info.variants.size(), 6u);
+    ASSERT_EQ(info.variants.size(), 7u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (const auto& v : info.variants) {
         if (v.is_safe()) continue;
@@ -553,7 +553,7 @@ TEST(SubscriptionsTarget, DeclaresItsCatalog) {
     }
     for (const char* op : {"publish", "subscribe", "consume", "unsubscribe", "close", "flow", "drop_stream",
                            "stats_update", "stats_read", "key_read", "key_rotate", "key_remove", "stop", "start",
-                           "restart"}) {
+                           "restart", "peer_flow", "peer_reset"}) {
         EXPECT_GE(info.op_index(op), 0) << op;
     }
     for (const auto& p : info.params) EXPECT_FALSE(p.help.empty()) << p.name;
