@@ -201,6 +201,23 @@ std::shared_ptr<const Config> ConfigStore::cached() {
 }
 
 ConfigStore::CachedRead ConfigStore::load_global(Config* copy) {
+    if (copy != nullptr && m_options.faults.copy_after_unlock) {
+        CachedRead read;
+        const Config* live = nullptr;
+        {
+            SharedLock lock(m_lock, m_options.lock_timeout);
+            {
+                std::lock_guard g(m_global_mutex);
+                if (!m_global) m_global = std::make_shared<const Config>(m_state);
+                read.config = m_global;
+            }
+            read.generation = m_generation.load(std::memory_order_acquire);
+            live = &m_state;  // a reference into the guarded state...
+        }
+        pause();
+        *copy = *live;  // ...copied after the lock is gone, while a commit may replace it
+        return read;
+    }
     SharedLock lock(m_lock, m_options.lock_timeout);
     CachedRead read;
     {

@@ -49,6 +49,9 @@ struct ConfigStoreFaults {
     bool no_rollback = false;          ///< transactions edit the live state; a failure leaves its edits
     bool reader_preferring = false;    ///< the RW lock lets readers in past waiting writers
     bool listener_under_lock = false;  ///< listeners are called inside the write lock
+    /// snapshot() takes a reference to the live state under the read lock and makes its deep copy
+    /// after releasing it (SpotiPi's pitfall: a reference into guarded state used outside the lock).
+    bool copy_after_unlock = false;
 };
 
 struct ConfigStoreOptions {

@@ -30,6 +30,7 @@ ConfigStoreFaults faults_of(const std::string& variant) {
     f.no_rollback = variant == "no_rollback";
     f.reader_preferring = variant == "reader_preferring";
     f.listener_under_lock = variant == "listener_under_lock";
+    f.copy_after_unlock = variant == "live_snapshot";
     return f;
 }
 
@@ -282,6 +283,9 @@ THREADMILL_TARGET(
                 "transactions edit the live configuration: a failed validation leaves the edits made before it")
         .mutant("reader_preferring", "slo",
                 "the RW lock admits readers past waiting writers: overlapping readers starve writers")
+        .mutant("live_snapshot", "race",
+                "snapshot() keeps a reference to the live state and makes its deep copy after the read lock is "
+                "released, while a commit may replace the state")
         .mutant("listener_under_lock", "deadlock",
                 "listeners are called inside the write lock; the listener reads the store back: it waits for itself "
                 "forever")
