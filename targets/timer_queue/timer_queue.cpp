@@ -157,7 +157,7 @@ void TimerQueue::owner_main() {
                 m_batch.push_back(std::move(m_queue.front()));
                 m_queue.pop_front();
             }
-            lk.unlock();
+            if (!m_options.faults.drain_under_lock) lk.unlock();
             if (m_observer) m_observer->frame_begins();
             const std::int64_t now = m_clock.now_ns();
             m_timer.process(Nanos(now - m_last_frame_ns));
@@ -181,7 +181,7 @@ void TimerQueue::owner_main() {
             }
             const bool show_active = m_timer.is_timer_active(TimingEvent::show_end);
             const std::int64_t done_at = m_clock.now_ns();
-            lk.lock();
+            if (!lk.owns_lock()) lk.lock();
             m_stats.processed += m_batch.size();
             m_stats.callback_errors += callback_errors;
             m_show_active = show_active;

@@ -79,6 +79,9 @@ struct TimerQueueFaults {
     /// The owner applies each operation with no try/catch around it: a callback that throws ends
     /// the owner thread, and with it the process (std::terminate).
     bool unguarded_apply = false;
+    /// The owner keeps the queue lock while it applies a batch (slow work under the lock): callers
+    /// wait for the whole batch; the document promises lock holds of microseconds.
+    bool drain_under_lock = false;
 };
 
 /// Called by the owner thread as it works; lets a test or the target keep a model of the timer.

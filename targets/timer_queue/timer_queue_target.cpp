@@ -43,6 +43,7 @@ TimerQueueFaults faults_of(std::string_view variant) {
     f.pump_test_outside = variant == "lost_wakeup";
     f.unlocked_getters = variant == "as_documented";
     f.unguarded_apply = variant == "unguarded_callbacks";
+    f.drain_under_lock = variant == "drain_under_lock";
     return f;
 }
 
@@ -465,6 +466,9 @@ THREADMILL_TARGET(
         .mutant("as_documented", "race",
                 "the document's literal getters: QueueSize reads the queue without the lock, IsShowActive reads the "
                 "timer under a lock its writer (the owner) never takes")
+        .mutant("drain_under_lock", "slo",
+                "the owner applies each batch while holding the queue lock: callers wait for the whole batch "
+                "(judged by throughput against the safe variant, not by p99)")
         .mutant("unguarded_callbacks", "crash",
                 "the owner applies operations with no try/catch around each: a query callback that throws ends the "
                 "owner thread, and the process")

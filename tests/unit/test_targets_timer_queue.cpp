@@ -352,7 +352,7 @@ void run_mix(Fixture& f, int thread, int count, std::uint64_t seed) {
 TEST(TimerQueueTarget, DeclaresItsCatalog) {
     const auto& info = timer_queue_spec().info;
     EXPECT_EQ(info.seed, "000_a55ad4930e1f86da.txt");
-    ASSERT_EQ(info.variants.size(), 7u);
+    ASSERT_EQ(info.variants.size(), 8u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (std::size_t i = 1; i < info.variants.size(); ++i) EXPECT_FALSE(info.variants[i].is_safe());
     EXPECT_EQ(info.ops.size(), 9u);
