@@ -287,6 +287,22 @@ TxResult ConfigStore::transaction(const std::function<bool(Config&)>& body) {
 }
 
 TxResult ConfigStore::transaction_safe(const std::function<bool(Config&)>& body) {
+    if (m_options.faults.unlock_by_hand) {
+        if (!m_lock.try_lock_for(m_options.lock_timeout))
+            throw LockTimeout(fmt::format("config store: no write lock within {}ns", m_options.lock_timeout.count()));
+        const std::uint64_t seen = m_state.version;
+        Config draft = m_state;
+        const bool ok = body(draft);  // a throw leaves here, and the lock stays held
+        if (!ok || !is_valid(draft)) {
+            record(TxOutcome::rolled_back, seen);
+            m_lock.unlock();
+            return {TxOutcome::rolled_back, seen};
+        }
+        commit_locked(std::move(draft));
+        const std::uint64_t version = m_state.version;
+        m_lock.unlock();
+        return {TxOutcome::committed, version};
+    }
     ExclusiveLock lock(m_lock, m_options.lock_timeout);
     const std::uint64_t seen = m_state.version;
     if (m_options.faults.no_rollback) {

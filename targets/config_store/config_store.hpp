@@ -52,6 +52,10 @@ struct ConfigStoreFaults {
     /// snapshot() takes a reference to the live state under the read lock and makes its deep copy
     /// after releasing it (SpotiPi's pitfall: a reference into guarded state used outside the lock).
     bool copy_after_unlock = false;
+    /// Transactions take and release the write lock by hand (lock.acquire() ... lock.release()),
+    /// without a guard: a body that throws leaves with the lock held (pyWATS: "might not run if an
+    /// exception occurs"), and every later operation waits for it until its lock timeout.
+    bool unlock_by_hand = false;
 };
 
 struct ConfigStoreOptions {

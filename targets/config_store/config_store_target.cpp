@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,7 @@ ConfigStoreFaults faults_of(const std::string& variant) {
     f.reader_preferring = variant == "reader_preferring";
     f.listener_under_lock = variant == "listener_under_lock";
     f.copy_after_unlock = variant == "live_snapshot";
+    f.unlock_by_hand = variant == "lock_leak_on_throw";
     return f;
 }
 
@@ -123,6 +125,29 @@ public:
         if (r.outcome == TxOutcome::committed) {
             call.violate("rollback_leaves_no_trace",
                          fmt::format("failing_tx committed version {} despite a negative value", r.version));
+        }
+    }
+
+    /// A transaction whose body throws when [faults] says so, after leaving a marker: the store must
+    /// roll back (no marker in any later read) and rethrow, which is the expected end of this call.
+    void throwing_tx(Call& call) {
+        const auto v = static_cast<std::int64_t>(call.bits() % k_value_span);
+        const bool fail = call.fault();
+        try {
+            m_store.transaction([v, fail](Config& c) {
+                c.values["a"] = v;
+                c.values["b"] = v;
+                c.values["c"] = v;
+                if (fail) {
+                    c.values.insert_or_assign(std::string(k_failed_marker), 1);
+                    throw std::runtime_error("injected fault in a transaction body");
+                }
+                return true;
+            });
+        } catch (const LockTimeout&) {
+            throw;  // not the body's: an operation that could not get its lock fails the job
+        } catch (const std::runtime_error&) {
+            if (!fail) throw;  // only the injected exception is expected here
         }
     }
 
@@ -286,6 +311,9 @@ THREADMILL_TARGET(
         .mutant("live_snapshot", "race",
                 "snapshot() keeps a reference to the live state and makes its deep copy after the read lock is "
                 "released, while a commit may replace the state")
+        .mutant("lock_leak_on_throw", "exception",
+                "transactions take and release the write lock by hand: a body that throws leaves with the lock held, "
+                "and the next operation gives up after its lock timeout (LockTimeout)")
         .mutant("listener_under_lock", "deadlock",
                 "listeners are called inside the write lock; the listener reads the store back: it waits for itself "
                 "forever")
@@ -309,6 +337,9 @@ THREADMILL_TARGET(
             "snapshot(): a deep copy; checks a == b == c, no failed transaction's trace, freshness, version order")
         .op("failing_tx", &A::failing_tx,
             "transaction that sets a and b, marks failed_tx, sets c = -1 and fails validation: must roll back")
+        .op("throwing_tx", &A::throwing_tx,
+            "transaction that sets a = b = c; with [faults], its body marks failed_tx and throws: the store must "
+            "roll back and rethrow (caught here)")
         .op("reload", &A::reload,
             "re-reads the file without the store's lock (as another process would): it must parse; if current it is "
             "adopted")

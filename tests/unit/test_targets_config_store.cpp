@@ -423,7 +423,7 @@ struct Fixture : WorkDir, testing::TargetFixture {
 TEST(ConfigStoreTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
     EXPECT_EQ(info.seed, "001_c9cefca6e6ecdf16.txt");
-    ASSERT_EQ(info.variants.size(), 8u);
+    ASSERT_EQ(info.variants.size(), 9u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (const auto& v : info.variants) {
         if (v.is_safe()) continue;
