@@ -34,6 +34,7 @@ inline NodeFaults faults_of(std::string_view variant) {
     f.broken_double_checked = variant == "broken_double_checked";
     f.return_without_copy = variant == "return_without_copy";
     f.inverted_lock_order = variant == "lock_order_inversion";
+    f.stop_without_join = variant == "stop_without_join";
     return f;
 }
 

@@ -82,7 +82,10 @@ StopResult Node::stop() {
         m_cancelled = true;  // the document's cancel(): every worker's wait ends
     }
     m_cancel_cv.notify_all();
-    for (auto& t : m_workers) t.join();
+    for (auto& t : m_workers) {
+        if (m_options.faults.stop_without_join) t.detach();
+        else t.join();
+    }
     r.stopped = true;
     r.generation = m_generation;
     r.joined = m_workers.size();

@@ -36,6 +36,9 @@ struct NodeFaults {
     /// reset_stream_for_peer() takes flowControllersMu before peerStatsMu, the order the document
     /// warns against (update_peer_flow() takes them the other way round): two threads deadlock.
     bool inverted_lock_order = false;
+    /// stop() cancels the workers and detaches them instead of joining: it returns while they may
+    /// still be inside their work (and they may outlive the node).
+    bool stop_without_join = false;
 };
 
 struct NodeOptions {

@@ -595,6 +595,8 @@ THREADMILL_TARGET(
         .mutant("return_without_copy", "race",
                 "the cached key is returned as a view of the cache's bytes (a Go slice returned as is): the caller "
                 "reads it after the lock is released while rotations overwrite it")
+        .mutant("stop_without_join", "invariant:workers_joined",
+                "Stop() cancels the workers and detaches them instead of waiting: it returns while they still run")
         .mutant("lock_order_inversion", "deadlock",
                 "resetting a peer's stream takes the flow-controller lock before the peer-statistics lock, the "
                 "order the document warns against; updating a peer's flow takes them the other way round")

@@ -542,7 +542,7 @@ struct Fixture : testing::TargetFixture {
 TEST(SubscriptionsTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
     EXPECT_EQ(info.seed, "003_3b8ee4895b816985.txt");
-    ASSERT_EQ(info.variants.size(), 7u);
+    ASSERT_EQ(info.variants.size(), 8u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (const auto& v : info.variants) {
         if (v.is_safe()) continue;
