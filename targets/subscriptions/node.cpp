@@ -304,12 +304,15 @@ void Node::update_peer_flow(std::uint64_t peer, std::string_view stream) {
     m_stats[peer].flow_pending = it == m_flow.end() ? 0 : it->second->pending();
 }
 
-std::uint64_t Node::reset_stream_for_peer(std::uint64_t peer, std::string_view stream) {
+Node::StreamReset Node::reset_stream_for_peer(std::uint64_t peer, std::string_view stream) {
     // Forgets the controller under flowControllersMu; reads the peer's counters under peerStatsMu.
     const auto reset = [&] {
-        if (const auto it = m_flow.find(stream); it != m_flow.end()) m_flow.erase(it);
+        const auto it = m_flow.find(stream);
+        if (it == m_flow.end()) return false;
+        m_flow.erase(it);
+        return true;
     };
-    const auto events = [&] {
+    const auto events = [&]() -> std::uint64_t {
         const auto it = m_stats.find(peer);
         return it == m_stats.end() ? 0 : it->second.events_sent + it->second.events_received;
     };
@@ -317,14 +320,14 @@ std::uint64_t Node::reset_stream_for_peer(std::uint64_t peer, std::string_view s
         std::unique_lock flow(m_flow_mutex);  // Lock B first: the document's someOtherMethod
         pause();
         std::shared_lock stats(m_stats_mutex);  // Lock A second: deadlocks with update_peer_flow
-        reset();
-        return events();
+        const bool removed = reset();
+        return {removed, events()};
     }
     std::shared_lock stats(m_stats_mutex);  // Lock A
     pause();
     std::unique_lock flow(m_flow_mutex);    // Lock B
-    reset();
-    return events();
+    const bool removed = reset();
+    return {removed, events()};
 }
 
 std::size_t Node::peer_count() const {

@@ -182,7 +182,11 @@ public:
     /// returns the peer's events so far (0 when unknown). Takes peerStatsMu (read), then
     /// flowControllersMu (write): the same order as update_peer_flow(). The inverted_lock_order
     /// mutant takes them the other way round, with a race window (pause) between the two.
-    std::uint64_t reset_stream_for_peer(std::uint64_t peer, std::string_view stream);
+    struct StreamReset {
+        bool removed = false;          ///< the stream had a controller, now forgotten
+        std::uint64_t peer_events = 0;  ///< the peer's events so far (0 when unknown)
+    };
+    StreamReset reset_stream_for_peer(std::uint64_t peer, std::string_view stream);
     /// Peers the cleanup worker removed as stale.
     std::uint64_t stale_peers_removed() const { return m_stale_removed.load(std::memory_order_relaxed); }
 

@@ -167,7 +167,9 @@ public:
     void peer_reset(Call& call) {
         const std::size_t s = call.key() % k_streams;
         m_removals_begun[s].fetch_add(1, std::memory_order_relaxed);
-        m_local[call].sink += m_node.reset_stream_for_peer(call.key(), m_stream_names[s]);
+        const Node::StreamReset r = m_node.reset_stream_for_peer(call.key(), m_stream_names[s]);
+        if (r.removed) m_removed.fetch_add(1, std::memory_order_relaxed);
+        m_local[call].sink += r.peer_events;
         m_removals_ended[s].fetch_add(1, std::memory_order_relaxed);
     }
 
