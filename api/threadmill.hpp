@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -338,7 +339,16 @@ private:
             for (std::size_t i = 0; i < m_shared->invariants.size(); ++i) {
                 if (!m_shared->invariants[i]) continue;
                 Check c(sink, static_cast<int>(i), when);
-                m_shared->invariants[i](*m_adapter, c);
+                // A check that throws found the component unable to answer (a lock it cannot
+                // take, a state it cannot read): that is a finding against this invariant, not
+                // a harness failure.
+                try {
+                    m_shared->invariants[i](*m_adapter, c);
+                } catch (const std::exception& e) {
+                    c.fail(std::string("the check threw: ") + e.what());
+                } catch (...) {
+                    c.fail("the check threw an exception not derived from std::exception");
+                }
             }
         }
         void reset() override {

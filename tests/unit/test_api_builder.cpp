@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,36 @@ private:
     PerThread<std::uint64_t> m_yes;
 };
 THREADMILL_TARGET(target<FaultCounter>("builder-faults").op("ask", &FaultCounter::ask, "asks call.fault()"));
+
+/// Its first invariant throws (as a check that cannot take a lock would); the second counts runs.
+struct Throwing {
+    void noop(Call&) {}
+    void cannot_lock(Check&) { throw std::runtime_error("no read lock within 50ms"); }
+    void throws_anything(Check&) { throw 7; }
+    void runs(Check&) { ++g_runs; }
+    static inline int g_runs = 0;
+};
+TargetSpec throwing_spec() {
+    return target<Throwing>("builder-throwing-check")
+        .op("noop", &Throwing::noop, "nothing")
+        .invariant("cannot_lock", &Throwing::cannot_lock, "throws std::runtime_error")
+        .invariant("throws_anything", &Throwing::throws_anything, "throws an int")
+        .invariant("runs", &Throwing::runs, "counts its runs");
+}
+
+TEST(TargetApi, AnInvariantThatThrowsIsAViolationOfThatInvariantAndTheOthersStillRun) {
+    const TargetSpec spec = throwing_spec();
+    testing::TargetFixture fx(spec, "default", 1, {}, 1);
+    Throwing::g_runs = 0;
+    InvariantSink sink(spec.info.invariants.size());
+    fx.check(sink);
+    EXPECT_EQ(fx.violations(sink, "cannot_lock"), 1u);
+    EXPECT_EQ(fx.violations(sink, "throws_anything"), 1u);
+    EXPECT_EQ(fx.violations(sink, "runs"), 0u);
+    EXPECT_EQ(Throwing::g_runs, 1);
+    EXPECT_NE(fx.details(sink).find("the check threw: no read lock within 50ms"), std::string::npos) << fx.details(sink);
+    EXPECT_NE(fx.details(sink).find("not derived from std::exception"), std::string::npos) << fx.details(sink);
+}
 
 TEST(TargetApi, OperationsAndInvariantsAreBoundByName) {
     const TargetSpec spec = counter_spec();
