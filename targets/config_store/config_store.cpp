@@ -42,6 +42,32 @@ ThreadCacheEntry* find_entry(std::uint64_t store_id) {
     return nullptr;
 }
 
+/// A transaction whose body is running on this thread: its store and its working copy.
+struct OpenTransaction {
+    std::uint64_t store_id = 0;
+    Config* draft = nullptr;
+};
+
+/// This thread's open transactions, innermost last (a body may run another store's transaction).
+thread_local std::vector<OpenTransaction> t_open_transactions;
+
+/// The working copy of this thread's innermost open transaction on store `store_id`, or nullptr.
+Config* open_draft(std::uint64_t store_id) {
+    for (auto it = t_open_transactions.rbegin(); it != t_open_transactions.rend(); ++it) {
+        if (it->store_id == store_id) return it->draft;
+    }
+    return nullptr;
+}
+
+/// Registers a working copy as this thread's open transaction for as long as it lives.
+class OpenTransactionScope {
+public:
+    OpenTransactionScope(std::uint64_t store_id, Config& draft) { t_open_transactions.push_back({store_id, &draft}); }
+    ~OpenTransactionScope() { t_open_transactions.pop_back(); }
+    OpenTransactionScope(const OpenTransactionScope&) = delete;
+    OpenTransactionScope& operator=(const OpenTransactionScope&) = delete;
+};
+
 bool parse_int(std::string_view text, std::int64_t& out) {
     if (text.empty()) return false;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -168,7 +194,8 @@ std::optional<std::string> read_file(const std::string& path) {
 ConfigStore::ConfigStore(ConfigStoreOptions options, Config initial)
     : m_options(std::move(options)),
       m_id(g_next_store_id.fetch_add(1, std::memory_order_relaxed)),
-      m_lock(m_options.faults.reader_preferring),
+      m_lock(RwLockFaults{.reader_preferring = m_options.faults.reader_preferring,
+                          .non_reentrant = m_options.faults.non_reentrant_lock}),
       m_state(std::move(initial)) {
     m_committed_version.store(m_state.version, std::memory_order_release);
     if (!m_options.path.empty()) persist(m_state);
@@ -281,6 +308,7 @@ std::uint64_t ConfigStore::set_value(std::string_view key, std::int64_t value) {
 }
 
 TxResult ConfigStore::transaction(const std::function<bool(Config&)>& body) {
+    if (Config* draft = open_draft(m_id)) return transaction_nested(*draft, body);
     TxResult r = m_options.faults.load_modify_save ? transaction_load_modify_save(body) : transaction_safe(body);
     deliver_pending();
     return r;
@@ -292,7 +320,7 @@ TxResult ConfigStore::transaction_safe(const std::function<bool(Config&)>& body)
             throw LockTimeout(fmt::format("config store: no write lock within {}ns", m_options.lock_timeout.count()));
         const std::uint64_t seen = m_state.version;
         Config draft = m_state;
-        const bool ok = body(draft);  // a throw leaves here, and the lock stays held
+        const bool ok = run_body(draft, body);  // a throw leaves here, and the lock stays held
         if (!ok || !is_valid(draft)) {
             record(TxOutcome::rolled_back, seen);
             m_lock.unlock();
@@ -309,7 +337,7 @@ TxResult ConfigStore::transaction_safe(const std::function<bool(Config&)>& body)
         // The mutant edits the live state: whatever `body` did before failing stays.
         bool ok = false;
         try {
-            ok = body(m_state);
+            ok = run_body(m_state, body);
         } catch (...) {
             record(TxOutcome::rolled_back, seen);
             throw;
@@ -325,7 +353,7 @@ TxResult ConfigStore::transaction_safe(const std::function<bool(Config&)>& body)
     Config draft = m_state;  // the snapshot the body works on
     bool ok = false;
     try {
-        ok = body(draft);
+        ok = run_body(draft, body);
     } catch (...) {
         record(TxOutcome::rolled_back, seen);
         throw;
@@ -339,11 +367,38 @@ TxResult ConfigStore::transaction_safe(const std::function<bool(Config&)>& body)
     return {TxOutcome::committed, m_state.version};
 }
 
+TxResult ConfigStore::transaction_nested(Config& draft, const std::function<bool(Config&)>& body) {
+    // This thread holds the write lock already (its enclosing transaction's): granted at once.
+    ExclusiveLock lock(m_lock, m_options.lock_timeout);
+    const std::uint64_t seen = draft.version;
+    Config savepoint = draft;
+    bool ok = false;
+    try {
+        ok = run_body(draft, body);
+    } catch (...) {
+        draft = std::move(savepoint);  // only this body's edits are undone
+        record(TxOutcome::rolled_back, seen);
+        throw;
+    }
+    if (!ok) {
+        draft = std::move(savepoint);
+        record(TxOutcome::rolled_back, seen);
+        return {TxOutcome::rolled_back, seen};
+    }
+    record(TxOutcome::joined, seen);  // validated, persisted and notified with the outermost
+    return {TxOutcome::joined, seen};
+}
+
+bool ConfigStore::run_body(Config& draft, const std::function<bool(Config&)>& body) {
+    OpenTransactionScope open(m_id, draft);
+    return body(draft);
+}
+
 TxResult ConfigStore::transaction_load_modify_save(const std::function<bool(Config&)>& body) {
     // config = load_config(); config[...] = ...; save_config(config): three separate steps.
     Config draft = snapshot();
     const std::uint64_t seen = draft.version;
-    const bool ok = body(draft);
+    const bool ok = run_body(draft, body);
     pause();
     ExclusiveLock lock(m_lock, m_options.lock_timeout);
     if (!ok || !is_valid(draft)) {

@@ -54,8 +54,13 @@ struct ConfigStoreFaults {
     bool copy_after_unlock = false;
     /// Transactions take and release the write lock by hand (lock.acquire() ... lock.release()),
     /// without a guard: a body that throws leaves with the lock held (pyWATS: "might not run if an
-    /// exception occurs"), and every later operation waits for it until its lock timeout.
+    /// exception occurs"), and every later operation of another thread waits for it until its lock
+    /// timeout (the leaking thread's own are granted: the lock is re-entrant).
     bool unlock_by_hand = false;
+    /// The RW lock is not re-entrant (RwLockFaults::non_reentrant): a nested transaction, or a read
+    /// from inside a transaction body, waits for the write lock its own thread holds until the lock
+    /// timeout, and throws LockTimeout.
+    bool non_reentrant_lock = false;
 };
 
 struct ConfigStoreOptions {
@@ -69,7 +74,12 @@ struct ConfigStoreOptions {
     ConfigStoreFaults faults;
 };
 
-enum class TxOutcome { committed, rolled_back };
+/// How a transaction() call ended.
+enum class TxOutcome {
+    committed,    ///< its edits are the new committed configuration
+    rolled_back,  ///< its edits are undone (for a nested transaction: only its own)
+    joined,       ///< a nested transaction whose edits stay in the enclosing one's working copy
+};
 
 struct TxResult {
     TxOutcome outcome = TxOutcome::rolled_back;
@@ -85,10 +95,10 @@ struct ReloadResult {
 
 /// What /api/thread-safety/status reports.
 struct ConfigStats {
-    std::uint64_t transaction_history_count = 0;  ///< transactions ever finished (committed or rolled back)
+    std::uint64_t transaction_history_count = 0;  ///< transactions ever finished (committed, rolled back or joined)
     std::size_t change_listeners_count = 0;
     std::uint64_t commits = 0;
-    std::uint64_t rollbacks = 0;
+    std::uint64_t rollbacks = 0;  ///< rolled back, nested ones (savepoints) included
     std::uint64_t reloads = 0;
     std::uint64_t version = 0;
 };
@@ -105,6 +115,8 @@ using Listener = std::function<void(const Config&)>;
 ///    (temporary file, flush, rename) and swapped in all-or-nothing; a failed validation or an
 ///    exception leaves no trace.
 ///  - Listeners are notified after the commit, outside the lock, each commit once and in order.
+///  - The lock is re-entrant: a read or a transaction from inside a transaction body, on the same
+///    thread, is granted at once; such a transaction is nested in the enclosing one (transaction()).
 class ConfigStore {
 public:
     /// Starts from `initial` (its version is kept) and writes it to the file if there is one.
@@ -119,8 +131,19 @@ public:
     std::int64_t get_value(std::string_view key, std::int64_t fallback, std::uint64_t* version = nullptr);
     /// Sets one value in its own transaction; returns the committed version.
     std::uint64_t set_value(std::string_view key, std::int64_t value);
-    /// Runs `body` on a snapshot; commits it if `body` returns true and the result is valid,
-    /// else rolls back. An exception from `body` rolls back and is rethrown.
+    /// Runs `body` on a working copy of the configuration under the write lock; commits it if
+    /// `body` returns true and the result is valid (validate, persist, notify listeners), else
+    /// rolls back. An exception from `body` rolls back and is rethrown.
+    ///  - A read from inside `body` (get_value(), snapshot(), stats(), peek()) is granted at once
+    ///    (the lock is re-entrant) and sees the committed configuration the transaction started
+    ///    from, not the working copy: no other commit can happen while `body` runs.
+    ///  - A transaction() called from inside `body`, on the same thread and store, is nested: it
+    ///    joins the enclosing transaction and its body edits the same working copy. If the inner
+    ///    body returns false or throws, only the inner body's edits are undone (a savepoint) and
+    ///    the enclosing body goes on (an exception is rethrown to it); otherwise the outcome is
+    ///    `joined`. Nothing is validated, persisted or notified for a nested transaction: the
+    ///    outermost transaction does that once, for every edit, and a failure there undoes them
+    ///    all, the joined ones included. A transaction called from a listener is not nested.
     TxResult transaction(const std::function<bool(Config&)>& body);
     /// Re-reads the file (without the store's lock, as another process would); if it holds the
     /// current version, it becomes the global cache and every cache is invalidated.
@@ -157,6 +180,12 @@ private:
     void remember(const CachedRead& read);
     void forget_own_cache();
     TxResult transaction_safe(const std::function<bool(Config&)>& body);
+    /// A transaction() from inside the body of this thread's open transaction, whose working copy
+    /// is `draft`: runs `body` on it with a savepoint.
+    TxResult transaction_nested(Config& draft, const std::function<bool(Config&)>& body);
+    /// Calls `body` on `draft` with `draft` registered as this thread's open transaction on this
+    /// store, so that a transaction() from inside `body` joins it.
+    bool run_body(Config& draft, const std::function<bool(Config&)>& body);
     TxResult transaction_load_modify_save(const std::function<bool(Config&)>& body);
     /// With the write lock held: persists `next`, makes it the state, invalidates the caches and
     /// queues (or, as the mutant, calls) the listeners.

@@ -21,8 +21,6 @@ namespace {
 constexpr std::string_view k_failed_marker = "failed_tx";
 constexpr std::int64_t k_value_span = 1'000'000;
 
-/// The worker thread's call while it runs an op, so that the store's pause hook can reach it.
-
 ConfigStoreFaults faults_of(const std::string& variant) {
     ConfigStoreFaults f;
     f.load_modify_save = variant == "load_modify_save";
@@ -33,6 +31,7 @@ ConfigStoreFaults faults_of(const std::string& variant) {
     f.listener_under_lock = variant == "listener_under_lock";
     f.copy_after_unlock = variant == "live_snapshot";
     f.unlock_by_hand = variant == "lock_leak_on_throw";
+    f.non_reentrant_lock = variant == "non_reentrant_lock";
     return f;
 }
 
@@ -40,6 +39,8 @@ Config initial_config(std::int64_t filler_fields) {
     Config c;
     for (const char* name : {"counter", "a", "b", "c"}) c.values.emplace(name, 0);
     c.values.emplace("volume", 50);
+    c.values.emplace("volume_applied", 50);  // what the applier listener last applied
+    for (const char* name : {"nest_outer", "nest_inner"}) c.values.emplace(name, 0);
     for (std::int64_t i = 0; i < filler_fields; ++i) c.values.emplace(fmt::format("f{:04}", i), i);
     return c;
 }
@@ -63,10 +64,12 @@ class ConfigStoreAdapter {
 public:
     explicit ConfigStoreAdapter(const Setup& setup)
         : m_store(options_of(setup), initial_config(setup.params().integer("filler_fields"))), m_threads(setup) {
-        // A component that reacts to config changes: it checks the order and reads the store back.
+        // A component that applies a new volume by writing it back (registered first, so that the
+        // next listener sees the commits around that write), then one that checks the order of
+        // the commits it is told about and reads the store back.
+        m_store.add_listener([this](const Config& committed) { apply_volume(committed); });
         m_store.add_listener([this](const Config& committed) { on_commit(committed); });
     }
-
 
     void get(Call& call) {
         Local& me = m_threads[call];
@@ -78,6 +81,11 @@ public:
 
     void set(Call& call) {
         m_store.set_value(key_name(call.key()), static_cast<std::int64_t>(call.bits() % k_value_span));
+    }
+
+    /// set_value("volume", arg): the applier listener then commits volume_applied = volume.
+    void set_volume(Call& call) {
+        m_store.set_value("volume", static_cast<std::int64_t>(call.bits() % k_value_span));
     }
 
     void increment(Call&) {
@@ -151,6 +159,68 @@ public:
         }
     }
 
+    /// An outer transaction whose body reads nest_outer back through get_value() (a read inside the
+    /// write lock: it must see the value the transaction started from), adds one to it, then runs a
+    /// nested transaction that adds one to nest_inner and, when it is to fail (one time in three:
+    /// it returns false; with [faults]: it throws), leaves the failed_tx marker first. After the
+    /// inner one the outer's working copy must hold exactly the outer's edit plus, if the inner
+    /// one joined, the inner's; the outer must commit.
+    void nested_tx(Call& call) {
+        const bool inner_fails = call.bits() % 3 == 0;
+        const bool inner_throws = call.fault();
+        bool inner_joined = false;
+        const TxResult r = m_store.transaction([&](Config& c) {
+            const std::int64_t started = c.value_or("nest_outer", 0);
+            const std::int64_t read = m_store.get_value("nest_outer", -1);
+            if (read != started) {
+                call.violate("nested_savepoints",
+                             fmt::format("get() inside a transaction body returned nest_outer = {}; the transaction "
+                                         "started from {}",
+                                         read, started));
+            }
+            c.values["nest_outer"] = started + 1;
+            const Config before_inner = c;
+            TxResult inner;
+            bool threw = false;
+            try {
+                inner = m_store.transaction([&](Config& d) {
+                    d.values["nest_inner"] += 1;
+                    if (inner_throws || inner_fails) d.values.insert_or_assign(std::string(k_failed_marker), 1);
+                    if (inner_throws) throw std::runtime_error("injected fault in a nested transaction body");
+                    return !inner_fails;
+                });
+            } catch (const LockTimeout&) {
+                throw;  // not the body's: the inner transaction could not get its lock
+            } catch (const std::runtime_error&) {
+                if (!inner_throws) throw;
+                threw = true;
+            }
+            inner_joined = !threw && inner.outcome == TxOutcome::joined;
+            if (!threw && inner.outcome != (inner_fails ? TxOutcome::rolled_back : TxOutcome::joined)) {
+                call.violate("nested_savepoints", fmt::format("a nested transaction that was to {} ended {}",
+                                                              inner_fails ? "fail" : "join",
+                                                              outcome_name(inner.outcome)));
+            }
+            Config expected = before_inner;
+            if (inner_joined) expected.values["nest_inner"] += 1;
+            if (c != expected) {
+                call.violate("nested_savepoints",
+                             fmt::format("after a nested transaction that {}, the working copy differs from the "
+                                         "outer's edits{}: {}",
+                                         inner_joined ? "joined" : (threw ? "threw" : "failed"),
+                                         inner_joined ? " plus the inner's" : "", difference(expected, c)));
+            }
+            return true;
+        });
+        if (r.outcome != TxOutcome::committed) {
+            call.violate("nested_savepoints", fmt::format("the outer transaction ended {}, not committed",
+                                                          outcome_name(r.outcome)));
+            return;
+        }
+        m_nested_commits.fetch_add(1, std::memory_order_relaxed);
+        if (inner_joined) m_nested_joins.fetch_add(1, std::memory_order_relaxed);
+    }
+
     void reload(Call& call) {
         const ReloadResult r = m_store.reload();
         if (r.outcome == ReloadOutcome::unparsable) {
@@ -210,6 +280,19 @@ public:
         }
     }
 
+    void check_nested(Check& check) {
+        const Config state = m_store.peek();
+        const auto commits = static_cast<std::int64_t>(m_nested_commits.load(std::memory_order_relaxed));
+        const auto joins = static_cast<std::int64_t>(m_nested_joins.load(std::memory_order_relaxed));
+        const std::int64_t outer = state.value_or("nest_outer", 0);
+        const std::int64_t inner = state.value_or("nest_inner", 0);
+        if (outer != commits || inner != joins) {
+            check.fail(fmt::format("nest_outer = {} after {} committed nested_tx, nest_inner = {} after {} joined inner "
+                                   "transactions",
+                                   outer, commits, inner, joins));
+        }
+    }
+
     void check_listeners(Check& check) {
         const Config state = m_store.peek();
         std::lock_guard g(m_listener_mutex);
@@ -244,6 +327,32 @@ private:
         me.last_version = std::max(me.last_version, version);
     }
 
+    static std::string_view outcome_name(TxOutcome outcome) {
+        switch (outcome) {
+            case TxOutcome::committed: return "committed";
+            case TxOutcome::rolled_back: return "rolled back";
+            case TxOutcome::joined: return "joined";
+        }
+        return "?";
+    }
+
+    /// The values on which two configurations differ, "name: x -> y" each (absent: "-").
+    static std::string difference(const Config& expected, const Config& actual) {
+        std::string out;
+        auto note = [&](const std::string& name) {
+            const auto e = expected.values.find(name);
+            const auto a = actual.values.find(name);
+            const std::string ev = e == expected.values.end() ? "-" : std::to_string(e->second);
+            const std::string av = a == actual.values.end() ? "-" : std::to_string(a->second);
+            if (ev != av) out += fmt::format("{}{}: {} -> {}", out.empty() ? "" : ", ", name, ev, av);
+        };
+        for (const auto& [name, value] : expected.values) note(name);
+        for (const auto& [name, value] : actual.values) {
+            if (!expected.values.contains(name)) note(name);
+        }
+        return out;
+    }
+
     static std::optional<std::string> fields_problem(const Config& c) {
         const auto a = c.value_or("a", 0);
         const auto b = c.value_or("b", 0);
@@ -261,6 +370,17 @@ private:
             if (value < 0) return fmt::format("version {} holds {} = {}", c.version, name, value);
         }
         return std::nullopt;
+    }
+
+    /// Applies a new volume as a component would, by committing volume_applied = volume. A write
+    /// from a listener: the store delivers its commit after this call, to every listener, in order.
+    void apply_volume(const Config& committed) {
+        const std::int64_t volume = committed.value_or("volume", 0);
+        if (volume == committed.value_or("volume_applied", volume)) return;
+        m_store.transaction([](Config& c) {
+            c.values["volume_applied"] = c.value_or("volume", 0);
+            return true;
+        });
     }
 
     void on_commit(const Config& committed) {
@@ -281,6 +401,8 @@ private:
     std::atomic<std::uint64_t> m_increments{0};     ///< increment transactions that committed
     std::atomic<std::uint64_t> m_last_notified{0};  ///< listeners are called one at a time
     std::atomic<std::uint64_t> m_listener_sink{0};
+    std::atomic<std::uint64_t> m_nested_commits{0};  ///< nested_tx outer transactions that committed
+    std::atomic<std::uint64_t> m_nested_joins{0};    ///< ...whose inner transaction joined
     std::mutex m_listener_mutex;
     std::vector<std::string> m_listener_problems;  ///< under m_listener_mutex
 };
@@ -313,10 +435,13 @@ THREADMILL_TARGET(
                 "released, while a commit may replace the state")
         .mutant("lock_leak_on_throw", "exception",
                 "transactions take and release the write lock by hand: a body that throws leaves with the lock held, "
-                "and the next operation gives up after its lock timeout (LockTimeout)")
-        .mutant("listener_under_lock", "deadlock",
-                "listeners are called inside the write lock; the listener reads the store back: it waits for itself "
-                "forever")
+                "and the next operation of another thread gives up after its lock timeout (LockTimeout)")
+        .mutant("listener_under_lock", "invariant:listeners_in_order",
+                "listeners are called inside the write lock: a listener's write commits (re-entrantly) and is "
+                "delivered to every listener before the commit that caused it reaches the later listeners")
+        .mutant("non_reentrant_lock", "exception",
+                "the RW lock is not re-entrant: a nested transaction, or a read inside a transaction body, waits for "
+                "the write lock its own thread holds until the lock timeout (LockTimeout)")
         .param(boolean_param("persist", true,
                              "write the config file in the job's work_dir at every commit (false: memory only)"))
         .param(duration_param("thread_cache_ttl", 1s, 0ns, 1h,
@@ -331,6 +456,8 @@ THREADMILL_TARGET(
         .op("get", &A::get,
             "get_value(\"k<key>\"); checks freshness and that the version never goes backwards")
         .op("set", &A::set, "set_value(\"k<key>\", arg): a one-value transaction")
+        .op("set_volume", &A::set_volume,
+            "set_value(\"volume\", arg); the applier listener then writes volume_applied from inside its callback")
         .op("increment", &A::increment, "transaction: counter += 1 (read-modify-write)")
         .op("multi_field", &A::multi_field, "transaction: a = b = c = arg (several fields kept equal)")
         .op("read_fields", &A::read_fields,
@@ -340,6 +467,9 @@ THREADMILL_TARGET(
         .op("throwing_tx", &A::throwing_tx,
             "transaction that sets a = b = c; with [faults], its body marks failed_tx and throws: the store must "
             "roll back and rethrow (caught here)")
+        .op("nested_tx", &A::nested_tx,
+            "transaction whose body reads through get() and runs a nested transaction that fails one time in three "
+            "(throws with [faults]): only the inner edits are undone, the outer commits")
         .op("reload", &A::reload,
             "re-reads the file without the store's lock (as another process would): it must parse; if current it is "
             "adopted")
@@ -360,7 +490,11 @@ THREADMILL_TARGET(
                    "online: the file always parses (reload); quiescent: it holds exactly the last committed state")
         .invariant("listeners_in_order", &A::check_listeners,
                    "listeners see every commit exactly once, in commit order; quiescent: the last one seen is the "
-                   "last commit"));
+                   "last commit")
+        .invariant("nested_savepoints", &A::check_nested,
+                   "online: a read inside a transaction body sees the state it started from; a nested transaction's "
+                   "failure undoes its own edits only, and the outer one commits; quiescent: nest_outer and "
+                   "nest_inner count the committed nested_tx and their joined inner transactions"));
 
 }  // namespace
 }  // namespace threadmill::config_store

@@ -31,9 +31,11 @@ using config_store::Config;
 using config_store::ConfigStore;
 using config_store::ConfigStoreOptions;
 using config_store::LockTimeout;
+using config_store::LockUpgrade;
 using config_store::ReloadOutcome;
 using config_store::RwLock;
 using config_store::TxOutcome;
+using config_store::TxResult;
 using namespace std::chrono_literals;
 
 /// A fresh scratch directory, removed at the end of the test.
@@ -70,20 +72,44 @@ bool increment(ConfigStore& s) {
 
 // ---- RwLock ---------------------------------------------------------------------------------
 
+/// Whether a thread of its own gets the lock in shared mode within `timeout` (it lets go at once).
+bool other_thread_reads(RwLock& lock, Nanos timeout) {
+    bool got = false;
+    std::thread([&] {
+        got = lock.try_lock_shared_for(timeout);
+        if (got) lock.unlock_shared();
+    }).join();
+    return got;
+}
+
+/// Whether a thread of its own gets the lock in exclusive mode within `timeout` (it lets go at once).
+bool other_thread_writes(RwLock& lock, Nanos timeout) {
+    bool got = false;
+    std::thread([&] {
+        got = lock.try_lock_for(timeout);
+        if (got) lock.unlock();
+    }).join();
+    return got;
+}
+
 TEST(RwLock, ReadersShareWritersExclude) {
     RwLock lock;
     ASSERT_TRUE(lock.try_lock_shared_for(1ms));
-    ASSERT_TRUE(lock.try_lock_shared_for(1ms));
-    EXPECT_EQ(lock.active_readers(), 2);
-    EXPECT_FALSE(lock.try_lock_for(5ms)) << "a writer must wait for the readers";
-    lock.unlock_shared();
+    int readers_seen = 0;
+    std::thread([&] {
+        ASSERT_TRUE(lock.try_lock_shared_for(1s));
+        readers_seen = lock.active_readers();
+        lock.unlock_shared();
+    }).join();
+    EXPECT_EQ(readers_seen, 2);
+    EXPECT_FALSE(other_thread_writes(lock, 5ms)) << "a writer must wait for the readers";
     lock.unlock_shared();
     ASSERT_TRUE(lock.try_lock_for(1ms));
-    EXPECT_FALSE(lock.try_lock_shared_for(5ms)) << "a reader must wait for the writer";
-    EXPECT_FALSE(lock.try_lock_for(5ms)) << "one writer at a time";
+    EXPECT_FALSE(other_thread_reads(lock, 5ms)) << "a reader must wait for the writer";
+    EXPECT_FALSE(other_thread_writes(lock, 5ms)) << "one writer at a time";
     lock.unlock();
-    EXPECT_TRUE(lock.try_lock_shared_for(1ms));
-    lock.unlock_shared();
+    EXPECT_TRUE(other_thread_reads(lock, 1s));
+    EXPECT_TRUE(other_thread_writes(lock, 1s));
 }
 
 TEST(RwLock, ATimeoutIsWaitedInFull) {
@@ -91,14 +117,14 @@ TEST(RwLock, ATimeoutIsWaitedInFull) {
     RwLock lock;
     ASSERT_TRUE(lock.try_lock_for(1ms));
     const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_FALSE(lock.try_lock_shared_for(30ms));
+    EXPECT_FALSE(other_thread_reads(lock, 30ms));
     EXPECT_GE(std::chrono::steady_clock::now() - t0, 30ms);
     lock.unlock();
 }
 
-/// A reader holds the lock and a writer waits for it: can a new reader get in?
+/// A reader holds the lock and a writer waits for it: can a new reader (a third thread) get in?
 bool new_reader_admitted_while_writer_waits(bool reader_preferring) {
-    RwLock lock(reader_preferring);
+    RwLock lock({.reader_preferring = reader_preferring});
     EXPECT_TRUE(lock.try_lock_shared_for(1ms));
     std::atomic<bool> writer_done{false};
     std::thread writer([&] {
@@ -107,8 +133,7 @@ bool new_reader_admitted_while_writer_waits(bool reader_preferring) {
         lock.unlock();
     });
     while (lock.waiting_writers() == 0) std::this_thread::yield();
-    const bool admitted = lock.try_lock_shared_for(50ms);
-    if (admitted) lock.unlock_shared();
+    const bool admitted = other_thread_reads(lock, 50ms);
     EXPECT_FALSE(writer_done.load());
     lock.unlock_shared();  // the first reader leaves: the writer gets in
     writer.join();
@@ -148,6 +173,108 @@ TEST(RwLock, ManyThreadsKeepExclusion) {
     }
     for (auto& t : threads) t.join();
     EXPECT_EQ(bad.load(), 0);
+}
+
+// ---- RwLock re-entrancy ---------------------------------------------------------------------
+
+TEST(RwLockReentrancy, TheWriterTakesTheWriteLockAgain) {
+    RwLock lock;
+    ASSERT_TRUE(lock.try_lock_for(1ms));
+    ASSERT_TRUE(lock.try_lock_for(10s)) << "granted at once to the thread that holds it";
+    ASSERT_TRUE(lock.try_lock_for(10s));
+    lock.unlock();
+    lock.unlock();
+    EXPECT_FALSE(other_thread_reads(lock, 5ms)) << "the outermost hold is still held";
+    EXPECT_FALSE(other_thread_writes(lock, 5ms));
+    lock.unlock();
+    EXPECT_TRUE(other_thread_writes(lock, 1s));
+    EXPECT_TRUE(other_thread_reads(lock, 1s));
+}
+
+TEST(RwLockReentrancy, TheWriterReadsInsideItsWriteLock) {
+    RwLock lock;
+    ASSERT_TRUE(lock.try_lock_for(1ms));
+    ASSERT_TRUE(lock.try_lock_shared_for(10s));
+    ASSERT_TRUE(lock.try_lock_shared_for(10s));
+    EXPECT_EQ(lock.active_readers(), 0) << "reads inside a write count no reader";
+    lock.unlock_shared();
+    lock.unlock_shared();
+    EXPECT_FALSE(other_thread_reads(lock, 5ms)) << "still held for writing";
+    lock.unlock();
+    EXPECT_TRUE(other_thread_writes(lock, 1s));
+}
+
+TEST(RwLockReentrancy, AWriterThatLetsGoBeforeItsNestedReadIsLeftAReader) {
+    RwLock lock;
+    ASSERT_TRUE(lock.try_lock_for(1ms));
+    ASSERT_TRUE(lock.try_lock_shared_for(10s));
+    lock.unlock();  // the write hold first: a downgrade
+    EXPECT_EQ(lock.active_readers(), 1);
+    EXPECT_TRUE(other_thread_reads(lock, 1s)) << "readers share with it";
+    EXPECT_FALSE(other_thread_writes(lock, 5ms)) << "writers still wait for it";
+    EXPECT_THROW(lock.try_lock_for(10s), LockUpgrade) << "it is a reader now";
+    lock.unlock_shared();
+    EXPECT_EQ(lock.active_readers(), 0);
+    EXPECT_TRUE(other_thread_writes(lock, 1s));
+}
+
+TEST(RwLockReentrancy, AReaderReadsAgainPastAWriterWaitingForIt) {
+    // Writers hold back new readers, but the writer waits for this very reader: holding its nested
+    // read back would deadlock both (until the timeouts).
+    RwLock lock;
+    ASSERT_TRUE(lock.try_lock_shared_for(1ms));
+    std::atomic<bool> writer_done{false};
+    std::thread writer([&] {
+        EXPECT_TRUE(lock.try_lock_for(10s));
+        writer_done = true;
+        lock.unlock();
+    });
+    while (lock.waiting_writers() == 0) std::this_thread::yield();
+    EXPECT_TRUE(lock.try_lock_shared_for(10s)) << "the nested read waited for the writer that waits for it";
+    EXPECT_EQ(lock.active_readers(), 1) << "one reading thread, twice";
+    EXPECT_FALSE(other_thread_reads(lock, 20ms)) << "a new reader still waits behind the writer";
+    lock.unlock_shared();
+    EXPECT_FALSE(writer_done.load()) << "the outer read is still held";
+    lock.unlock_shared();
+    writer.join();
+    EXPECT_TRUE(writer_done.load());
+}
+
+TEST(RwLockReentrancy, AnUpgradeThrowsAndKeepsTheReadLock) {
+    RwLock lock;
+    ASSERT_TRUE(lock.try_lock_shared_for(1ms));
+    EXPECT_THROW(lock.try_lock_for(10s), LockUpgrade);
+    EXPECT_EQ(lock.active_readers(), 1);
+    EXPECT_FALSE(other_thread_writes(lock, 5ms)) << "still a reader";
+    lock.unlock_shared();
+    EXPECT_EQ(lock.active_readers(), 0);
+    ASSERT_TRUE(lock.try_lock_for(1s)) << "nothing left behind by the refused upgrade";
+    lock.unlock();
+}
+
+TEST(RwLockReentrancy, LocksAreToldApart) {
+    RwLock first;
+    RwLock second;
+    ASSERT_TRUE(first.try_lock_for(1ms));
+    ASSERT_TRUE(second.try_lock_shared_for(1ms)) << "holding one lock says nothing about another";
+    EXPECT_THROW(second.try_lock_for(1ms), LockUpgrade);
+    second.unlock_shared();
+    EXPECT_TRUE(second.try_lock_for(1ms));
+    second.unlock();
+    first.unlock();
+    EXPECT_TRUE(other_thread_writes(first, 1s));
+}
+
+TEST(RwLockFaults, NonReentrantWaitsForItselfUntilItsTimeout) {
+    RwLock lock({.non_reentrant = true});
+    ASSERT_TRUE(lock.try_lock_for(1ms));
+    EXPECT_FALSE(lock.try_lock_for(20ms)) << "the writer waits for itself";
+    EXPECT_FALSE(lock.try_lock_shared_for(20ms)) << "a read inside the write waits for itself";
+    lock.unlock();
+    ASSERT_TRUE(lock.try_lock_shared_for(1ms));
+    EXPECT_FALSE(lock.try_lock_for(20ms)) << "an upgrade waits for itself instead of throwing";
+    lock.unlock_shared();
+    EXPECT_TRUE(other_thread_writes(lock, 1s)) << "the timed-out attempts left nothing behind";
 }
 
 // ---- File format ----------------------------------------------------------------------------
@@ -395,14 +522,199 @@ TEST(ConfigStoreListeners, ConcurrentCommitsAreDeliveredInOrder) {
     EXPECT_EQ(last, 3000u);
 }
 
-TEST(ConfigStoreFaults, ListenerUnderLockWaitsForItself) {
-    // With a short lock timeout the self-wait ends in LockTimeout instead of a hang.
+/// The versions a second listener sees when the first one writes back once, at version 1.
+std::vector<std::uint64_t> versions_seen_after_a_listener_writes(bool under_lock) {
     ConfigStoreOptions o;
-    o.lock_timeout = 50ms;
-    o.faults.listener_under_lock = true;
+    o.lock_timeout = 10s;
+    o.faults.listener_under_lock = under_lock;
     ConfigStore s(o, starting_config());
-    s.add_listener([&](const Config&) { s.get_value("volume", 0); });
-    EXPECT_THROW(s.set_value("volume", 60), LockTimeout);
+    std::vector<std::uint64_t> seen;
+    s.add_listener([&](const Config& c) {
+        if (c.version == 1) s.set_value("b", 7);
+    });
+    s.add_listener([&](const Config& c) {
+        seen.push_back(c.version);
+        s.get_value("volume", 0);  // reads the store back
+    });
+    s.set_value("a", 6);
+    EXPECT_EQ(s.peek().version, 2u);
+    return seen;
+}
+
+TEST(ConfigStoreListeners, AListenersWriteReachesLaterListenersAfterTheCommitThatCausedIt) {
+    EXPECT_EQ(versions_seen_after_a_listener_writes(false), (std::vector<std::uint64_t>{1, 2}));
+}
+
+TEST(ConfigStoreFaults, ListenerUnderLockDeliversAListenersWriteOutOfOrder) {
+    // The lock is re-entrant, so the listener's read and write no longer wait for their own thread:
+    // the write commits inside the first commit's notification and overtakes it.
+    EXPECT_EQ(versions_seen_after_a_listener_writes(true), (std::vector<std::uint64_t>{2, 1}));
+}
+
+// ---- Re-entrancy and nested transactions ----------------------------------------------------
+
+/// A store without a per-thread cache (every read takes the lock), with a long lock timeout: a
+/// self-wait would end in LockTimeout after 10s, never in a hang.
+ConfigStoreOptions locking_options() {
+    ConfigStoreOptions o;
+    o.thread_cache_ttl = 0ns;
+    o.lock_timeout = 10s;
+    return o;
+}
+
+TEST(ConfigStoreReentrancy, ReadsInsideATransactionBodySeeTheStateItStartedFrom) {
+    ConfigStore s(locking_options(), starting_config());
+    s.set_value("volume", 60);
+    const TxResult r = s.transaction([&](Config& c) {
+        c.values["volume"] = 70;
+        EXPECT_EQ(s.get_value("volume", 0), 60) << "the committed value, not the working copy's";
+        EXPECT_EQ(s.snapshot().values.at("volume"), 60);
+        EXPECT_EQ(s.peek().version, 1u);
+        EXPECT_EQ(s.stats().commits, 1u);
+        return true;
+    });
+    EXPECT_EQ(r.outcome, TxOutcome::committed);
+    EXPECT_EQ(s.get_value("volume", 0), 70);
+}
+
+TEST(ConfigStoreReentrancy, NestedTransactionsJoinAndFailuresUndoOnlyTheirOwnEdits) {
+    ConfigStore s(locking_options(), starting_config());
+    std::vector<Config> notified;
+    s.add_listener([&](const Config& c) { notified.push_back(c); });
+    std::vector<TxOutcome> inner;
+    const TxResult r = s.transaction([&](Config& c) {
+        c.values["a"] = 1;
+        inner.push_back(s.transaction([](Config& d) {
+                             d.values["b"] = 2;
+                             return true;
+                         }).outcome);
+        inner.push_back(s.transaction([](Config& d) {
+                             d.values["c"] = 3;
+                             d.values["a"] = 99;
+                             return false;
+                         }).outcome);
+        EXPECT_THROW(s.transaction([](Config& d) -> bool {
+            d.values["counter"] = 4;
+            throw std::runtime_error("inner body");
+        }),
+                     std::runtime_error);
+        // Two levels down: the innermost failure undoes its own edit, its parent's stays.
+        inner.push_back(s.transaction([&](Config& d) {
+                             d.values["counter"] = 5;
+                             inner.push_back(s.transaction([](Config& e) {
+                                                  e.values["volume"] = 6;
+                                                  return false;
+                                              }).outcome);
+                             return true;
+                         }).outcome);
+        EXPECT_EQ(c.values.at("a"), 1);
+        EXPECT_EQ(c.values.at("b"), 2);
+        EXPECT_EQ(c.values.at("c"), 0);
+        EXPECT_EQ(c.values.at("counter"), 5);
+        EXPECT_EQ(c.values.at("volume"), 50);
+        EXPECT_TRUE(notified.empty()) << "nothing is committed before the outermost returns";
+        return true;
+    });
+    EXPECT_EQ(inner, (std::vector<TxOutcome>{TxOutcome::joined, TxOutcome::rolled_back, TxOutcome::rolled_back,
+                                              TxOutcome::joined}));
+    EXPECT_EQ(r.outcome, TxOutcome::committed);
+    EXPECT_EQ(r.version, 1u);
+    Config expected = starting_config();
+    expected.version = 1;
+    expected.values["a"] = 1;
+    expected.values["b"] = 2;
+    expected.values["counter"] = 5;
+    EXPECT_EQ(s.peek(), expected);
+    ASSERT_EQ(notified.size(), 1u) << "one commit, one notification";
+    EXPECT_EQ(notified[0], expected);
+    const auto st = s.stats();
+    EXPECT_EQ(st.commits, 1u);
+    EXPECT_EQ(st.rollbacks, 3u) << "the three failed nested transactions (the throwing one included)";
+    EXPECT_EQ(st.transaction_history_count, 6u);
+}
+
+TEST(ConfigStoreReentrancy, TheOutermostDecidesForTheJoinedEdits) {
+    ConfigStore s(locking_options(), starting_config());
+    // The outer body fails after an inner one joined: nothing is committed.
+    EXPECT_EQ(s.transaction([&](Config&) {
+                   EXPECT_EQ(s.transaction([](Config& d) {
+                                  d.values["a"] = 1;
+                                  return true;
+                              }).outcome,
+                             TxOutcome::joined);
+                   return false;
+               }).outcome,
+              TxOutcome::rolled_back);
+    // An inner edit that is invalid is found by the outermost validation, which rejects it all.
+    EXPECT_EQ(s.transaction([&](Config& c) {
+                   c.values["a"] = 2;
+                   s.transaction([](Config& d) {
+                       d.values["b"] = -1;
+                       return true;
+                   });
+                   return true;
+               }).outcome,
+              TxOutcome::rolled_back);
+    EXPECT_EQ(s.peek(), starting_config());
+}
+
+TEST(ConfigStoreReentrancy, AnotherStoresTransactionInsideABodyIsNotNested) {
+    ConfigStore first(locking_options(), starting_config());
+    ConfigStore second(locking_options(), starting_config());
+    first.transaction([&](Config& c) {
+        c.values["a"] = 1;
+        EXPECT_EQ(second.set_value("a", 2), 1u) << "committed on its own";
+        return true;
+    });
+    EXPECT_EQ(first.peek().values.at("a"), 1);
+    EXPECT_EQ(second.peek().values.at("a"), 2);
+}
+
+TEST(ConfigStoreReentrancy, NestedTransactionsFromSeveralThreadsNeverMix) {
+    ConfigStore s(locking_options(), starting_config());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 500; ++i) {
+                s.transaction([&](Config& c) {
+                    c.values["counter"] += 1;
+                    s.get_value("counter", 0);
+                    s.transaction([&](Config& d) {
+                        d.values["a"] += 1;
+                        return (i + t) % 2 == 0;  // every other inner one fails
+                    });
+                    return true;
+                });
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    const Config state = s.peek();
+    EXPECT_EQ(state.values.at("counter"), 1500);
+    EXPECT_EQ(state.values.at("a"), 3 * 250);
+}
+
+TEST(ConfigStoreFaults, NonReentrantLockMakesANestedTransactionWaitForItself) {
+    ConfigStoreOptions o = locking_options();
+    o.lock_timeout = 50ms;
+    o.faults.non_reentrant_lock = true;
+    ConfigStore s(o, starting_config());
+    EXPECT_THROW(s.transaction([&](Config& c) {
+        c.values["a"] = 1;
+        s.transaction([](Config& d) {
+            d.values["b"] = 2;
+            return true;
+        });
+        return true;
+    }),
+                 LockTimeout);
+    EXPECT_THROW(s.transaction([&](Config&) {
+        s.get_value("volume", 0);  // a read inside the body
+        return true;
+    }),
+                 LockTimeout);
+    EXPECT_EQ(s.peek(), starting_config()) << "both rolled back";
+    EXPECT_EQ(s.set_value("a", 3), 1u) << "and the lock was released";
 }
 
 // ---- The adapter ----------------------------------------------------------------------------
@@ -423,7 +735,7 @@ struct Fixture : WorkDir, testing::TargetFixture {
 TEST(ConfigStoreTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
     EXPECT_EQ(info.seed, "001_c9cefca6e6ecdf16.txt");
-    ASSERT_EQ(info.variants.size(), 9u);
+    ASSERT_EQ(info.variants.size(), 10u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (const auto& v : info.variants) {
         if (v.is_safe()) continue;
@@ -432,8 +744,8 @@ TEST(ConfigStoreTarget, DeclaresItsCatalog) {
             EXPECT_GE(info.invariant_index(v.caught_by.substr(colon + 1)), 0) << v.name;
         }
     }
-    for (const char* op : {"get", "set", "increment", "multi_field", "read_fields", "failing_tx", "reload",
-                           "invalidate", "stats"}) {
+    for (const char* op : {"get", "set", "set_volume", "increment", "multi_field", "read_fields", "failing_tx",
+                           "nested_tx", "reload", "invalidate", "stats"}) {
         EXPECT_GE(info.op_index(op), 0) << op;
     }
     for (const auto& p : info.params) EXPECT_FALSE(p.help.empty()) << p.name;
@@ -500,6 +812,40 @@ TEST(ConfigStoreTarget, FileChecksSeeTheLastCommit) {
     InvariantSink sink(f.info.invariants.size());
     f.check(sink, CheckPoint::final);
     f.expect_all_held(sink);
+}
+
+TEST(ConfigStoreTarget, NestedTransactionsHoldTheirInvariant) {
+    Fixture f("safe", 1, {{"persist", false}, {"thread_cache_ttl", Nanos(0)}});
+    for (std::uint64_t bits = 0; bits < 12; ++bits) f.run("nested_tx", 0, bits);  // inner fails when bits % 3 == 0
+    f.contexts[0].m_fault_probability = 1;  // the inner body throws
+    f.run("nested_tx", 0, 1);
+    f.run("read_fields");
+    InvariantSink sink(f.info.invariants.size());
+    f.check(sink, CheckPoint::final);
+    f.expect_all_held(sink);
+    EXPECT_GT(f.contexts[0].m_faults, 0u);
+}
+
+TEST(ConfigStoreTarget, NonReentrantLockIsCaughtByTheFirstNestedTransaction) {
+    Fixture f("non_reentrant_lock", 1, {{"persist", false}, {"lock_timeout", Nanos(50'000'000)}});
+    f.run("increment");
+    EXPECT_THROW(f.run("nested_tx", 0, 1), LockTimeout);
+    InvariantSink sink(f.info.invariants.size());
+    f.check(sink, CheckPoint::final);
+    f.expect_all_held(sink);
+}
+
+TEST(ConfigStoreTarget, ListenerUnderLockIsCaughtByTheFirstVolumeChange) {
+    for (const char* variant : {"safe", "listener_under_lock"}) {
+        Fixture f(variant, 1, {{"persist", false}});
+        f.run("set_volume", 0, 7);
+        f.run("get");
+        InvariantSink sink(f.info.invariants.size());
+        f.check(sink, CheckPoint::final);
+        EXPECT_EQ(f.violations(sink, "listeners_in_order") > 0, std::string(variant) == "listener_under_lock")
+            << variant << "\n" << f.details(sink);
+        EXPECT_EQ(f.violations(sink, "no_lost_updates"), 0u) << f.details(sink);
+    }
 }
 
 }  // namespace
