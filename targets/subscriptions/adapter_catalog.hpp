@@ -22,8 +22,10 @@ constexpr std::size_t k_key_size = 32;
 constexpr std::uint64_t k_event_bytes = 64;
 /// Closed subscriptions a thread keeps to re-check later (checked and dropped when full).
 constexpr std::size_t k_closed_kept = 32;
-/// How long an idle slow consumer waits for an event before it looks at the stop flag.
-constexpr Nanos k_consumer_wait = std::chrono::microseconds(200);
+/// How long the teardown waits for a slow consumer to be idle (waiting, nothing buffered) before it
+/// closes its subscription anyway, and how often it looks.
+constexpr Nanos k_consumer_idle_wait = std::chrono::seconds(2);
+constexpr Nanos k_consumer_idle_poll = std::chrono::microseconds(50);
 
 /// The node's faults of the variant named `variant` (none for `safe`).
 inline NodeFaults faults_of(std::string_view variant) {
@@ -35,6 +37,8 @@ inline NodeFaults faults_of(std::string_view variant) {
     f.return_without_copy = variant == "return_without_copy";
     f.inverted_lock_order = variant == "lock_order_inversion";
     f.stop_without_join = variant == "stop_without_join";
+    f.fanout_aborts_on_error = variant == "fanout_aborts_on_error";
+    f.subscription.close_strands_waiter = variant == "close_strands_waiter";
     return f;
 }
 

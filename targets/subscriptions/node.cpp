@@ -172,6 +172,7 @@ void count_offer(Offer offer, PublishResult& result) {
     switch (offer) {
         case Offer::delivered: ++result.delivered; break;
         case Offer::dropped: ++result.dropped; break;
+        case Offer::failed: ++result.failed; break;
         case Offer::filtered:
         case Offer::closed: break;
     }
@@ -197,9 +198,27 @@ PublishResult Node::publish(const Event& event) {
     }
     for (const auto& sub : subs) {
         pause();
-        count_offer(sub->offer(event), result);
+        // The mutant: one recover around the whole loop (Go's deferred recover() outside the
+        // per-subscriber send): the first failed delivery ends the fan-out.
+        if (!deliver(*sub, event, result) && m_options.faults.fanout_aborts_on_error) break;
     }
     return result;
+}
+
+/// One subscription's delivery: the per-subscriber step, then the offer. Returns false when the
+/// step threw: that delivery failed and is counted, and the caller goes on with the next one.
+bool Node::deliver(Subscription& sub, const Event& event, PublishResult& result) {
+    if (m_options.before_delivery && sub.accepts(event.state)) {
+        try {
+            m_options.before_delivery(sub, event);
+        } catch (...) {
+            // The document's recover(), per subscriber: this one misses the event, counted.
+            count_offer(sub.count_failed(event), result);
+            return false;
+        }
+    }
+    count_offer(sub.offer(event), result);
+    return true;
 }
 
 void Node::fan_out_live(const Event& event, PublishResult& result) {
@@ -207,7 +226,7 @@ void Node::fan_out_live(const Event& event, PublishResult& result) {
     // while subscribe() and unsubscribe() insert and erase its nodes.
     for (const auto& [id, sub] : m_subs) {
         pause();
-        count_offer(sub->offer(event), result);
+        deliver(*sub, event, result);
     }
 }
 

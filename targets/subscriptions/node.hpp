@@ -29,8 +29,11 @@ using Nanos = std::chrono::nanoseconds;
 /// Deliberate defects of the node (the target's mutants). The default is the correct node; each
 /// flag is checked at the one place where its defect lives.
 struct NodeFaults {
-    SubscriptionFaults subscription;     ///< close_without_once, blocking_send
+    SubscriptionFaults subscription;     ///< close_without_once, blocking_send, close_strands_waiter
     bool fanout_without_copy = false;    ///< publish() iterates the live registry, without a copy or a lock
+    /// publish() recovers from a failed delivery once for the whole fan-out instead of once per
+    /// subscription: the failure is counted, and the subscriptions after it never see the event.
+    bool fanout_aborts_on_error = false;
     bool broken_double_checked = false;  ///< flow_controller() does not re-check under the write lock
     bool return_without_copy = false;    ///< cached_key() returns a view of the cache's own bytes
     /// reset_stream_for_peer() takes flowControllersMu before peerStatsMu, the order the document
@@ -48,6 +51,11 @@ struct NodeOptions {
     std::int64_t flow_high_water = 64;       ///< credits a flow controller hands out before refusing
     const Clock* clock = nullptr;            ///< for peer statistics' ages; null: the steady clock
     std::function<void()> pause;             ///< called inside race windows (chaos); may be empty
+    /// Called by publish(), on the publishing thread and outside every lock, for each subscription
+    /// whose filter takes the event, just before the event is offered to it: a per-subscriber step
+    /// (an allocation, a user filter) that may throw. A throw fails that one delivery (counted in
+    /// the subscription's failed()); the other subscriptions still get the event. May be empty.
+    std::function<void(const Subscription&, const Event&)> before_delivery;
     NodeFaults faults;
 };
 
@@ -103,6 +111,7 @@ struct PublishResult {
     bool accepted = false;       ///< false: the node was stopped, nothing was offered
     std::uint32_t delivered = 0;
     std::uint32_t dropped = 0;   ///< subscriptions whose buffer was full
+    std::uint32_t failed = 0;    ///< subscriptions whose delivery threw (before_delivery)
 };
 
 /// What one stop() did.
@@ -115,7 +124,8 @@ struct StopResult {
 /// The document's Node, as far as its concurrency goes.
 ///  - publish() fans an event out to every subscription: it copies the registry under its read
 ///    lock, releases it, and offers the event to each subscription, which never waits (a full
-///    buffer drops and counts). Subscriptions come and go while events flow.
+///    buffer drops and counts). Subscriptions come and go while events flow. A delivery that
+///    throws (before_delivery) fails for its subscription only, counted there; the fan-out goes on.
 ///  - Separate RW locks per concern: subscriptions, peer statistics, flow controllers, keys; no
 ///    operation holds two of them.
 ///  - flow_controller() creates controllers lazily with double-checked locking: exactly one per
@@ -149,6 +159,9 @@ public:
     std::size_t worker_threads() const;
 
     // ---- events (eventSubsMu) ----
+    /// Offers `event` to every subscription registered when it copies the registry (none when the
+    /// node is stopped: accepted = false). Never waits (but in the blocking_send mutant), never
+    /// throws from a failed delivery.
     PublishResult publish(const Event& event);
     /// A new subscription to the events whose state is in `filter` (EventsForStates), registered
     /// before it returns. Also forgets subscriptions closed directly by their owner.
@@ -201,6 +214,7 @@ private:
     void pause() const;
     std::int64_t now_ns() const;
     void fan_out_live(const Event& event, PublishResult& result);
+    bool deliver(Subscription& sub, const Event& event, PublishResult& result);
     void worker_main(std::uint64_t generation, int role);
     void cleanup_stale_peers();
     void sum_flow_pending();

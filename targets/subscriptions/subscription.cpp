@@ -71,11 +71,30 @@ std::optional<Event> Subscription::wait_next(std::chrono::nanoseconds timeout) {
     std::unique_lock lock(m_mutex);
     m_consumer_waiting = true;
     m_not_empty.wait_for(lock, timeout, [this] { return m_closed || m_size > 0; });
+    return take_after_wait(lock);
+}
+
+std::optional<Event> Subscription::next() {
+    std::unique_lock lock(m_mutex);
+    m_consumer_waiting = true;
+    m_not_empty.wait(lock, [this] { return m_closed || m_size > 0; });  // only an event or close() ends it
+    return take_after_wait(lock);
+}
+
+std::optional<Event> Subscription::take_after_wait(std::unique_lock<std::mutex>& lock) {
     m_consumer_waiting = false;
     auto e = pop_locked();
     lock.unlock();
     if (e && m_faults.blocking_send) m_not_full.notify_one();
     return e;
+}
+
+Offer Subscription::count_failed(const Event& event) {
+    if (!accepts(event.state)) return Offer::filtered;
+    std::lock_guard lock(m_mutex);
+    if (m_closed) return Offer::closed;
+    ++m_failed;
+    return Offer::failed;
 }
 
 std::optional<std::size_t> Subscription::close() {
@@ -94,7 +113,8 @@ std::optional<std::size_t> Subscription::close_now() {
         discarded = m_size;
         m_size = 0;
     }
-    m_not_empty.notify_all();
+    // The mutant forgets the consumer: one waiting in next() waits for an event that never comes.
+    if (!m_faults.close_strands_waiter) m_not_empty.notify_all();
     m_not_full.notify_all();
     // Runs once (call_once), like Go's close(ch): releasing the buffer twice is a double free.
     delete[] m_buffer;
@@ -116,6 +136,11 @@ std::uint64_t Subscription::dropped() const {
     return m_dropped;
 }
 
+std::uint64_t Subscription::failed() const {
+    std::lock_guard lock(m_mutex);
+    return m_failed;
+}
+
 std::size_t Subscription::buffered() const {
     std::lock_guard lock(m_mutex);
     return m_size;
@@ -124,6 +149,11 @@ std::size_t Subscription::buffered() const {
 std::size_t Subscription::waiting_publishers() const {
     std::lock_guard lock(m_mutex);
     return m_waiting_publishers;
+}
+
+bool Subscription::consumer_waiting() const {
+    std::lock_guard lock(m_mutex);
+    return m_consumer_waiting;
 }
 
 }  // namespace threadmill::subscriptions

@@ -29,25 +29,29 @@ struct Event {
     State state = State::connecting;
 };
 
-/// What happened to one event offered to one subscription.
-enum class Offer { delivered, dropped, filtered, closed };
+/// What happened to one event offered to one subscription. `failed`: the node's delivery step for
+/// this subscription threw before the event reached the buffer (count_failed()).
+enum class Offer { delivered, dropped, filtered, closed, failed };
 
 /// Deliberate defects of a subscription (the target's mutants); the default is the correct one.
 struct SubscriptionFaults {
     bool close_without_once = false;  ///< close() runs its body every time: the buffer is released twice
     bool blocking_send = false;       ///< offer() waits for room in a full buffer instead of dropping
+    bool close_strands_waiter = false;  ///< close() does not wake a consumer waiting in next() or wait_next()
 };
 
 /// The document's EventSubscription: a bounded buffer (a Go channel) with one consumer.
 ///  - offer() never waits (the document's `select { case ch <- evt: default: drop }`): a full
 ///    buffer drops the event and counts it; a closed subscription takes nothing.
-///  - Every event offered while open and matching the filter is either delivered (buffered) or
-///    dropped: delivered() + dropped() counts them all.
+///  - Every event offered while open and matching the filter is either delivered (buffered),
+///    dropped, or failed (the node's delivery step threw, count_failed()): delivered() + dropped()
+///    + failed() counts them all.
 ///  - close() is idempotent (std::call_once, the document's sync.Once): the first call stops
 ///    delivery, releases the buffer and says how many buffered events it discarded; later calls
 ///    change nothing and return nullopt.
 ///  - Events leave in the order they were delivered: each publisher's events stay in its order.
-///  - try_next() and wait_next() are for the one consumer only.
+///  - try_next(), wait_next() and next() are for the one consumer only; close() wakes a consumer
+///    waiting in wait_next() or next(), which then returns nothing (a Go `range` over the channel ends).
 class Subscription {
 public:
     Subscription(std::uint64_t id, std::size_t capacity, StateMask filter, SubscriptionFaults faults = {});
@@ -60,8 +64,15 @@ public:
     Offer offer(const Event& event);
     /// The oldest buffered event, if any (consumer only); nothing once closed.
     std::optional<Event> try_next();
-    /// Like try_next(), but waits up to `timeout` for an event (consumer only).
+    /// Like try_next(), but waits up to `timeout` for an event (consumer only); close() ends the wait.
     std::optional<Event> wait_next(std::chrono::nanoseconds timeout);
+    /// Waits for the oldest event with no time limit (consumer only): nothing once closed, and a
+    /// close() ends the wait (the end of a Go `for evt := range sub.Events()`).
+    std::optional<Event> next();
+    /// Records that the node's delivery of `event` to this subscription failed (threw) before it
+    /// reached the buffer: counted in failed() if the subscription is open and takes the event's
+    /// state (returns `failed`); otherwise nothing is counted (`filtered` or `closed`).
+    Offer count_failed(const Event& event);
     /// Closes once; returns the number of undelivered (buffered) events discarded by this call,
     /// or nullopt when it was already closed.
     std::optional<std::size_t> close();
@@ -75,14 +86,20 @@ public:
     std::uint64_t delivered() const;
     /// Events dropped because the buffer was full.
     std::uint64_t dropped() const;
+    /// Deliveries that failed (count_failed()) while the subscription was open.
+    std::uint64_t failed() const;
     /// Events in the buffer now.
     std::size_t buffered() const;
     /// Publishers waiting inside offer() for room (only the blocking_send mutant ever waits).
     std::size_t waiting_publishers() const;
+    /// Whether the consumer is inside wait_next() or next() now, waiting for an event or the close.
+    bool consumer_waiting() const;
 
 private:
     std::optional<std::size_t> close_now();
     std::optional<Event> pop_locked();
+    /// After a consumer's wait: takes the oldest event (if any) and releases `lock`.
+    std::optional<Event> take_after_wait(std::unique_lock<std::mutex>& lock);
 
     const std::uint64_t m_id;
     const std::size_t m_capacity;
@@ -102,6 +119,7 @@ private:
     std::size_t m_waiting_publishers = 0;
     std::uint64_t m_delivered = 0;
     std::uint64_t m_dropped = 0;
+    std::uint64_t m_failed = 0;
 };
 
 }  // namespace threadmill::subscriptions

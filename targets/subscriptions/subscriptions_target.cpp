@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -91,10 +92,10 @@ public:
         Counters& c = m_counters[call];
         const std::size_t s = state_index(state);
         bump(c.started[s]);
-        const PublishResult r = m_node.publish(e);
+        const PublishResult r = m_node.publish(e);  // a failed delivery is counted, never thrown out
         bump(c.finished[s]);
         if (r.accepted) bump(c.accepted[s]);
-        me.sink += r.delivered;
+        me.sink += r.delivered + r.failed;
     }
 
     void subscribe(Call& call) {
@@ -233,7 +234,7 @@ public:
     // What the final stop and the final closes find for an invariant checked later in the same
     // checkpoint waits in m_deferred until that invariant's check (see deferred_or).
 
-    /// After the last operation: stops the node and joins the slow consumers.
+    /// After the last operation: stops the node, then closes the slow consumers' subscriptions and joins them.
     void teardown() {
         const auto report = [this](std::string_view inv, std::string detail) { defer(inv, std::move(detail)); };
         stop_node(report);
@@ -302,6 +303,7 @@ private:
         std::shared_ptr<Subscription> sub;
         std::uint64_t delivered = 0;
         std::uint64_t dropped = 0;
+        std::uint64_t failed = 0;
     };
 
     /// The controller a thread last got for a stream, and the stream's removals ended before it asked.
@@ -320,11 +322,13 @@ private:
         std::uint64_t sink = 0;  ///< results folded in, so that no read is optimized away
     };
 
-    /// A consumer thread of the target's own: it takes events one at a time, consume_cost each.
+    /// A consumer thread of the target's own: it takes events one at a time, consume_cost each,
+    /// until its subscription is closed (a Go `range` over the channel).
     struct SlowConsumer {
         OwnedSub sub;
         std::thread thread;
-        Findings problems;  ///< its own thread's; read after the join
+        Findings problems;                    ///< its own thread's; read after the join
+        std::optional<std::size_t> discarded;  ///< what the close that ended it discarded
     };
 
     static NodeOptions options(const Setup& setup) {
@@ -335,6 +339,13 @@ private:
         o.flow_high_water = setup.params().integer("flow_high_water");
         o.pause = [] {
             if (Call* call = threadmill::current_call()) call->chaos_point();
+        };
+        // A delivery fails with the scenario's [faults] rate: the node must count it and go on.
+        o.before_delivery = [](const Subscription& sub, const Event& e) {
+            if (Call* call = threadmill::current_call(); call != nullptr && call->fault()) {
+                throw std::runtime_error(fmt::format("injected: delivery of publisher {}'s event #{} to subscription #{}",
+                                                     e.publisher, e.seq, sub.id()));
+            }
         };
         o.faults = faults_of(setup.variant());
         return o;
@@ -401,28 +412,36 @@ private:
         last = std::max(last, e.seq);
     }
 
-    /// delivered + dropped against the publishes made while `o` was open (bounds, see README).
+    /// What one subscription's counters say was offered to it: delivered, dropped or failed.
+    struct Offered {
+        std::uint64_t delivered = 0;
+        std::uint64_t dropped = 0;
+        std::uint64_t failed = 0;
+    };
+
+    static Offered offered_to(const Subscription& sub) { return {sub.delivered(), sub.dropped(), sub.failed()}; }
+
+    /// delivered + dropped + failed against the publishes made while `o` was open (bounds, see README).
     template <typename Report>
-    void check_offered(const OwnedSub& o, std::uint64_t delivered, std::uint64_t dropped,
-                       std::uint64_t accepted_before_close, std::uint64_t started_after_close, std::string_view when,
-                       Report&& report) {
-        const std::uint64_t offered = delivered + dropped;
+    void check_offered(const OwnedSub& o, const Offered& n, std::uint64_t accepted_before_close,
+                       std::uint64_t started_after_close, std::string_view when, Report&& report) {
+        const std::uint64_t offered = n.delivered + n.dropped + n.failed;
         const auto lower = static_cast<std::int64_t>(accepted_before_close) - static_cast<std::int64_t>(o.started_after);
         const std::uint64_t upper = started_after_close - o.finished_before;
         if (static_cast<std::int64_t>(offered) < lower || offered > upper) {
             report("delivery_accounting",
-                   fmt::format("subscription #{} (filter {:#x}) {}: {} delivered + {} dropped = {}, but between {} and "
-                               "{} events were published while it was open",
-                               o.sub->id(), o.filter, when, delivered, dropped, offered, std::max<std::int64_t>(lower, 0),
-                               upper));
+                   fmt::format("subscription #{} (filter {:#x}) {}: {} delivered + {} dropped + {} failed = {}, but "
+                               "between {} and {} events were published while it was open",
+                               o.sub->id(), o.filter, when, n.delivered, n.dropped, n.failed, offered,
+                               std::max<std::int64_t>(lower, 0), upper));
         }
     }
 
     /// At a quiescent point (no publish running) the bounds of an open subscription are exact enough.
     template <typename Report>
     void check_open(const OwnedSub& o, Report&& report) {
-        check_offered(o, o.sub->delivered(), o.sub->dropped(), sum(&Counters::accepted, o.filter),
-                      sum(&Counters::started, o.filter), "while open", report);
+        check_offered(o, offered_to(*o.sub), sum(&Counters::accepted, o.filter), sum(&Counters::started, o.filter),
+                      "while open", report);
     }
 
     /// Closes subscription `i` of this thread (through the node, or directly) and closes it again.
@@ -434,8 +453,8 @@ private:
         const auto first = via_node ? m_node.unsubscribe(o.sub) : o.sub->close();
         const auto second = o.sub->close();  // "also twice": the owner's deferred Close
         const std::uint64_t started_after = sum(&Counters::started, o.filter);
-        const std::uint64_t delivered = o.sub->delivered();
-        const std::uint64_t dropped = o.sub->dropped();
+        const Offered n = offered_to(*o.sub);
+        const std::uint64_t delivered = n.delivered;
         if (!first) {
             report("closed_stays_closed",
                    fmt::format("subscription #{}: its first close found it closed", o.sub->id()));
@@ -451,23 +470,24 @@ private:
         if (o.sub->try_next()) {
             report("closed_stays_closed", fmt::format("subscription #{}: an event was taken after close", o.sub->id()));
         }
-        check_offered(o, delivered, dropped, accepted_before, started_after, "at close", report);
+        check_offered(o, n, accepted_before, started_after, "at close", report);
         if (me.closed.size() >= k_closed_kept) {
             check_closed(me.closed.front(), report);
             me.closed.erase(me.closed.begin());
         }
-        me.closed.push_back({std::move(o.sub), delivered, dropped});
+        me.closed.push_back({std::move(o.sub), n.delivered, n.dropped, n.failed});
     }
 
     /// A subscription closed earlier: nothing delivered, counted or buffered since.
     template <typename Report>
     void check_closed(const ClosedSub& c, Report&& report) {
-        const std::uint64_t delivered = c.sub->delivered();
-        const std::uint64_t dropped = c.sub->dropped();
-        if (delivered != c.delivered || dropped != c.dropped || c.sub->buffered() != 0) {
+        const Offered n = offered_to(*c.sub);
+        if (n.delivered != c.delivered || n.dropped != c.dropped || n.failed != c.failed || c.sub->buffered() != 0) {
             report("closed_stays_closed",
-                   fmt::format("subscription #{}: {} delivered / {} dropped at close, {} / {} (and {} buffered) later",
-                               c.sub->id(), c.delivered, c.dropped, delivered, dropped, c.sub->buffered()));
+                   fmt::format("subscription #{}: {} delivered / {} dropped / {} failed at close, {} / {} / {} (and {} "
+                               "buffered) later",
+                               c.sub->id(), c.delivered, c.dropped, c.failed, n.delivered, n.dropped, n.failed,
+                               c.sub->buffered()));
         }
     }
 
@@ -487,13 +507,16 @@ private:
             while (!me.subs.empty()) close_owned(me, 0, true, report);
             check_closed_all(me, report);
         });
+        // The slow consumers' subscriptions were closed by the teardown (stop_consumers).
         for (auto& c : m_consumers) {
-            if (c->sub.consumed + c->sub.sub->buffered() != c->sub.sub->delivered()) {
+            if (!c->discarded) {
+                report("closed_stays_closed",
+                       fmt::format("slow consumer's subscription #{}: its first close found it closed", c->sub.sub->id()));
+            } else if (c->sub.consumed + *c->discarded != c->sub.sub->delivered()) {
                 report("delivery_accounting",
-                       fmt::format("slow consumer's subscription #{}: {} consumed + {} buffered != {} delivered",
-                                   c->sub.sub->id(), c->sub.consumed, c->sub.sub->buffered(), c->sub.sub->delivered()));
+                       fmt::format("slow consumer's subscription #{}: {} consumed + {} discarded at close != {} delivered",
+                                   c->sub.sub->id(), c->sub.consumed, *c->discarded, c->sub.sub->delivered()));
             }
-            m_node.unsubscribe(c->sub.sub);
         }
     }
 
@@ -538,18 +561,26 @@ private:
         const auto report = [&c](std::string_view inv, std::string detail) {
             if (c.problems.size() < InvariantSink::k_max_details) c.problems.emplace_back(inv, std::move(detail));
         };
-        while (!m_stop_consumers.load(std::memory_order_acquire)) {
-            const auto e = c.sub.sub->wait_next(k_consumer_wait);
-            if (!e) continue;
+        // The document's `for evt := range sub.Events()`: only the subscription's close ends it.
+        while (const auto e = c.sub.sub->next()) {
             received(c.sub, *e, report);
             busy_for(m_consume_cost);
         }
     }
 
+    /// Ends each slow consumer as a Go consumer ends: its subscription is unsubscribed (closed) while
+    /// it waits for an event with nothing left to take, the wait only the close can end; then it is
+    /// joined. A close that does not wake it (close_strands_waiter) leaves the join, and the job, hanging.
     void stop_consumers() {
-        m_stop_consumers.store(true, std::memory_order_release);
         for (auto& c : m_consumers) {
-            if (c->thread.joinable()) c->thread.join();
+            if (!c->thread.joinable()) continue;
+            const Subscription& sub = *c->sub.sub;
+            const auto give_up = std::chrono::steady_clock::now() + k_consumer_idle_wait;
+            while (!(sub.consumer_waiting() && sub.buffered() == 0) && std::chrono::steady_clock::now() < give_up) {
+                std::this_thread::sleep_for(k_consumer_idle_poll);
+            }
+            c->discarded = m_node.unsubscribe(c->sub.sub);
+            c->thread.join();
         }
     }
 
@@ -565,7 +596,6 @@ private:
     std::int64_t m_flow_excess_reported = 0;                              ///< checks only
     /// Checkpoint findings (invariant name, detail) waiting for their invariant's check; checkpoints only.
     Findings m_deferred;
-    std::atomic<bool> m_stop_consumers{false};
     Node m_node;
     std::vector<std::unique_ptr<SlowConsumer>> m_consumers;
 };
@@ -597,6 +627,12 @@ THREADMILL_TARGET(
         .mutant("return_without_copy", "race",
                 "the cached key is returned as a view of the cache's bytes (a Go slice returned as is): the caller "
                 "reads it after the lock is released while rotations overwrite it")
+        .mutant("fanout_aborts_on_error", "invariant:delivery_accounting",
+                "a delivery that throws ends the whole fan-out (one recover around the loop instead of one per "
+                "subscriber): the failure is counted, but the subscriptions after it never see the event")
+        .mutant("close_strands_waiter", "timeout",
+                "Close() does not wake the subscription's consumer: one blocked in `range sub.Events()` (next()) "
+                "waits forever for an event that never comes")
         .mutant("stop_without_join", "invariant:workers_joined",
                 "Stop() cancels the workers and detaches them instead of waiting: it returns while they still run")
         .mutant("lock_order_inversion", "deadlock",
@@ -614,7 +650,8 @@ THREADMILL_TARGET(
                               "the cleanup worker removes peer statistics not updated for this long"))
         .param(integer_param("flow_high_water", 64, 1, 1 << 20, "credits a flow controller hands out at most"))
         .op("publish", &Subscriptions::publish,
-            "publish an event (state from arg, peer = key) to every subscription; numbered per publisher")
+            "publish an event (state from arg, peer = key) to every subscription; numbered per publisher; each "
+            "delivery throws with the [faults] rate (the node counts it as failed and delivers to the others)")
         .op("subscribe", &Subscriptions::subscribe,
             "subscribe with a state filter from arg (half of them: every state); a thread keeps at most "
             "max_subscriptions, closing its oldest first")
@@ -651,9 +688,9 @@ THREADMILL_TARGET(
         .op("start", &Subscriptions::start, "Start() the node (a no-op when running)")
         .op("restart", &Subscriptions::restart, "Stop() then Start(): checks the stopped workers are all gone")
         .invariant("delivery_accounting", &Subscriptions::delivery_accounting,
-                   "per subscription, at close and at quiescent points: delivered + dropped lies between the events "
-                   "published entirely while it was open and matching its filter and those published in part while it "
-                   "was open; consumed + discarded at close = delivered")
+                   "per subscription, at close and at quiescent points: delivered + dropped + failed lies between the "
+                   "events published entirely while it was open and matching its filter and those published in part "
+                   "while it was open; consumed + discarded at close = delivered")
         .invariant("per_publisher_order", &Subscriptions::per_publisher_order,
                    "online: within a subscription, each publisher's events arrive in the order it published them "
                    "(gaps from drops allowed, never a repeat)")

@@ -43,6 +43,17 @@ using subscriptions::Subscription;
 using subscriptions::SubscriptionFaults;
 using namespace std::chrono_literals;
 
+/// Waits (up to 10 s) until `condition` holds; returns whether it does.
+template <typename Condition>
+bool eventually(Condition condition) {
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > give_up) return false;
+        std::this_thread::sleep_for(50us);
+    }
+    return true;
+}
+
 Event event(std::uint64_t seq, State state = State::connected, std::uint32_t publisher = 0) {
     Event e;
     e.seq = seq;
@@ -134,6 +145,56 @@ TEST(SubscriptionsSubscription, WaitNextWakesOnAnEventAndOnClose) {
     s.close();
     waiter.join();
     EXPECT_FALSE(got.has_value());
+}
+
+TEST(SubscriptionsSubscription, NextWaitsForEventsUntilTheCloseEndsIt) {
+    Subscription s(1, 4, subscriptions::k_all_states);
+    std::vector<std::uint64_t> got;
+    std::thread consumer([&] {
+        while (const auto e = s.next()) got.push_back(e->seq);  // a Go `range` over the channel
+    });
+    ASSERT_TRUE(eventually([&] { return s.consumer_waiting(); }));
+    s.offer(event(1));
+    s.offer(event(2));
+    ASSERT_TRUE(eventually([&] { return s.consumer_waiting() && s.buffered() == 0; }));
+    ASSERT_TRUE(s.close().has_value());
+    consumer.join();  // only the close can end its wait: with nothing left, next() waits for no time limit
+    EXPECT_EQ(got, (std::vector<std::uint64_t>{1, 2}));
+    EXPECT_FALSE(s.next().has_value()) << "a closed subscription returns at once";
+}
+
+TEST(SubscriptionsSubscription, AFailedDeliveryIsCountedOnlyWhileOpenAndMatching) {
+    Subscription s(1, 4, subscriptions::mask_of(State::connected));
+    EXPECT_EQ(s.count_failed(event(1, State::connected)), Offer::failed);
+    EXPECT_EQ(s.count_failed(event(2, State::disconnected)), Offer::filtered);
+    EXPECT_EQ(s.offer(event(3, State::connected)), Offer::delivered);
+    s.close();
+    EXPECT_EQ(s.count_failed(event(4, State::connected)), Offer::closed);
+    EXPECT_EQ(s.failed(), 1u);
+    EXPECT_EQ(s.delivered(), 1u);
+    EXPECT_EQ(s.dropped(), 0u);
+}
+
+TEST(SubscriptionsFaults, CloseStrandsWaiterLeavesTheConsumerWaitingUntilItsOwnTimeout) {
+    // The safe close wakes a consumer in next(), which has no timeout (the test above); the mutant's
+    // close does not, so a consumer in wait_next() goes on waiting for its whole timeout.
+    SubscriptionFaults f;
+    f.close_strands_waiter = true;
+    Subscription s(1, 4, subscriptions::k_all_states, f);
+    constexpr auto k_limit = 1s;
+    std::optional<Event> got = event(99);
+    std::chrono::steady_clock::duration waited{};
+    std::thread consumer([&] {
+        const auto began = std::chrono::steady_clock::now();
+        got = s.wait_next(k_limit);
+        waited = std::chrono::steady_clock::now() - began;
+    });
+    ASSERT_TRUE(eventually([&] { return s.consumer_waiting(); }));
+    ASSERT_TRUE(s.close().has_value());
+    EXPECT_TRUE(s.consumer_waiting()) << "the close left the consumer waiting";
+    consumer.join();
+    EXPECT_FALSE(got.has_value());
+    EXPECT_GE(waited, k_limit) << "only the consumer's own timeout ended its wait";
 }
 
 /// A publisher offers to a full buffer of capacity 1 while the consumer takes one event.
@@ -320,6 +381,68 @@ TEST(SubscriptionsNode, ConcurrentPublishersKeepTheirOrderAndEveryEventIsCounted
     EXPECT_EQ(out_of_order, 0);
     EXPECT_EQ(sub->delivered() + sub->dropped(), 2 * k_events);
     EXPECT_EQ(consumed, sub->delivered());
+}
+
+/// A started node with three every-state subscriptions and one for disconnected events only (in
+/// that order in its registry); the delivery to the second one throws.
+struct FailingDelivery {
+    explicit FailingDelivery(bool aborts_on_error) : node(options(aborts_on_error)) {
+        node.start();
+        first = node.subscribe();
+        failing = node.subscribe();
+        last = node.subscribe();
+        other_state = node.subscribe(subscriptions::mask_of(State::disconnected));
+        failing_id = failing->id();
+    }
+
+    NodeOptions options(bool aborts_on_error) {
+        NodeOptions o = quick_options();
+        o.faults.fanout_aborts_on_error = aborts_on_error;
+        o.before_delivery = [this](const Subscription& sub, const Event&) {
+            ++hook_calls;
+            if (sub.id() == failing_id) throw std::runtime_error("injected delivery failure");
+        };
+        return o;
+    }
+
+    std::uint64_t failing_id = 0;
+    int hook_calls = 0;
+    Node node;
+    std::shared_ptr<Subscription> first, failing, last, other_state;
+};
+
+TEST(SubscriptionsNode, AFailedDeliveryMissesOnlyItsSubscriptionAndIsCounted) {
+    FailingDelivery d(false);
+    const auto r = d.node.publish(event(1, State::connected));
+    EXPECT_TRUE(r.accepted);
+    EXPECT_EQ(r.delivered, 2u);
+    EXPECT_EQ(r.failed, 1u);
+    EXPECT_EQ(r.dropped, 0u);
+    EXPECT_EQ(d.hook_calls, 3) << "never called for a subscription whose filter refuses the event";
+    EXPECT_EQ(d.first->try_next()->seq, 1u);
+    EXPECT_EQ(d.last->try_next()->seq, 1u) << "the subscription after the failed one still gets the event";
+    EXPECT_EQ(d.failing->failed(), 1u);
+    EXPECT_EQ(d.failing->delivered(), 0u);
+    EXPECT_EQ(d.other_state->failed() + d.other_state->delivered(), 0u);
+    // The registry's lock is free again: subscribe (its write lock) and another fan-out go through.
+    auto later = d.node.subscribe();
+    const auto r2 = d.node.publish(event(2, State::connected));
+    EXPECT_EQ(r2.delivered, 3u);
+    EXPECT_EQ(r2.failed, 1u);
+    EXPECT_EQ(later->try_next()->seq, 2u);
+    EXPECT_EQ(d.failing->failed(), 2u);
+}
+
+TEST(SubscriptionsFaults, FanoutAbortsOnErrorLeavesTheLaterSubscriptionsWithoutTheEvent) {
+    FailingDelivery d(true);
+    const auto r = d.node.publish(event(1, State::connected));
+    EXPECT_TRUE(r.accepted);
+    EXPECT_EQ(r.delivered, 1u);
+    EXPECT_EQ(r.failed, 1u) << "the failure itself is counted";
+    EXPECT_EQ(d.first->delivered(), 1u);
+    EXPECT_EQ(d.failing->failed(), 1u);
+    EXPECT_EQ(d.last->delivered() + d.last->dropped() + d.last->failed(), 0u)
+        << "the subscription after the failed one was never offered the event, and nothing counts it";
 }
 
 // ---- Node: flow controllers -------------------------------------------------------------------
@@ -542,7 +665,7 @@ struct Fixture : testing::TargetFixture {
 TEST(SubscriptionsTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
     EXPECT_EQ(info.seed, "003_3b8ee4895b816985.txt");
-    ASSERT_EQ(info.variants.size(), 8u);
+    ASSERT_EQ(info.variants.size(), 10u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (const auto& v : info.variants) {
         if (v.is_safe()) continue;
@@ -598,6 +721,46 @@ TEST(SubscriptionsTarget, SafeHoldsEveryInvariantUnderContention) {
     for (int i = 0; i < 6; ++i) ops.push_back("publish");  // mostly publishing
     f.stress(sink, 80, ops, 8, 0.02);
     f.expect_all_held(sink);
+}
+
+/// One thread with three every-state subscriptions publishes 60 events, one delivery in three
+/// failing ([faults] rate 0.3), consuming now and then; the violations of delivery_accounting.
+std::uint64_t accounting_violations_with_failing_deliveries(const char* variant, std::uint64_t& faults) {
+    Fixture f(variant);
+    f.contexts[0].m_fault_probability = 0.3;
+    for (int i = 0; i < 3; ++i) f.run("subscribe", 0, 0);
+    InvariantSink sink(f.info.invariants.size());
+    for (std::uint64_t i = 0; i < 60; ++i) {
+        f.run("publish", i % 8, i);
+        if (i % 4 == 3) f.run("consume", 0, i);
+        if (i % 20 == 19) f.check(sink);
+    }
+    f.run("unsubscribe", 0, 0);
+    f.check(sink, CheckPoint::final);
+    faults = f.contexts[0].m_faults;
+    if (std::string(variant) == "safe") f.expect_all_held(sink);
+    return f.violations(sink, "delivery_accounting");
+}
+
+TEST(SubscriptionsTarget, FailedDeliveriesKeepTheAccountingAndFanoutAbortsOnErrorBreaksIt) {
+    std::uint64_t faults = 0;
+    EXPECT_EQ(accounting_violations_with_failing_deliveries("safe", faults), 0u);
+    EXPECT_GT(faults, 0u) << "deliveries did fail";
+    EXPECT_GT(accounting_violations_with_failing_deliveries("fanout_aborts_on_error", faults), 0u);
+    EXPECT_GT(faults, 0u);
+}
+
+TEST(SubscriptionsTarget, SafeCountsFailedDeliveriesUnderContention) {
+    Fixture f("safe", 4, {{"buffer_capacity", std::int64_t{8}}, {"slow_consumers", std::int64_t{1}}});
+    for (auto& ctx : f.contexts) ctx.m_fault_probability = 0.05;
+    InvariantSink sink(f.info.invariants.size());
+    f.stress(sink, 40, {"publish", "publish", "publish", "publish", "subscribe", "consume", "consume", "unsubscribe",
+                        "close"},
+             8, 0.02);
+    f.expect_all_held(sink);
+    std::uint64_t faults = 0;
+    for (const auto& ctx : f.contexts) faults += ctx.m_faults;
+    EXPECT_GT(faults, 0u);
 }
 
 TEST(SubscriptionsTarget, BrokenDoubleCheckedIsCaughtUnderContention) {
