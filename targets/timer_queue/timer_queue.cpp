@@ -20,6 +20,34 @@ std::string_view to_string(OperationKind k) {
     return "?";
 }
 
+std::string_view to_string(WaitStatus s) {
+    switch (s) {
+        case WaitStatus::answered: return "answered";
+        case WaitStatus::refused: return "refused";
+        case WaitStatus::stopped: return "stopped";
+        case WaitStatus::dropped: return "dropped";
+        case WaitStatus::timed_out: return "timed_out";
+    }
+    return "?";
+}
+
+void WaitSlot::release(WaitStatus status, Nanos left) {
+    {
+        std::lock_guard lk(m_mutex);
+        if (m_released) return;
+        m_released = true;
+        m_result = {status, left};
+    }
+    // The releaser holds the operation (and through it this slot) until it returns.
+    m_cv.notify_all();
+}
+
+WaitResult WaitSlot::wait(Nanos timeout) {
+    std::unique_lock lk(m_mutex);
+    if (!m_cv.wait_for(lk, timeout, [this] { return m_released; })) return {WaitStatus::timed_out, Nanos(0)};
+    return m_result;
+}
+
 TimerQueue::TimerQueue(BroadcastTimer& timer, const Clock& clock, TimerQueueOptions options, OwnerObserver* observer)
     : m_timer(timer), m_clock(clock), m_options(std::move(options)), m_observer(observer) {
     m_batch.reserve(std::max<std::size_t>(m_options.batch_size, 1));
@@ -28,26 +56,55 @@ TimerQueue::TimerQueue(BroadcastTimer& timer, const Clock& clock, TimerQueueOpti
 TimerQueue::~TimerQueue() { stop(); }
 
 void TimerQueue::start() {
+    std::lock_guard life(m_lifecycle);
     std::lock_guard lk(m_mutex);
-    if (m_thread.joinable()) return;
-    m_stopping = false;
+    if (m_life.load(std::memory_order_relaxed) == Life::running) return;
+    // Not running: never started, or stop() joined the last owner (both under m_lifecycle).
+    m_life.store(Life::running, std::memory_order_release);
+    // Godot calls _Ready (where the document's `_isInitialized` would be set) only the first time
+    // a node enters the tree: ready_once makes the queue ready on the first start only.
+    if (!m_options.faults.ready_once || m_stats.starts == 0) m_ready = true;
+    ++m_stats.starts;
     m_thread = std::thread([this] { owner_main(); });
     m_owner_id.store(m_thread.get_id(), std::memory_order_release);
     // Before the owner can run (it starts by taking the lock held here).
     m_timer.set_owner(m_thread.get_id());
-    m_running.store(true, std::memory_order_release);
+    // What was kept before the first start (or, in a mutant, queued while closed): drained first.
+    if (m_ready && !m_queue.empty()) m_state.store(DrainState::requested, std::memory_order_release);
 }
 
 void TimerQueue::stop() {
+    std::lock_guard life(m_lifecycle);
     {
         std::lock_guard lk(m_mutex);
-        if (!m_thread.joinable()) return;
-        m_stopping = true;
+        if (m_life.load(std::memory_order_relaxed) == Life::stopped) return;
+        // From here every call is refused, and nothing queued is left for the owner: it ends its
+        // drain after the batch it holds.
+        m_life.store(Life::stopping, std::memory_order_release);
+        m_ready = false;
+        cancel_queued_locked();
     }
-    m_pump_cv.notify_one();
-    m_thread.join();
-    m_running.store(false, std::memory_order_release);
+    if (m_thread.joinable()) {
+        m_pump_cv.notify_one();
+        m_thread.join();
+    }
+    std::lock_guard lk(m_mutex);
+    m_life.store(Life::stopped, std::memory_order_release);
 }
+
+void TimerQueue::cancel_queued_locked() {
+    for (TimerOperation& op : m_queue) {
+        ++m_stats.cancelled;
+        if (op.is_query()) ++m_stats.cancelled_queries;
+        // The caller blocked on a cancelled query returns at once; the mutant only drops the record.
+        if (op.m_waiter && !m_options.faults.stop_strands_waiters) op.m_waiter->release(WaitStatus::stopped);
+    }
+    m_queue.clear();
+}
+
+bool TimerQueue::is_open(Life l) { return l == Life::unstarted || l == Life::running; }
+
+bool TimerQueue::accepting() const { return is_open(m_life.load(std::memory_order_acquire)); }
 
 TimerOperation TimerQueue::make(OperationKind kind, std::optional<std::uint64_t> id, Nanos duration,
                                 TimingEvent event, TimerOperation::Callback callback) const {
@@ -86,6 +143,15 @@ bool TimerQueue::is_timer_active(TimingEvent event, ActiveCallback callback, std
     return enqueue(make(OperationKind::is_timer_active, id, Nanos(0), event, std::move(callback)));
 }
 
+WaitResult TimerQueue::wait_time_until(TimingEvent event, Nanos timeout, std::optional<std::uint64_t> id) {
+    auto slot = std::make_shared<WaitSlot>();
+    TimerOperation op = make(OperationKind::time_until, id, Nanos(0), event,
+                             TimeCallback([slot](Nanos left) { slot->release(WaitStatus::answered, left); }));
+    op.m_waiter = slot;
+    if (!enqueue(std::move(op))) return {WaitStatus::refused, Nanos(0)};
+    return slot->wait(timeout);
+}
+
 bool TimerQueue::enqueue(TimerOperation op) {
     const TimerQueueFaults& faults = m_options.faults;
     if (faults.direct_call) {
@@ -95,6 +161,17 @@ bool TimerQueue::enqueue(TimerOperation op) {
         ++m_stats.accepted;
         ++m_stats.processed;
         return true;
+    }
+    if (faults.open_test_outside) {
+        // Decides from a state that stop() may change before this operation is queued: a stop()
+        // in between closes the queue and cancels what it holds, and this push comes after it.
+        const bool open = is_open(m_life.load(std::memory_order_acquire));
+        if (m_options.gap) m_options.gap();
+        if (!open) {
+            std::lock_guard lk(m_mutex);
+            ++m_stats.refused;
+            return false;
+        }
     }
     bool pump = false;
     if (faults.pump_test_outside) {
@@ -106,9 +183,17 @@ bool TimerQueue::enqueue(TimerOperation op) {
     {
         std::unique_lock lk(m_mutex, std::defer_lock);
         if (!faults.unlocked_queue) lk.lock();
+        // The test of the queue's state and the push share this critical section: once stop()
+        // has closed the queue (under this lock), nothing more is queued.
+        if (!faults.open_test_outside && !is_open(m_life.load(std::memory_order_relaxed))) {
+            ++m_stats.refused;
+            return false;
+        }
         if (!faults.unbounded && m_queue.size() >= m_options.max_queue) {
+            TimerOperation& oldest = m_queue.front();
             ++m_stats.dropped;
-            if (m_queue.front().is_query()) ++m_stats.dropped_queries;
+            if (oldest.is_query()) ++m_stats.dropped_queries;
+            if (oldest.m_waiter) oldest.m_waiter->release(WaitStatus::dropped);
             m_queue.pop_front();
         }
         m_queue.push_back(std::move(op));
@@ -116,14 +201,17 @@ bool TimerQueue::enqueue(TimerOperation op) {
         m_stats.high_water = std::max(m_stats.high_water, m_queue.size());
         if (faults.unlocked_queue) lk.lock();  // only the queue itself goes unguarded
         if (!faults.pump_test_outside) pump = m_state.load(std::memory_order_relaxed) == DrainState::idle;
-        if (pump && m_state.load(std::memory_order_relaxed) == DrainState::idle) {
+        if (pump && m_ready && m_state.load(std::memory_order_relaxed) == DrainState::idle) {
             m_state.store(DrainState::requested, std::memory_order_release);
         } else {
             pump = false;
         }
-        // The promise "a pump is requested whenever an operation is queued and no drain is in
-        // progress", observed where it must hold.
-        if (m_state.load(std::memory_order_relaxed) == DrainState::idle) ++m_stats.unpumped;
+        // The promises "a pump is requested whenever an operation is queued to a running owner
+        // with no drain in progress" and "nothing is queued once stop() has closed the queue",
+        // observed where they must hold.
+        const Life life = m_life.load(std::memory_order_relaxed);
+        if (life == Life::running && m_state.load(std::memory_order_relaxed) == DrainState::idle) ++m_stats.unpumped;
+        if (!is_open(life)) ++m_stats.pushed_while_closed;
     }
     if (pump) m_pump_cv.notify_one();
     return true;
@@ -146,12 +234,14 @@ void TimerQueue::owner_main() {
     const std::size_t batch_size = std::max<std::size_t>(m_options.batch_size, 1);
     std::unique_lock lk(m_mutex);
     m_last_frame_ns = m_clock.now_ns();
+    const auto stopping = [this] { return m_life.load(std::memory_order_relaxed) == Life::stopping; };
     for (;;) {
-        m_pump_cv.wait(lk, [this] { return m_stopping || m_state.load(std::memory_order_relaxed) != DrainState::idle; });
-        if (m_state.load(std::memory_order_relaxed) == DrainState::idle) return;  // stopping, nothing asked
+        m_pump_cv.wait(lk, [&] { return stopping() || m_state.load(std::memory_order_relaxed) != DrainState::idle; });
+        if (stopping()) break;
         m_state.store(DrainState::draining, std::memory_order_release);
-        // One drain: a frame per batch until the queue is found empty under the lock.
-        while (!m_queue.empty()) {
+        // One drain: a frame per batch until the queue is found empty under the lock, or until
+        // stop() (which cancelled what was queued) ends it after the batch in hand.
+        while (!stopping() && !m_queue.empty()) {
             const std::size_t n = std::min(batch_size, m_queue.size());
             for (std::size_t i = 0; i < n; ++i) {
                 m_batch.push_back(std::move(m_queue.front()));
@@ -191,6 +281,8 @@ void TimerQueue::owner_main() {
         m_state.store(DrainState::idle, std::memory_order_release);
         m_idle_cv.notify_all();
     }
+    m_state.store(DrainState::idle, std::memory_order_release);
+    m_idle_cv.notify_all();
 }
 
 std::size_t TimerQueue::queue_size() const {
@@ -210,7 +302,7 @@ bool TimerQueue::is_show_active() const {
 
 DebugInfo TimerQueue::debug_info() const {
     std::lock_guard lk(m_mutex);
-    return {m_running.load(std::memory_order_acquire), m_queue.size(), m_stats.processed, m_last_process_ns};
+    return {m_ready, m_queue.size(), m_stats.processed, m_last_process_ns};
 }
 
 QueueStats TimerQueue::stats_locked() const {
@@ -235,6 +327,7 @@ std::optional<PausedView> TimerQueue::pause_and_inspect(Nanos timeout) const {
     }
     PausedView v;
     v.stats = stats_locked();
+    v.running = m_life.load(std::memory_order_relaxed) == Life::running;
     constexpr std::size_t k_ids_shown = 5;
     for (const TimerOperation& op : m_queue) {
         if (v.queued_ids.size() == k_ids_shown) break;

@@ -29,7 +29,8 @@ constexpr int k_seq_bits = 40;
 constexpr std::uint64_t k_seq_mask = (std::uint64_t{1} << k_seq_bits) - 1;
 /// How long the checks wait for the owner to go idle.
 constexpr Nanos k_pause_timeout = std::chrono::seconds(3);
-/// Longest wait for the owner to go idle inside lost_wakeup's window.
+/// Longest wait inside a mutant's window (lost_wakeup: for the drain to end; enqueue_races_stop:
+/// for a stop() to close the queue).
 constexpr Nanos k_gap_wait = std::chrono::milliseconds(2);
 /// Details kept per invariant between two checks.
 constexpr std::size_t k_max_details = InvariantSink::k_max_details;
@@ -44,6 +45,9 @@ TimerQueueFaults faults_of(std::string_view variant) {
     f.unlocked_getters = variant == "as_documented";
     f.unguarded_apply = variant == "unguarded_callbacks";
     f.drain_under_lock = variant == "drain_under_lock";
+    f.stop_strands_waiters = variant == "stop_strands_waiters";
+    f.open_test_outside = variant == "enqueue_races_stop";
+    f.ready_once = variant == "ready_once";
     return f;
 }
 
@@ -85,12 +89,12 @@ public:
           m_frame(setup.params().duration("frame")),
           m_max_countdown(setup.params().duration("max_countdown")),
           m_max_queue(static_cast<std::size_t>(setup.params().integer("max_queue"))),
+          m_wait_timeout(setup.params().duration("wait_timeout")),
           m_local(setup),
           m_last_applied_seq(static_cast<std::size_t>(m_local.size()), 0),
           m_last_answered_seq(static_cast<std::size_t>(m_local.size()), 0),
           m_queue(m_timer, m_clock, options(setup), this) {
         m_queue.start();
-        m_owner = m_queue.owner_id();
     }
 
     ~TimerQueueAdapter() override { m_queue.stop(); }
@@ -144,6 +148,63 @@ public:
         submitted(call, invalid(call), true, m_queue.is_timer_active(event(call), std::move(cb), id));
     }
 
+    /// The blocking GetTimeUntil: every way it ends is counted; a wait that ran out its whole
+    /// timeout is a violation (nothing in a correct queue leaves a caller blocked that long).
+    void wait_time_until(Call& call) {
+        const std::uint64_t id = next_id(call);
+        const TimingEvent e = event(call);
+        const WaitResult r = m_queue.wait_time_until(e, m_wait_timeout, id);
+        Local& me = m_local[call];
+        if (r.status == WaitStatus::refused) {
+            ++me.refused;
+            return;
+        }
+        ++me.accepted;
+        ++me.waits;
+        switch (r.status) {
+            case WaitStatus::answered:
+                ++me.waits_answered;
+                if (r.left.count() < 0 || r.left > m_max_countdown) {
+                    call.violate("timer_consistent", fmt::format("wait_time_until({}) answered {}ns, outside [0, {}ns]",
+                                                                 to_string(e), r.left.count(), m_max_countdown.count()));
+                }
+                return;
+            case WaitStatus::stopped: ++me.waits_stopped; return;
+            case WaitStatus::dropped: ++me.waits_dropped; return;
+            case WaitStatus::refused: return;  // counted above
+            case WaitStatus::timed_out:
+                ++me.waits_timed_out;
+                call.violate("waiters_released",
+                             fmt::format("its #{}, wait_time_until({}), waited out its whole timeout of {}ms: the "
+                                         "query was not answered, dropped or cancelled by stop() in that time",
+                                         id & k_seq_mask, to_string(e),
+                                         std::chrono::duration_cast<std::chrono::milliseconds>(m_wait_timeout).count()));
+                return;
+        }
+    }
+
+    // ---- lifecycle (from any worker thread, racing the calls of the others) --------------------
+
+    void start(Call& call) {
+        next_id(call);
+        m_lifecycle_calls.fetch_add(1, std::memory_order_relaxed);
+        m_queue.start();
+    }
+
+    void stop(Call& call) {
+        next_id(call);
+        m_lifecycle_calls.fetch_add(1, std::memory_order_relaxed);
+        m_queue.stop();
+    }
+
+    void restart(Call& call) {
+        next_id(call);
+        m_lifecycle_calls.fetch_add(1, std::memory_order_relaxed);
+        m_queue.stop();
+        call.chaos_point();  // the queue is closed: callers are refused here
+        m_queue.start();
+    }
+
     void queue_size(Call& call) {
         next_id(call);
         m_local[call].sink += m_queue.queue_size();
@@ -178,19 +239,25 @@ public:
     void accounting(Check& check) {
         if (!m_view) return;
         const QueueStats& s = m_view->stats;
-        if (s.accepted != s.processed + s.dropped + s.queued) {
-            check.fail(fmt::format("accepted {} != processed {} + dropped {} + queued {}", s.accepted, s.processed,
-                                   s.dropped, s.queued));
+        if (s.accepted != s.processed + s.dropped + s.cancelled + s.queued) {
+            check.fail(fmt::format("accepted {} != processed {} + dropped {} + cancelled {} + queued {}", s.accepted,
+                                   s.processed, s.dropped, s.cancelled, s.queued));
         }
-        std::uint64_t valid = 0;
+        std::uint64_t accepted = 0;
+        std::uint64_t refused = 0;
         std::uint64_t invalid = 0;
         m_local.for_each([&](const Local& t) {
-            valid += t.valid;
+            accepted += t.accepted;
+            refused += t.refused;
             invalid += t.invalid;
         });
-        if (valid != s.accepted || invalid != s.rejected) {
-            check.fail(fmt::format("callers made {} valid and {} invalid calls; the queue accepted {} and rejected {}",
-                                   valid, invalid, s.accepted, s.rejected));
+        if (accepted != s.accepted || refused != s.refused || invalid != s.rejected) {
+            check.fail(fmt::format("callers saw {} calls accepted, {} refused (queue closed) and {} rejected (invalid); "
+                                   "the queue counted {}, {} and {}",
+                                   accepted, refused, invalid, s.accepted, s.refused, s.rejected));
+        }
+        if (s.refused > 0 && m_lifecycle_calls.load(std::memory_order_relaxed) == 0) {
+            check.fail(fmt::format("{} valid call(s) refused, though nothing ever stopped the queue", s.refused));
         }
         if (m_invalid_applied > 0) {
             check.fail(
@@ -221,11 +288,19 @@ public:
         m_duplicates.report(check);
         m_missing_answers.report(check);
         std::uint64_t made = 0;
-        m_local.for_each([&](const Local& t) { made += t.queries; });
+        std::uint64_t waits = 0;
+        m_local.for_each([&](const Local& t) {
+            made += t.queries;
+            waits += t.waits;
+        });
         if (m_direct_call) return;  // its queries never pass through the queue
-        if (m_answers != m_queries_applied || made != m_queries_applied + s.dropped_queries + s.queued_queries) {
-            check.fail(fmt::format("{} queries made, {} applied by the owner, {} answered, {} dropped, {} queued", made,
-                                   m_queries_applied, m_answers, s.dropped_queries, s.queued_queries));
+        const std::uint64_t applied = m_queries_applied + m_waits_applied;
+        if (m_answers != m_queries_applied ||
+            made + waits != applied + s.dropped_queries + s.cancelled_queries + s.queued_queries) {
+            check.fail(fmt::format("{} queries and {} blocking queries made; {} and {} applied by the owner, {} answered "
+                                   "by callback; {} dropped, {} cancelled by stop(), {} queued",
+                                   made, waits, m_queries_applied, m_waits_applied, m_answers, s.dropped_queries,
+                                   s.cancelled_queries, s.queued_queries));
         }
     }
 
@@ -238,15 +313,43 @@ public:
         }
         const QueueStats& s = m_view->stats;
         if (s.queued > 0) {
-            check.fail(fmt::format("{} operation(s) ({} queries) left in the queue with the owner idle and no drain "
-                                   "requested; first ids: {}",
-                                   s.queued, s.queued_queries, fmt::join(describe_ids(m_view->queued_ids), ", ")));
+            check.fail(fmt::format("{} operation(s) ({} queries) left in the queue with {}; first ids: {}", s.queued,
+                                   s.queued_queries,
+                                   m_view->running ? "the owner idle and no drain requested"
+                                                   : "the queue stopped (stop() cancels what is queued and closes it)",
+                                   fmt::join(describe_ids(m_view->queued_ids), ", ")));
+        }
+        if (s.pushed_while_closed > m_pushed_while_closed_seen) {
+            check.fail(fmt::format("{} operation(s) were queued after stop() had closed the queue (and cancelled what it "
+                                   "held): accepted, yet nothing applies or cancels them until a later start()",
+                                   s.pushed_while_closed - m_pushed_while_closed_seen));
+            m_pushed_while_closed_seen = s.pushed_while_closed;
         }
         if (s.unpumped > m_unpumped_seen) {
             check.fail(fmt::format("{} operation(s) were queued with the owner idle and no pump requested (each waited "
                                    "for a later call to request one)",
                                    s.unpumped - m_unpumped_seen));
             m_unpumped_seen = s.unpumped;
+        }
+    }
+
+    void waiters_released(Check& check) {
+        if (!m_view || m_direct_call) return;
+        const QueueStats& s = m_view->stats;
+        Local sum;
+        m_local.for_each([&](const Local& t) {
+            sum.waits_answered += t.waits_answered;
+            sum.waits_stopped += t.waits_stopped;
+            sum.waits_dropped += t.waits_dropped;
+        });
+        // Each blocking query the owner applied released its caller with the answer; the others
+        // were released by what happened to their query.
+        if (sum.waits_answered != m_waits_applied || sum.waits_stopped > s.cancelled_queries ||
+            sum.waits_dropped > s.dropped_queries) {
+            check.fail(fmt::format("blocking queries: {} answered, {} applied by the owner; {} released as stopped, "
+                                   "{} queries cancelled; {} released as dropped, {} queries dropped",
+                                   sum.waits_answered, m_waits_applied, sum.waits_stopped, s.cancelled_queries,
+                                   sum.waits_dropped, s.dropped_queries));
         }
     }
 
@@ -261,10 +364,16 @@ private:
     /// What one worker thread records; only that thread touches it while ops run.
     struct Local {
         std::uint64_t seq = 0;
-        std::uint64_t valid = 0;    ///< calls accepted with valid arguments
-        std::uint64_t invalid = 0;  ///< calls rejected for an invalid argument
-        std::uint64_t queries = 0;  ///< of `valid`, the queries
-        std::uint64_t sink = 0;     ///< getter results folded in, so that no call is optimized away
+        std::uint64_t accepted = 0;  ///< calls accepted (queued)
+        std::uint64_t refused = 0;   ///< valid calls refused: the queue was closed
+        std::uint64_t invalid = 0;   ///< calls rejected for an invalid argument
+        std::uint64_t queries = 0;   ///< of `accepted`, the queries answered by callback
+        std::uint64_t waits = 0;     ///< of `accepted`, the blocking queries; they ended:
+        std::uint64_t waits_answered = 0;
+        std::uint64_t waits_stopped = 0;
+        std::uint64_t waits_dropped = 0;
+        std::uint64_t waits_timed_out = 0;
+        std::uint64_t sink = 0;      ///< getter results folded in, so that no call is optimized away
     };
 
     /// The last query answer, between the callback and applied() (owner thread only).
@@ -280,13 +389,15 @@ private:
         o.batch_size = static_cast<std::size_t>(setup.params().integer("batch_size"));
         o.apply_cost = setup.params().duration("apply_cost");
         o.faults = faults_of(setup.variant());
-        // lost_wakeup's window, between its test of the drain state and its push: the chaos
-        // point, then the worst the scheduler can do there, bounded: wait for the drain seen
-        // running to end. (The safe queue has no such window and never calls this.)
-        o.gap = [this] {
+        // A mutant's window between a test and the push that depends on it: the chaos point,
+        // then the worst the scheduler can do there, bounded. lost_wakeup: wait for the drain seen
+        // running to end; enqueue_races_stop: wait for a stop() to close the queue seen open.
+        // (The safe queue has no such window and never calls this.)
+        o.gap = [this, races_stop = o.faults.open_test_outside] {
             if (Call* call = threadmill::current_call()) call->chaos_point();
             const auto until = std::chrono::steady_clock::now() + k_gap_wait;
-            while (!m_queue.drain_idle() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+            const auto changed = [&] { return races_stop ? !m_queue.accepting() : m_queue.drain_idle(); };
+            while (!changed() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
         };
         return o;
     }
@@ -306,17 +417,16 @@ private:
         return Nanos(1 + static_cast<std::int64_t>((arg >> 8) % static_cast<std::uint64_t>(m_max_countdown.count())));
     }
 
+    /// A valid call returns false only when refused (the queue closed), which the callers cannot
+    /// judge while lifecycle calls race them: the totals are checked against the queue's.
     void submitted(Call& call, bool invalid, bool query, bool accepted) {
-        if (accepted == invalid) {
-            call.violate("accounting", fmt::format("a call with {} arguments was {}", invalid ? "invalid" : "valid",
-                                                   accepted ? "accepted" : "rejected"));
-        }
+        if (invalid && accepted) call.violate("accounting", "a call with invalid arguments was accepted");
         Local& me = m_local[call];
         if (!accepted) {
-            ++me.invalid;
+            ++(invalid ? me.invalid : me.refused);
             return;
         }
-        ++me.valid;
+        ++me.accepted;
         if (query) ++me.queries;
     }
 
@@ -341,6 +451,12 @@ private:
             case OperationKind::start_ad_break: start_model(TimingEvent::ad_break_end, op, now); break;
             case OperationKind::time_until:
             case OperationKind::is_timer_active: {
+                if (op.has_waiter()) {
+                    // A blocking query: its answer (the timer's, compared with the model below)
+                    // went to the caller blocked on it.
+                    ++m_waits_applied;
+                    break;
+                }
                 ++m_queries_applied;
                 const bool is_time = op.kind() == OperationKind::time_until;
                 const std::int64_t want = is_time ? m_model.time_until(op.event(), now).count()
@@ -398,7 +514,7 @@ private:
 
     /// A query's callback: on the owner thread, exactly once per applied query.
     void answered(std::uint64_t id, std::int64_t value) {
-        if (std::this_thread::get_id() != m_owner) {
+        if (std::this_thread::get_id() != m_queue.owner_id()) {
             m_off_owner_answers.fetch_add(1, std::memory_order_relaxed);
             return;
         }
@@ -419,13 +535,15 @@ private:
     const Nanos m_frame;
     const Nanos m_max_countdown;
     const std::size_t m_max_queue;
+    const Nanos m_wait_timeout;
     PerThread<Local> m_local;
     ManualClock m_clock;  ///< simulated frame time: advanced by the owner, one `frame` per batch
     BroadcastTimer m_timer;
-    std::thread::id m_owner;
     std::atomic<std::uint64_t> m_off_owner_answers{0};
-    std::uint64_t m_owner_violations_seen = 0;  ///< checks only
-    std::uint64_t m_unpumped_seen = 0;          ///< checks only
+    std::atomic<std::uint64_t> m_lifecycle_calls{0};
+    std::uint64_t m_owner_violations_seen = 0;     ///< checks only
+    std::uint64_t m_unpumped_seen = 0;             ///< checks only
+    std::uint64_t m_pushed_while_closed_seen = 0;  ///< checks only
     std::optional<PausedView> m_view;           ///< checks only: the paused owner of this checkpoint
 
     // Owner thread only (read by the checks while the owner is paused).
@@ -433,7 +551,8 @@ private:
     Answer m_answer;
     std::vector<std::uint64_t> m_last_applied_seq;   ///< per caller thread
     std::vector<std::uint64_t> m_last_answered_seq;  ///< per caller thread
-    std::uint64_t m_queries_applied = 0;
+    std::uint64_t m_queries_applied = 0;  ///< queries answered by callback
+    std::uint64_t m_waits_applied = 0;    ///< blocking queries
     std::uint64_t m_answers = 0;
     std::uint64_t m_invalid_applied = 0;
     Findings m_order;
@@ -472,6 +591,15 @@ THREADMILL_TARGET(
         .mutant("unguarded_callbacks", "crash",
                 "the owner applies operations with no try/catch around each: a query callback that throws ends the "
                 "owner thread, and the process")
+        .mutant("stop_strands_waiters", "invariant:waiters_released",
+                "stop() discards the operations still queued without releasing the callers blocked on them: each "
+                "waits out its own timeout")
+        .mutant("enqueue_races_stop", "invariant:nothing_stranded",
+                "a caller tests whether the queue is open before taking the lock and pushes without testing again: "
+                "an operation made as stop() runs is queued after stop() closed and cancelled the queue")
+        .mutant("ready_once", "invariant:nothing_stranded",
+                "start() marks the queue ready (the document's _isInitialized) only the first time, as Godot calls "
+                "_Ready once per node: after a restart the owner runs but no call requests a pump")
         .param(integer_param("max_queue", 1000, 1, std::int64_t{1} << 20,
                              "most operations queued; on overflow the oldest is dropped (and counted)"))
         .param(integer_param("batch_size", 64, 1, std::int64_t{1} << 16, "most operations the owner applies per frame"))
@@ -481,6 +609,9 @@ THREADMILL_TARGET(
                               "valid durations and delays are drawn from [1ns, max_countdown] of simulated time"))
         .param(duration_param("apply_cost", 0ns, 0ns, 10ms,
                               "real busy work per operation applied by the owner (a busy main thread)"))
+        .param(duration_param("wait_timeout", 2s, 1ms, 1h,
+                              "how long wait_time_until waits for its answer (real time); a wait that runs it out "
+                              "breaks waiters_released"))
         .op("start_show", &TimerQueueAdapter::start_show,
             "StartShow(duration): duration from arg, non-positive (rejected) one time in 16")
         .op("stop_show", &TimerQueueAdapter::stop_show,
@@ -495,6 +626,13 @@ THREADMILL_TARGET(
         .op("is_timer_active", &TimerQueueAdapter::is_timer_active,
             "IsTimerActive(event, callback): event from arg; no callback (rejected) one time in 16; with [faults], "
             "the callback throws after it answers")
+        .op("wait_time_until", &TimerQueueAdapter::wait_time_until,
+            "GetTimeUntil made blocking: queues the query (event from arg) and waits up to wait_timeout for the "
+            "answer; released at once when refused, dropped or cancelled by stop()")
+        .op("start", &TimerQueueAdapter::start, "start(): opens the queue and starts an owner thread (if not running)")
+        .op("stop", &TimerQueueAdapter::stop,
+            "stop(): closes the queue, cancels what is queued, joins the owner (callers are refused until a start)")
+        .op("restart", &TimerQueueAdapter::restart, "stop(), a chaos point, start()")
         .op("queue_size", &TimerQueueAdapter::queue_size, "the QueueSize getter")
         .op("is_show_active", &TimerQueueAdapter::is_show_active, "the IsShowActive getter")
         .op("debug_info", &TimerQueueAdapter::debug_info,
@@ -502,18 +640,24 @@ THREADMILL_TARGET(
         .invariant("owner_thread_only", &TimerQueueAdapter::owner_thread_only,
                    "the timer is never called from a thread other than the owner")
         .invariant("accounting", &TimerQueueAdapter::accounting,
-                   "quiescent: accepted = processed + dropped + queued; the calls made with valid arguments were "
-                   "accepted, the others rejected, and no invalid operation reached the owner")
+                   "quiescent: accepted = processed + dropped + cancelled + queued; callers' accepted, refused "
+                   "(queue closed) and rejected (invalid) calls match the queue's counts, none refused unless a "
+                   "lifecycle call ran, and no invalid operation reached the owner")
         .invariant("queue_bounded", &TimerQueueAdapter::queue_bounded,
                    "quiescent: the queue never held more than max_queue operations")
         .invariant("producer_order", &TimerQueueAdapter::producer_order,
                    "the owner applies each caller's operations in the order it made them")
         .invariant("query_exactly_once", &TimerQueueAdapter::query_exactly_once,
                    "each accepted query's callback runs exactly once, on the owner thread, unless the query was "
-                   "dropped on overflow (queries made = answered + dropped + queued)")
+                   "dropped on overflow or cancelled by stop() (queries made = applied + dropped + cancelled + "
+                   "queued)")
         .invariant("nothing_stranded", &TimerQueueAdapter::nothing_stranded,
-                   "quiescent: once the owner is idle (no drain requested or running) the queue is empty; and no "
-                   "enqueue ever left an operation queued with the owner idle and no pump requested")
+                   "quiescent: once the owner is idle (no drain requested or running) or stopped, the queue is "
+                   "empty; no enqueue ever left an operation queued with the owner running, idle and no pump "
+                   "requested, nor queued one after stop() closed the queue")
+        .invariant("waiters_released", &TimerQueueAdapter::waiters_released,
+                   "every blocking query returns without running out its timeout: answered (as often as the owner "
+                   "applied one), or released when refused, dropped on overflow or cancelled by stop()")
         .invariant("timer_consistent", &TimerQueueAdapter::timer_consistent,
                    "the timer's countdowns, and every query answer, match a model computed from the operations "
                    "applied and the simulated frame clock"));

@@ -7,9 +7,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -22,6 +24,11 @@
 #include "targets/timer_queue/timer_queue.hpp"
 
 namespace threadmill {
+namespace timer_queue {
+/// Failure messages name the status.
+void PrintTo(WaitStatus s, std::ostream* os) { *os << to_string(s); }
+}  // namespace timer_queue
+
 namespace {
 
 using timer_queue::BroadcastTimer;
@@ -119,7 +126,11 @@ TEST(TimerQueue, DropsTheOldestOnOverflowAndCountsIt) {
     EXPECT_EQ(q.stats().dropped_queries, 0u);
     ASSERT_TRUE(q.stop_show(9));  // drops the query
     EXPECT_EQ(q.stats().dropped_queries, 1u);
-    EXPECT_FALSE(q.pause_and_inspect(0ns).has_value()) << "a pump was requested and no owner runs to take it";
+    const auto view = q.pause_and_inspect(0ns);
+    ASSERT_TRUE(view.has_value()) << "no pump is requested before the first start()";
+    EXPECT_FALSE(view->running);
+    EXPECT_EQ(view->stats.queued, 3u) << "kept for the first start()";
+    EXPECT_EQ(view->stats.unpumped, 0u) << "no owner runs: nothing is owed a pump yet";
 }
 
 TEST(TimerQueue, UnboundedMutantGrowsPastTheBound) {
@@ -326,6 +337,310 @@ TEST(TimerQueue, DirectCallMutantTouchesTheTimerFromTheCaller) {
     EXPECT_EQ(answered_on, std::this_thread::get_id());
 }
 
+// ---- Lifecycle: stop racing calls, waiters, restart ------------------------------------------
+
+using timer_queue::WaitResult;
+using timer_queue::WaitStatus;
+
+/// Polls `done` every millisecond for at most k_wait; whether it became true.
+template <typename Pred>
+bool eventually(Pred done) {
+    const auto until = std::chrono::steady_clock::now() + k_wait;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+/// Holds the owner thread inside a query's callback until open() (or the latch's destruction:
+/// declare it after the queue, so that it opens before the queue joins its owner).
+class OwnerLatch {
+public:
+    /// Queues the query that blocks the owner, and waits until the owner is inside it.
+    void hold(TimerQueue& q) {
+        ASSERT_TRUE(q.is_timer_active(TimingEvent::show_end, [this, released = m_released](bool) {
+            m_entered.set_value();
+            released.wait();  // its own copy: the latch may be gone once it is open
+        }));
+        ASSERT_EQ(m_entered.get_future().wait_for(k_wait), std::future_status::ready);
+    }
+    void open() {
+        if (m_open) return;
+        m_open = true;
+        m_release.set_value();
+    }
+    ~OwnerLatch() { open(); }
+
+private:
+    std::promise<void> m_entered;
+    std::promise<void> m_release;
+    std::shared_future<void> m_released = m_release.get_future().share();
+    bool m_open = false;
+};
+
+TEST(TimerQueueLifecycle, ARaceWithStopIsAppliedCancelledOrRefused) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueue q(timer, clock);
+    OwnerLatch latch;
+    q.start();
+    latch.hold(q);  // the owner holds a batch of one: the latch's query
+    ASSERT_TRUE(q.stop_show(1));
+    ASSERT_TRUE(q.start_show(5ms, 2));
+    bool answered = false;
+    ASSERT_TRUE(q.get_time_until(TimingEvent::show_end, [&](Nanos) { answered = true; }, 3));
+    auto stopper = std::async(std::launch::async, [&] { q.stop(); });
+    ASSERT_TRUE(eventually([&] { return !q.accepting(); })) << "stop() closes the queue before it joins";
+    EXPECT_EQ(q.queue_size(), 0u) << "in the same critical section it cancels what was queued";
+    EXPECT_FALSE(q.stop_show(4)) << "a call after the close is refused";
+    EXPECT_FALSE(q.start_show(-1ms)) << "an invalid one is still rejected";
+    EXPECT_EQ(stopper.wait_for(0s), std::future_status::timeout) << "the owner still holds its batch";
+    latch.open();
+    ASSERT_EQ(stopper.wait_for(k_wait), std::future_status::ready);
+    const auto s = q.stats();
+    EXPECT_EQ(s.accepted, 4u);
+    EXPECT_EQ(s.processed, 1u) << "the batch in hand is applied";
+    EXPECT_EQ(s.cancelled, 3u);
+    EXPECT_EQ(s.cancelled_queries, 1u);
+    EXPECT_EQ(s.refused, 1u);
+    EXPECT_EQ(s.rejected, 1u);
+    EXPECT_EQ(s.queued, 0u);
+    EXPECT_EQ(s.accepted, s.processed + s.dropped + s.cancelled + s.queued);
+    EXPECT_FALSE(answered) << "a cancelled query's callback never runs";
+    EXPECT_FALSE(q.debug_info().initialized);
+}
+
+TEST(TimerQueueLifecycle, AWaiterGetsTheOwnersAnswerAndIsRefusedOnceStopped) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueue q(timer, clock);
+    q.start();
+    ASSERT_TRUE(q.start_show(5ms));
+    const WaitResult r = q.wait_time_until(TimingEvent::show_end, k_wait, 9);
+    EXPECT_EQ(r.status, WaitStatus::answered);
+    EXPECT_EQ(r.left, 5ms) << "the clock has not moved";
+    q.stop();
+    EXPECT_EQ(q.wait_time_until(TimingEvent::show_end, k_wait).status, WaitStatus::refused);
+    const auto s = q.stats();
+    EXPECT_EQ(s.refused, 1u);
+    EXPECT_EQ(s.processed, 2u);
+}
+
+TEST(TimerQueueLifecycle, StopReleasesABlockedWaiterBeforeItJoins) {
+    // A waiter's query queued behind a batch the owner holds: stop() cancels it and releases the
+    // waiter with `stopped` while it still waits for the owner. The mutant drops the query and
+    // leaves the waiter blocked until its own timeout.
+    for (const bool mutant : {false, true}) {
+        SCOPED_TRACE(mutant ? "stop_strands_waiters" : "safe");
+        BroadcastTimer timer;
+        ManualClock clock;
+        TimerQueueOptions o;
+        o.faults.stop_strands_waiters = mutant;
+        TimerQueue q(timer, clock, o);
+        OwnerLatch latch;
+        q.start();
+        latch.hold(q);
+        const Nanos timeout = mutant ? Nanos(300ms) : k_wait;
+        auto waiter = std::async(std::launch::async, [&] { return q.wait_time_until(TimingEvent::show_end, timeout); });
+        ASSERT_TRUE(eventually([&] { return q.queue_size() == 1; })) << "the waiter's query is queued";
+        auto stopper = std::async(std::launch::async, [&] { q.stop(); });
+        ASSERT_TRUE(eventually([&] { return !q.accepting(); })) << "stop() has closed the queue";
+        if (!mutant) {
+            ASSERT_EQ(waiter.wait_for(k_wait), std::future_status::ready);
+            EXPECT_EQ(waiter.get().status, WaitStatus::stopped);
+            EXPECT_EQ(stopper.wait_for(0s), std::future_status::timeout) << "released before stop() joined";
+        }
+        latch.open();
+        ASSERT_EQ(stopper.wait_for(k_wait), std::future_status::ready);
+        EXPECT_EQ(q.stats().cancelled_queries, 1u);
+        if (mutant) {
+            EXPECT_EQ(waiter.get().status, WaitStatus::timed_out) << "nothing released it";
+        }
+    }
+}
+
+TEST(TimerQueueLifecycle, AWaiterWhoseQueryIsDroppedIsReleased) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueueOptions o;
+    o.max_queue = 1;
+    TimerQueue q(timer, clock, o);  // not started: calls are kept
+    auto waiter = std::async(std::launch::async, [&] { return q.wait_time_until(TimingEvent::ad_break_end, k_wait); });
+    ASSERT_TRUE(eventually([&] { return q.queue_size() == 1; }));
+    ASSERT_TRUE(q.stop_show());  // overflow: the waiter's query is the oldest
+    ASSERT_EQ(waiter.wait_for(k_wait), std::future_status::ready);
+    EXPECT_EQ(waiter.get().status, WaitStatus::dropped);
+    EXPECT_EQ(q.stats().dropped_queries, 1u);
+}
+
+TEST(TimerQueueLifecycle, StopBeforeTheFirstStartCancelsWhatWasKept) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueue q(timer, clock);
+    ASSERT_TRUE(q.start_show(1ms));
+    ASSERT_TRUE(q.stop_show());
+    EXPECT_TRUE(q.accepting());
+    q.stop();
+    EXPECT_FALSE(q.accepting());
+    EXPECT_FALSE(q.stop_show());
+    auto s = q.stats();
+    EXPECT_EQ(s.cancelled, 2u);
+    EXPECT_EQ(s.refused, 1u);
+    EXPECT_EQ(s.queued, 0u);
+    q.start();
+    ASSERT_TRUE(q.stop_show());
+    const auto view = q.pause_and_inspect(k_wait);
+    ASSERT_TRUE(view.has_value());
+    EXPECT_EQ(view->stats.processed, 1u) << "only the call made after start(); nothing refused is kept";
+    EXPECT_TRUE(view->running);
+}
+
+TEST(TimerQueueLifecycle, RestartRunsANewOwnerThatAppliesNewCalls) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueue q(timer, clock);
+    q.start();
+    ASSERT_TRUE(q.start_show(10ms));
+    ASSERT_TRUE(q.pause_and_inspect(k_wait).has_value());
+    q.stop();
+    q.stop();  // idempotent
+    EXPECT_FALSE(q.debug_info().initialized);
+    q.start();
+    q.start();  // running: nothing
+    const auto second = q.owner_id();  // a new thread (its id may equal the joined first's)
+    std::promise<std::pair<std::thread::id, Nanos>> got;
+    ASSERT_TRUE(q.get_time_until(TimingEvent::show_end,
+                                 [&](Nanos left) { got.set_value({std::this_thread::get_id(), left}); }));
+    auto answer = got.get_future();
+    ASSERT_EQ(answer.wait_for(k_wait), std::future_status::ready);
+    const auto [thread, left] = answer.get();
+    EXPECT_EQ(thread, second);
+    EXPECT_NE(thread, std::this_thread::get_id());
+    EXPECT_EQ(left, 10ms) << "the timer keeps its countdowns across a restart";
+    const auto view = q.pause_and_inspect(k_wait);
+    ASSERT_TRUE(view.has_value());
+    EXPECT_EQ(view->stats.starts, 2u);
+    EXPECT_EQ(view->stats.unpumped, 0u);
+    EXPECT_TRUE(q.debug_info().initialized);
+    EXPECT_EQ(timer.owner_violations(), 0u);
+}
+
+TEST(TimerQueueLifecycle, StartAndStopFromManyThreadsKeepEveryCount) {
+    BroadcastTimer timer;
+    ManualClock clock;
+    TimerQueueOptions o;
+    o.max_queue = 32;
+    TimerQueue q(timer, clock, o);
+    std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> accepted{0};
+    std::atomic<std::uint64_t> answered{0};
+    std::atomic<std::uint64_t> waits_answered{0};
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 2; ++t) {
+        callers.emplace_back([&] {
+            while (!done.load()) {
+                if (q.start_ad_break(1ms)) accepted.fetch_add(1);
+                if (q.is_timer_active(TimingEvent::ad_break_end, [&](bool) { answered.fetch_add(1); })) {
+                    accepted.fetch_add(1);
+                }
+                const WaitResult r = q.wait_time_until(TimingEvent::ad_break_end, k_wait);
+                ASSERT_NE(r.status, WaitStatus::timed_out);
+                if (r.status != WaitStatus::refused) accepted.fetch_add(1);
+                if (r.status == WaitStatus::answered) waits_answered.fetch_add(1);
+            }
+        });
+    }
+    std::vector<std::thread> lifecycle;
+    for (int t = 0; t < 3; ++t) {
+        lifecycle.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                if ((i + t) % 2 == 0) {
+                    q.start();
+                } else {
+                    q.stop();
+                }
+            }
+        });
+    }
+    for (auto& th : lifecycle) th.join();
+    q.start();
+    done.store(true);
+    for (auto& th : callers) th.join();
+    q.stop();
+    const auto s = q.stats();
+    EXPECT_EQ(s.accepted, accepted.load());
+    EXPECT_EQ(s.accepted, s.processed + s.dropped + s.cancelled);
+    EXPECT_EQ(s.queued, 0u) << "stop() leaves nothing queued";
+    EXPECT_EQ(s.pushed_while_closed, 0u);
+    EXPECT_EQ(s.unpumped, 0u);
+    EXPECT_LE(answered.load() + waits_answered.load(), s.processed);
+    EXPECT_EQ(timer.owner_violations(), 0u);
+}
+
+TEST(TimerQueueLifecycle, EnqueueRacesStopMutantQueuesIntoAClosedQueue) {
+    // The mutant's window (between its test "is the queue open" and its push) holds a whole
+    // stop(): the push then lands in the closed, cancelled queue, where nothing applies it. The
+    // correct call has no window: its test and its push share one critical section.
+    for (const bool mutant : {false, true}) {
+        SCOPED_TRACE(mutant ? "enqueue_races_stop" : "safe");
+        BroadcastTimer timer;
+        ManualClock clock;
+        TimerQueue* queue = nullptr;
+        int gaps = 0;
+        TimerQueueOptions o;
+        o.faults.open_test_outside = mutant;
+        o.gap = [&] {
+            ++gaps;
+            std::thread([&] { queue->stop(); }).join();
+        };
+        TimerQueue q(timer, clock, o);
+        queue = &q;
+        q.start();
+        EXPECT_TRUE(q.stop_show(7)) << "the queue was open when the call began";
+        const auto view = q.pause_and_inspect(k_wait);
+        ASSERT_TRUE(view.has_value());
+        if (mutant) {
+            EXPECT_EQ(gaps, 1);
+            EXPECT_FALSE(view->running);
+            EXPECT_EQ(view->stats.pushed_while_closed, 1u);
+            EXPECT_EQ(view->stats.queued, 1u) << "stranded in a stopped queue";
+            EXPECT_EQ(view->queued_ids, std::vector<std::uint64_t>{7});
+            q.start();  // and applied after the restart, against the contract (it should have been refused)
+            const auto later = q.pause_and_inspect(k_wait);
+            ASSERT_TRUE(later.has_value());
+            EXPECT_EQ(later->stats.processed, 1u);
+        } else {
+            EXPECT_EQ(gaps, 0);
+            EXPECT_TRUE(view->running);
+            EXPECT_EQ(view->stats.pushed_while_closed, 0u);
+            EXPECT_EQ(view->stats.processed, 1u);
+        }
+    }
+}
+
+TEST(TimerQueueLifecycle, ReadyOnceMutantRequestsNoPumpAfterARestart) {
+    for (const bool mutant : {false, true}) {
+        SCOPED_TRACE(mutant ? "ready_once" : "safe");
+        BroadcastTimer timer;
+        ManualClock clock;
+        TimerQueueOptions o;
+        o.faults.ready_once = mutant;
+        TimerQueue q(timer, clock, o);
+        q.start();
+        q.stop();
+        q.start();
+        EXPECT_EQ(q.debug_info().initialized, !mutant);
+        ASSERT_TRUE(q.stop_show(3));
+        const auto view = q.pause_and_inspect(k_wait);
+        ASSERT_TRUE(view.has_value());
+        EXPECT_TRUE(view->running);
+        EXPECT_EQ(view->stats.unpumped, mutant ? 1u : 0u);
+        EXPECT_EQ(view->stats.queued, mutant ? 1u : 0u) << "the owner runs, idle, with nothing asked of it";
+        EXPECT_EQ(view->stats.processed, mutant ? 0u : 1u);
+    }
+}
+
 // ---- The adapter ----------------------------------------------------------------------------
 
 const TargetSpec& timer_queue_spec() { return testing::registered_target("timer_queue"); }
@@ -338,8 +653,10 @@ struct Fixture : testing::TargetFixture {
     void run(std::string_view name, std::uint64_t arg, int thread = 0) { TargetFixture::run(name, 0, arg, thread); }
 };
 
-const char* const k_all_ops[] = {"start_show", "stop_show", "schedule_break_warnings", "start_ad_break",
-                                 "time_until", "is_timer_active", "queue_size",      "is_show_active",
+/// Every operation but the lifecycle ones (start, stop, restart).
+const char* const k_all_ops[] = {"start_show",      "stop_show",       "schedule_break_warnings",
+                                 "start_ad_break",  "time_until",      "is_timer_active",
+                                 "wait_time_until", "queue_size",      "is_show_active",
                                  "debug_info"};
 
 void run_mix(Fixture& f, int thread, int count, std::uint64_t seed) {
@@ -352,11 +669,11 @@ void run_mix(Fixture& f, int thread, int count, std::uint64_t seed) {
 TEST(TimerQueueTarget, DeclaresItsCatalog) {
     const auto& info = timer_queue_spec().info;
     EXPECT_EQ(info.seed, "000_a55ad4930e1f86da.txt");
-    ASSERT_EQ(info.variants.size(), 8u);
+    ASSERT_EQ(info.variants.size(), 11u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (std::size_t i = 1; i < info.variants.size(); ++i) EXPECT_FALSE(info.variants[i].is_safe());
-    EXPECT_EQ(info.ops.size(), 9u);
-    EXPECT_EQ(info.invariants.size(), 7u);
+    EXPECT_EQ(info.ops.size(), 13u);
+    EXPECT_EQ(info.invariants.size(), 8u);
     EXPECT_EQ(std::get<std::int64_t>(info.param("max_queue")->default_value), 1000);
 }
 
@@ -407,6 +724,64 @@ TEST(TimerQueueTarget, UnboundedBreaksQueueBounded) {
     for (std::uint64_t i = 1; i <= 20; ++i) f.run("stop_show", i);
     f.check(sink, CheckPoint::final);
     EXPECT_GE(f.violations(sink, "queue_bounded"), 1u) << f.details(sink);
+    EXPECT_EQ(f.violations(sink, "accounting"), 0u) << f.details(sink);
+}
+
+
+TEST(TimerQueueTarget, SafeHoldsEveryInvariantWithLifecycleCallsRacing) {
+    // Two callers (blocking queries too) against a small queue, while a third thread stops,
+    // starts and restarts it; the rounds may end with the queue stopped.
+    Fixture f("safe", 3, {{"max_queue", std::int64_t{16}}, {"apply_cost", Nanos(2us)}});
+    InvariantSink sink(f.info.invariants.size());
+    const char* const lifecycle_ops[] = {"restart", "stop", "start", "restart"};
+    for (int round = 0; round < 10; ++round) {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 2; ++t) {
+            threads.emplace_back([&, t] { run_mix(f, t, 300, 1000 * static_cast<std::uint64_t>(round) + 7 * t); });
+        }
+        threads.emplace_back([&] {
+            Rng rng(50 + static_cast<std::uint64_t>(round));
+            for (int i = 0; i < 30; ++i) {
+                f.run(lifecycle_ops[rng.below(std::size(lifecycle_ops))], 0, 2);
+                f.run("queue_size", 0, 2);
+            }
+        });
+        for (auto& th : threads) th.join();
+        f.check(sink, CheckPoint::quiescent);
+    }
+    f.check(sink, CheckPoint::final);
+    for (const auto& inv : f.info.invariants) {
+        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    }
+}
+
+TEST(TimerQueueTarget, CallsRefusedWhileStoppedAreCounted) {
+    Fixture f("safe");
+    InvariantSink sink(f.info.invariants.size());
+    f.run("stop", 0);
+    f.run("stop_show", 1);
+    f.run("start_show", 1 << 8 | 1);
+    f.run("wait_time_until", 1);
+    f.check(sink, CheckPoint::quiescent);
+    f.run("start", 0);
+    f.run("stop_show", 2);
+    f.run("wait_time_until", 2);
+    f.check(sink, CheckPoint::final);
+    for (const auto& inv : f.info.invariants) {
+        EXPECT_EQ(f.violations(sink, inv.name), 0u) << inv.name << "\n" << f.details(sink);
+    }
+}
+
+TEST(TimerQueueTarget, ReadyOnceBreaksNothingStrandedAndWaitersReleased) {
+    // After a restart nothing requests a pump: the blocking query waits out its 10ms timeout and
+    // stays queued, with the owner running and idle.
+    Fixture f("ready_once", 1, {{"wait_timeout", Nanos(10ms)}});
+    InvariantSink sink(f.info.invariants.size());
+    f.run("restart", 0);
+    f.run("wait_time_until", 1);
+    EXPECT_EQ(f.violations(sink, "waiters_released"), 1u) << "online, when the wait timed out";
+    f.check(sink, CheckPoint::final);
+    EXPECT_GE(f.violations(sink, "nothing_stranded"), 1u) << f.details(sink);
     EXPECT_EQ(f.violations(sink, "accounting"), 0u) << f.details(sink);
 }
 
