@@ -12,7 +12,10 @@ namespace threadmill::camera_registry {
 
 bool ServiceLock::try_lock() {
     const bool got = m_reentrant ? m_recursive.try_lock() : m_plain.try_lock();
-    if (got) m_acquisitions.fetch_add(1, std::memory_order_relaxed);
+    if (got) {
+        m_acquisitions.fetch_add(1, std::memory_order_relaxed);
+        m_holds.fetch_add(1, std::memory_order_relaxed);
+    }
     return got;
 }
 
@@ -33,9 +36,11 @@ void ServiceLock::lock() {
         m_plain.lock();  // the non_reentrant mutant: a second lock by the owner never returns
     }
     m_acquisitions.fetch_add(1, std::memory_order_relaxed);
+    m_holds.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ServiceLock::unlock() {
+    m_holds.fetch_sub(1, std::memory_order_relaxed);
     if (m_reentrant) {
         m_recursive.unlock();
     } else {
@@ -183,7 +188,9 @@ std::optional<Camera> CameraRegistry::get(const std::string& id) {
 }
 
 StatusResult CameraRegistry::update_status(const std::string& id) {
-    // Step 1, under the lock: what the ping needs, and which incarnation it is about.
+    if (m_options.faults.lock_leak_on_error) return update_status_by_hand(id);
+    // Step 1, under the lock: what the ping needs, and which incarnation it is about. Whatever
+    // leaves this function, an exception from the ping included, leaves it with the lock free.
     std::unique_lock g(m_lock);
     const auto it = m_cameras.find(id);
     if (it == m_cameras.end()) return {StatusOutcome::not_found, false};
@@ -209,6 +216,41 @@ StatusResult CameraRegistry::update_status(const std::string& id) {
     if (now == m_cameras.end() || now->second.incarnation != incarnation) return {StatusOutcome::vanished, alive};
     now->second.online = alive;
     ++now->second.status_checks;
+    return {StatusOutcome::updated, alive};
+}
+
+StatusResult CameraRegistry::update_status_by_hand(const std::string& id) {
+    // The lock_leak_on_error mutant: the same three steps with acquire() and release() by hand,
+    // as in `lock.acquire(); ...; lock.release()` without `with`. Around the ping the lock is
+    // released, and taken back however the ping ends (`finally: lock.acquire()`), so that the
+    // code after it holds the lock. A ping that throws leaves with the lock taken back and never
+    // released: the release below is on the normal path only.
+    m_lock.lock();
+    const auto it = m_cameras.find(id);
+    if (it == m_cameras.end()) {
+        m_lock.unlock();
+        return {StatusOutcome::not_found, false};
+    }
+    const std::string ip = it->second.ip;
+    const std::uint64_t incarnation = it->second.incarnation;
+    m_lock.unlock();
+    bool alive = false;
+    try {
+        alive = m_options.network->ping(ip);
+    } catch (...) {
+        m_lock.lock();
+        throw;
+    }
+    pause();
+    m_lock.lock();
+    const auto now = m_cameras.find(id);
+    if (now == m_cameras.end() || now->second.incarnation != incarnation) {
+        m_lock.unlock();
+        return {StatusOutcome::vanished, alive};
+    }
+    now->second.online = alive;
+    ++now->second.status_checks;
+    m_lock.unlock();
     return {StatusOutcome::updated, alive};
 }
 

@@ -26,6 +26,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Thrown by a Network when a round trip fails (no route, a reset connection). A camera that does
+/// not answer is not an error: the ping returns false.
+class NetworkError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 /// The one lock of a service. Re-entrant (the document's `threading.RLock`) unless built as the
 /// `non_reentrant` mutant's plain mutex, where a second acquisition by the owner never returns.
 /// Counts its acquisitions (re-entries included). Meets Lockable, so std::lock_guard works.
@@ -43,6 +50,9 @@ public:
     bool try_lock();
     /// Acquisitions so far, re-entries included (relaxed: for tests and benchmarks).
     std::uint64_t acquisitions() const { return m_acquisitions.load(std::memory_order_relaxed); }
+    /// Acquisitions not released yet, re-entries included: zero whenever no thread holds the lock
+    /// (relaxed: read it where the holders' unlocks are ordered before the read, as at a barrier).
+    std::int64_t holds() const { return m_holds.load(std::memory_order_relaxed); }
     bool reentrant() const { return m_reentrant; }
 
 private:
@@ -51,6 +61,7 @@ private:
     std::recursive_mutex m_recursive;
     std::mutex m_plain;
     std::atomic<std::uint64_t> m_acquisitions{0};
+    std::atomic<std::int64_t> m_holds{0};
 };
 
 /// One camera as the detector knows it. `incarnation` is given by the registry at each add of a
@@ -82,7 +93,9 @@ struct RegistrySnapshot {
 /// (no duplicate), and the MAC tracker maps exactly each camera's MAC to its IP.
 std::optional<std::string> consistency_problem(const RegistrySnapshot& snapshot);
 
-/// The network the registry talks to: blocking calls that the safe registry makes without its lock.
+/// The network the registry talks to: blocking calls that the safe registry makes without its
+/// lock. Either call may throw (NetworkError when the round trip fails); the registry lets the
+/// exception through to its caller with nothing written for the failed call and its lock free.
 class Network {
 public:
     virtual ~Network() = default;
@@ -100,6 +113,9 @@ struct RegistryFaults {
     bool unlocked_reads = false;   ///< get_by_ip and snapshot read the maps without the lock
     bool hook_under_lock = false;  ///< the removal hook (another service) is called with the lock held
     bool non_reentrant = false;    ///< the lock is a plain mutex: a nested acquisition self-deadlocks
+    /// update_status takes and releases the lock by hand, and takes it back however the ping
+    /// ends: a ping that throws leaves update_status with the lock still held
+    bool lock_leak_on_error = false;
 };
 
 struct RegistryOptions {
@@ -161,14 +177,16 @@ public:
     std::optional<Camera> get_by_ip(const std::string& ip);
     /// A copy of the camera with this id.
     std::optional<Camera> get(const std::string& id);
-    /// Pings the camera (three steps, the ping without the lock) and stores the result.
+    /// Pings the camera (three steps, the ping without the lock) and stores the result. An
+    /// exception from the ping goes through to the caller: nothing is written, the lock is free.
     StatusResult update_status(const std::string& id);
     /// Stores a known status (no I/O); false when there is no such camera.
     bool set_online(const std::string& id, bool online);
     bool is_online(const std::string& id);
     std::vector<std::string> online_ids();
     /// One discovery cycle: counts it, probes the candidates whose IP is not known (without the
-    /// lock), then adds those that answered in one critical section.
+    /// lock), then adds those that answered in one critical section. An exception from the probe
+    /// goes through to the caller: the cycle is counted, nothing is added, the lock is free.
     DiscoveryResult discovery_cycle(const std::vector<Camera>& candidates);
     /// A copy of everything, in one critical section.
     RegistrySnapshot snapshot();
@@ -183,9 +201,12 @@ public:
     /// that does not hold it).
     bool lock_available();
     std::uint64_t lock_acquisitions() const { return m_lock.acquisitions(); }
+    /// Acquisitions of the lock not released yet (ServiceLock::holds): zero when no method runs.
+    std::int64_t lock_holds() const { return m_lock.holds(); }
 
 private:
     AddOutcome add_locked(const Camera& camera);
+    StatusResult update_status_by_hand(const std::string& id);
     RegistrySnapshot copy_state(bool take_lock);
     void pause() const;
 

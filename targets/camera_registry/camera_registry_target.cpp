@@ -1,7 +1,10 @@
-// The `camera_registry` target: Wildfire Watch's thread-safe camera registry and fire consensus.
+// The `camera_registry` target: Wildfire Watch's thread-safe camera registry, fire consensus and telemetry timer.
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -13,6 +16,7 @@
 #include "api/threadmill.hpp"
 #include "targets/camera_registry/camera_registry.hpp"
 #include "targets/camera_registry/fire_consensus.hpp"
+#include "targets/camera_registry/telemetry_timer.hpp"
 
 namespace threadmill::camera_registry {
 namespace {
@@ -47,17 +51,21 @@ Camera make_camera(std::uint64_t key, unsigned subnet) {
 
 /// The simulated network: each call blocks for `latency` (a sleep, as a real round trip does not
 /// use the CPU) and a camera answers with probability `answer`, drawn from the caller's stream.
+/// A ping or probe fails (throws NetworkError after its round trip) when the caller's
+/// `call.fault()` says so: the scenario's `[faults] rate`.
 class SimulatedNetwork final : public Network {
 public:
     SimulatedNetwork(Nanos latency, double answer) : m_latency(latency), m_answer(answer) {}
 
-    bool ping(const std::string&) override {
+    bool ping(const std::string& ip) override {
         round_trip();
+        if (fails()) throw NetworkError(fmt::format("ping {}: connection reset (injected fault)", ip));
         return answers();
     }
 
     std::vector<bool> probe(const std::vector<Camera>& candidates) override {
         round_trip();
+        if (fails()) throw NetworkError("discovery probe: no route to the multicast group (injected fault)");
         std::vector<bool> out;
         out.reserve(candidates.size());
         for (std::size_t i = 0; i < candidates.size(); ++i) out.push_back(answers());
@@ -74,6 +82,10 @@ private:
         Call* call = threadmill::current_call();
         return call == nullptr || call->rng().chance(m_answer);
     }
+    static bool fails() {
+        Call* call = threadmill::current_call();
+        return call != nullptr && call->fault();
+    }
 
     const Nanos m_latency;
     const double m_answer;
@@ -86,6 +98,14 @@ RegistryFaults registry_faults(const std::string& variant) {
     f.unlocked_reads = variant == "unlocked_map";
     f.hook_under_lock = variant == "lock_order_inversion";
     f.non_reentrant = variant == "non_reentrant";
+    f.lock_leak_on_error = variant == "lock_leak_on_error";
+    return f;
+}
+
+TelemetryTimerFaults telemetry_faults(const std::string& variant) {
+    TelemetryTimerFaults f;
+    f.reschedule_outside_lock = variant == "reschedule_outside_lock";
+    f.cancel_without_wait = variant == "cancel_without_wait";
     return f;
 }
 
@@ -102,6 +122,8 @@ public:
         : m_key_count(std::max<std::uint64_t>(setup.keys(), 1)),
           m_batch_size(static_cast<std::size_t>(setup.params().integer("batch_size"))),
           m_cooldown(setup.params().duration("cooldown")),
+          m_telemetry_interval(setup.params().duration("telemetry_interval")),
+          m_telemetry_faults(telemetry_faults(setup.variant())),
           m_network(setup.params().duration("io_latency"), setup.params().number("answer_probability")),
           m_consensus(consensus_options(setup)),
           m_registry(registry_options(setup)),
@@ -112,7 +134,6 @@ public:
         for (std::uint64_t key = 0; key < initial; ++key) cameras.push_back(make_camera(key, 0));
         m_initial_adds = m_registry.add_batch(cameras).added;
     }
-
 
     void add(Call& call) {
         if (m_registry.add_camera(make_camera(call.key(), subnet_of(call.bits(), 0))) == AddOutcome::added) {
@@ -140,8 +161,13 @@ public:
         m_threads[call].sink += found->status_checks;
     }
 
+    /// A ping that fails ([faults]) throws NetworkError out of update_status: expected here.
     void update_status(Call& call) {
-        m_threads[call].sink += static_cast<std::uint64_t>(m_registry.update_status(id_of(call.key())).outcome);
+        try {
+            m_threads[call].sink += static_cast<std::uint64_t>(m_registry.update_status(id_of(call.key())).outcome);
+        } catch (const NetworkError&) {
+            ++m_threads[call].network_errors;
+        }
     }
 
     void snapshot(Call& call) {
@@ -155,11 +181,15 @@ public:
 
     void batch_add(Call& call) { m_threads[call].adds += m_registry.add_batch(cameras_from(call)).added; }
 
+    /// A probe that fails ([faults]) throws NetworkError out of the cycle, which was counted.
     void discover(Call& call) {
-        const DiscoveryResult r = m_registry.discovery_cycle(cameras_from(call));
         Local& me = m_threads[call];
-        me.adds += r.added;
         ++me.discoveries;
+        try {
+            me.adds += m_registry.discovery_cycle(cameras_from(call)).added;
+        } catch (const NetworkError&) {
+            ++me.network_errors;
+        }
     }
 
     void nested(Call& call) {
@@ -189,6 +219,65 @@ public:
         Local& me = m_threads[call];
         if (r.fired) me.fire_times.push_back(r.fired_at_ns);
         me.sink += r.agreeing;
+    }
+
+    // ---- Telemetry ----------------------------------------------------------------------------
+
+    void telemetry_publish(Call& call) { m_threads[call].sink += telemetry().publish_now() ? 1 : 0; }
+
+    /// The interval becomes telemetry_interval * arg / 2 (arg 1..4); the pending publication moves.
+    void telemetry_interval(Call& call) {
+        telemetry().set_interval(m_telemetry_interval * call.arg() / 2);
+    }
+
+    /// stop() then start(): the lifecycle racing publish_now and the publications in flight.
+    void telemetry_restart(Call& call) {
+        TelemetryTimer& timer = telemetry();
+        const StopReport r = timer.stop();
+        note_telemetry_stopped(r.epoch);
+        if (r.timers_left > 0) {
+            call.violate("telemetry_quiet_after_stop",
+                         fmt::format("stop() of epoch {} returned with {} timer(s) still pending", r.epoch,
+                                     r.timers_left));
+        }
+        call.chaos_point();
+        timer.start();
+    }
+
+    void teardown() {
+        if (m_telemetry) note_telemetry_stopped(m_telemetry->stop().epoch);
+    }
+
+    void check_one_chain(Check& check) {
+        if (!m_telemetry) return;
+        const TelemetryStats s = m_telemetry->stats();
+        if (s.most_live > 1) {
+            check.fail(fmt::format("{} telemetry timers were pending or in flight at one time (one chain allows 1); "
+                                   "now {} pending, {} publications, {} scheduled, {} cancelled",
+                                   s.most_live, s.pending, s.publications, s.scheduled, s.cancelled));
+        }
+    }
+
+    void check_quiet_after_stop(Check& check) {
+        {
+            const std::lock_guard lock(m_late_mutex);
+            for (auto& detail : m_late_details) check.fail(std::move(detail));
+            m_late_details.clear();
+        }
+        if (!check.is_final() || !m_telemetry) return;
+        const TelemetryStats s = m_telemetry->stats();  // teardown has stopped it
+        if (s.running || s.pending > 0 || s.in_flight) {
+            check.fail(fmt::format("after the last stop(): running {}, {} timer(s) pending, publication in flight {}",
+                                   s.running, s.pending, s.in_flight));
+        }
+    }
+
+    void check_lock_released(Check& check) {
+        if (const std::int64_t holds = m_registry.lock_holds(); holds != 0) {
+            check.fail(fmt::format("the registry lock is held ({} acquisition(s) not released) while no operation "
+                                   "runs: an operation left without releasing it",
+                                   holds));
+        }
     }
 
     void check_maps(Check& check) {
@@ -262,6 +351,7 @@ private:
         std::uint64_t discoveries = 0;
         std::vector<std::uint64_t> removed_incarnations;  ///< since the last check
         std::vector<std::int64_t> fire_times;             ///< since the last check
+        std::uint64_t network_errors = 0;                 ///< injected ping and probe failures seen
         std::uint64_t sink = 0;
     };
 
@@ -287,8 +377,47 @@ private:
         o.network = &m_network;
         o.on_removed = [this](const std::string& id) { m_consensus.forget(id); };
         o.pause = chaos_hook;
+        o.lock_timeout = setup.params().duration("lock_timeout");
         o.faults = registry_faults(setup.variant());
         return o;
+    }
+
+    /// The telemetry timer, made and started on first use: a scenario that never touches it runs
+    /// no scheduler thread.
+    TelemetryTimer& telemetry() {
+        std::call_once(m_telemetry_once, [this] {
+            TelemetryOptions o;
+            o.interval = m_telemetry_interval;
+            o.publish = [this](const Publication& p) { publish_telemetry(p); };
+            o.pause = chaos_hook;
+            o.faults = m_telemetry_faults;
+            m_telemetry = std::make_unique<TelemetryTimer>(std::move(o));
+            m_telemetry->start();
+        });
+        return *m_telemetry;
+    }
+
+    /// One publication: a publication of an epoch whose stop() has returned is recorded (the
+    /// correct stop waits for its publication in flight); then one round trip to the broker.
+    void publish_telemetry(const Publication& p) {
+        if (const std::uint64_t stopped = m_telemetry_stopped_through.load(std::memory_order_acquire);
+            p.epoch <= stopped) {
+            const std::lock_guard lock(m_late_mutex);
+            if (m_late_details.size() < 5) {
+                m_late_details.push_back(fmt::format("publication {} (timer {}, epoch {}) ran after stop() of epoch {} "
+                                                     "returned",
+                                                     p.seq, p.timer, p.epoch, stopped));
+            }
+        }
+        m_network.round_trip();
+    }
+
+    /// Raises the highest epoch whose stop() has returned.
+    void note_telemetry_stopped(std::uint64_t epoch) {
+        std::uint64_t seen = m_telemetry_stopped_through.load(std::memory_order_acquire);
+        while (epoch > seen &&
+               !m_telemetry_stopped_through.compare_exchange_weak(seen, epoch, std::memory_order_acq_rel)) {
+        }
     }
 
     /// Bit `bit` of the op's random bits picks the subnet of one camera.
@@ -308,6 +437,8 @@ private:
     const std::uint64_t m_key_count;
     const std::size_t m_batch_size;
     const Nanos m_cooldown;
+    const Nanos m_telemetry_interval;
+    const TelemetryTimerFaults m_telemetry_faults;
     SimulatedNetwork m_network;
     FireConsensus m_consensus;
     CameraRegistry m_registry;
@@ -317,6 +448,12 @@ private:
     std::unordered_set<std::uint64_t> m_removed;  ///< incarnations removed so far
     std::int64_t m_last_fire_ns = 0;
     std::uint64_t m_fires_seen = 0;
+    // Telemetry. The timer is last: destroyed first, before what its publications use.
+    std::atomic<std::uint64_t> m_telemetry_stopped_through{0};  ///< the highest epoch whose stop() returned
+    std::mutex m_late_mutex;
+    std::vector<std::string> m_late_details;  ///< publications that ran after their epoch's stop() returned
+    std::once_flag m_telemetry_once;
+    std::unique_ptr<TelemetryTimer> m_telemetry;
 };
 
 using namespace std::chrono_literals;
@@ -350,6 +487,15 @@ THREADMILL_TARGET(
         .mutant("split_cooldown", "invariant:trigger_cooldown",
                 "the consensus checks the cooldown, publishes the alarm (I/O, no lock), then records the trigger: "
                 "evaluations during the publish pass the same check and fire again")
+        .mutant("lock_leak_on_error", "invariant:lock_released",
+                "update_status takes and releases the registry lock by hand and takes it back however the ping ends: "
+                "a ping that throws leaves the lock held, and every other thread waits for it")
+        .mutant("reschedule_outside_lock", "invariant:telemetry_one_chain",
+                "the telemetry timer cancels the pending publication and schedules the next one in two critical "
+                "sections: two publish_now calls both cancel the same timer and both schedule one (two chains)")
+        .mutant("cancel_without_wait", "invariant:telemetry_one_chain",
+                "the telemetry timer cancels without waiting for the publication in flight, which then schedules "
+                "its successor: a second chain after publish_now, a timer left behind by stop()")
         .param(duration_param("io_latency", 50us, 0ns, 100ms,
                               "one simulated network round trip (a sleep): each ping, discovery probe and trigger "
                               "publish"))
@@ -363,6 +509,11 @@ THREADMILL_TARGET(
                              "recent detections (confidence >= 0.5) for a camera to agree"))
         .param(integer_param("min_cameras", 2, 1, 1 << 24, "agreeing online cameras needed to trigger"))
         .param(integer_param("history_limit", 16, 1, 4096, "detections kept per camera (the oldest dropped)"))
+        .param(duration_param("lock_timeout", 0ns, 0ns, 10s,
+                              "0: the registry lock waits forever; otherwise an acquisition gives up after this long "
+                              "with LockTimeout (a leaked lock then shows as failing operations, not a hang)"))
+        .param(duration_param("telemetry_interval", 1ms, 10us, 1h,
+                              "the telemetry timer's first interval between publications (each one io_latency)"))
         .op("add", &A::add,
             "add_camera(camera <key>), on one of two subnets (arg): a known camera may move IP")
         .op("remove", &A::remove,
@@ -385,6 +536,14 @@ THREADMILL_TARGET(
             "record_detection(cam-<key>, confidence from arg) in the consensus service")
         .op("consensus", &A::consensus,
             "evaluate(): agreeing online cameras; past the cooldown, records a trigger and publishes it (io_latency)")
+        .op("telemetry_publish", &A::telemetry_publish,
+            "publish_now(): cancel the pending telemetry publication, schedule one due at once (the timer is made "
+            "and started on the first telemetry op)")
+        .op("telemetry_interval", &A::telemetry_interval,
+            "set_interval(telemetry_interval * arg / 2): the pending publication moves to the new interval")
+        .args(uniform(1, 4))
+        .op("telemetry_restart", &A::telemetry_restart,
+            "stop() then start() of the telemetry timer; checks that stop() left no timer")
         .invariant("maps_agree", &A::check_maps,
                    "quiescent: every camera is stored under its id, the known IPs are exactly the cameras' IPs and "
                    "the MAC tracker maps exactly each live camera's MAC to its IP")
@@ -399,7 +558,15 @@ THREADMILL_TARGET(
                    "online: inside the nested operation's outer lock, get returns the camera and status it just wrote")
         .invariant("trigger_cooldown", &A::check_triggers,
                    "quiescent: triggers seen by callers are at least `cooldown` apart, and the service counted as "
-                   "many"));
+                   "many")
+        .invariant("lock_released", &A::check_lock_released,
+                   "quiescent: no acquisition of the registry lock is left unreleased (no operation runs)")
+        .invariant("telemetry_one_chain", &A::check_one_chain,
+                   "quiescent: at most one telemetry timer was ever pending or in flight at one time")
+        .invariant("telemetry_quiet_after_stop", &A::check_quiet_after_stop,
+                   "no telemetry publication of an epoch runs after that epoch's stop() returned, stop() leaves no "
+                   "timer pending, and after the teardown's stop nothing is pending or running")
+        .teardown(&A::teardown));
 
 }  // namespace
 }  // namespace threadmill::camera_registry

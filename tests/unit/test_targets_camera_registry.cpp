@@ -33,6 +33,7 @@ using camera_registry::ConsensusOptions;
 using camera_registry::FireConsensus;
 using camera_registry::LockTimeout;
 using camera_registry::Network;
+using camera_registry::NetworkError;
 using camera_registry::RegistryOptions;
 using camera_registry::RegistrySnapshot;
 using camera_registry::ServiceLock;
@@ -62,6 +63,7 @@ public:
     bool ping(const std::string& ip) override {
         pinged.push_back(ip);
         if (on_ping) on_ping(ip);
+        if (fails) throw NetworkError("ping " + ip + ": connection reset");
         return answer;
     }
     std::vector<bool> probe(const std::vector<Camera>& candidates) override {
@@ -69,10 +71,12 @@ public:
         for (const auto& c : candidates) ips.push_back(c.ip);
         probed.push_back(ips);
         if (on_probe) on_probe();
+        if (fails) throw NetworkError("probe: no route");
         return std::vector<bool>(candidates.size(), answer);
     }
 
     bool answer = true;
+    bool fails = false;  ///< every ping and probe throws NetworkError
     std::function<void(const std::string&)> on_ping;
     std::function<void()> on_probe;
     std::vector<std::string> pinged;
@@ -329,6 +333,76 @@ TEST(CameraRegistryFaults, IoUnderLockHoldsTheLockDuringTheProbe) {
     EXPECT_EQ(free, std::optional<bool>(false));
 }
 
+// ---- Network errors ---------------------------------------------------------------------------
+
+/// Whether another thread could take the registry lock now.
+bool lock_free(TestRegistry& r) {
+    return on_other_thread([&] { return r->lock_available(); });
+}
+
+TEST(CameraRegistry, APingThatThrowsLeavesTheCameraAsItWasAndTheLockFree) {
+    TestRegistry r;
+    r->add_camera(camera(1));
+    r->set_online("cam-1", false);
+    r.network.fails = true;
+    EXPECT_THROW(r->update_status("cam-1"), NetworkError);
+    EXPECT_EQ(r->lock_holds(), 0);
+    EXPECT_TRUE(lock_free(r));
+    const auto c = r->get("cam-1");
+    ASSERT_TRUE(c.has_value());
+    EXPECT_FALSE(c->online);
+    EXPECT_EQ(c->status_checks, 0u);
+    r.network.fails = false;
+    EXPECT_EQ(r->update_status("cam-1").outcome, StatusOutcome::updated) << "the next ping works as before";
+    EXPECT_TRUE(r->get("cam-1")->online);
+    r.expect_consistent();
+}
+
+TEST(CameraRegistry, AProbeThatThrowsCountsTheCycleAddsNothingAndFreesTheLock) {
+    TestRegistry r;
+    r.network.fails = true;
+    EXPECT_THROW(r->discovery_cycle({camera(1), camera(2)}), NetworkError);
+    EXPECT_EQ(r->lock_holds(), 0);
+    EXPECT_TRUE(lock_free(r));
+    EXPECT_EQ(r->count(), 0u);
+    EXPECT_EQ(r->peek().discovery_count, 1u);
+    r.expect_consistent();
+}
+
+TEST(CameraServiceLock, HoldsCountsAcquisitionsNotReleased) {
+    ServiceLock lock;
+    EXPECT_EQ(lock.holds(), 0);
+    lock.lock();
+    ASSERT_TRUE(lock.try_lock());
+    EXPECT_EQ(lock.holds(), 2);
+    lock.unlock();
+    EXPECT_EQ(lock.holds(), 1);
+    lock.unlock();
+    EXPECT_EQ(lock.holds(), 0);
+}
+
+TEST(CameraRegistryFaults, LockLeakOnErrorKeepsTheLockAfterAPingThatThrows) {
+    TestRegistry r({.lock_leak_on_error = true}, 50ms);
+    r->add_camera(camera(1));
+    EXPECT_TRUE(lock_free(r)) << "after a ping that answers, the lock is released";
+    EXPECT_EQ(r->update_status("cam-1").outcome, StatusOutcome::updated);
+    EXPECT_EQ(r->lock_holds(), 0);
+    r.network.fails = true;
+    EXPECT_THROW(r->update_status("cam-1"), NetworkError);
+    EXPECT_EQ(r->lock_holds(), 1) << "taken back for the code after the ping, never released";
+    EXPECT_FALSE(lock_free(r));
+    EXPECT_TRUE(on_other_thread([&] {
+        try {
+            r->get("cam-1");
+            return false;
+        } catch (const LockTimeout&) {
+            return true;  // any other thread now waits for the lock, here for 50ms
+        }
+    }));
+    EXPECT_TRUE(r->get("cam-1").has_value()) << "re-entrant: the thread that leaked it still gets in";
+    EXPECT_EQ(r->lock_holds(), 1);
+}
+
 // ---- Re-entrancy, hooks, unlocked reads -----------------------------------------------------
 
 TEST(CameraRegistry, NestedOperationReentersTheLock) {
@@ -529,10 +603,10 @@ struct Fixture : testing::TargetFixture {
 TEST(CameraRegistryTarget, DeclaresItsCatalog) {
     const auto& info = spec().info;
     EXPECT_EQ(info.seed, "002_d2237d28670e9ba8.txt");
-    ASSERT_EQ(info.variants.size(), 7u);
+    ASSERT_EQ(info.variants.size(), 10u);
     EXPECT_TRUE(info.variants[0].is_safe());
     for (const char* v : {"io_under_lock", "no_revalidate", "unlocked_map", "lock_order_inversion", "non_reentrant",
-                          "split_cooldown"}) {
+                          "split_cooldown", "lock_leak_on_error", "reschedule_outside_lock", "cancel_without_wait"}) {
         const int i = info.variant_index(v);
         ASSERT_GE(i, 0) << v;
         EXPECT_FALSE(info.variants[static_cast<std::size_t>(i)].is_safe()) << v;
@@ -590,6 +664,34 @@ TEST(CameraRegistryTarget, SplitCooldownIsCaughtUnderConcurrentEvaluations) {
     EXPECT_GT(caught_under_contention("split_cooldown", "trigger_cooldown", {"detect", "consensus", "consensus"},
                                       {{"initial_cameras", std::int64_t{8}}, {"cooldown", Nanos(100'000)}}),
               0u);
+}
+
+TEST(CameraRegistryTarget, SafeSurvivesFailingPingsAndProbes) {
+    Fixture f("safe", 3, {{"initial_cameras", std::int64_t{8}}, {"io_latency", Nanos(1000)}});
+    for (auto& ctx : f.contexts) {
+        ctx.m_fault_probability = 0.2;
+        ctx.m_fault_rng = Rng(300 + static_cast<std::uint64_t>(ctx.thread_index));
+    }
+    InvariantSink sink(f.info.invariants.size());
+    f.stress(sink, 50, {"update_status", "discover", "add", "remove", "lookup", "snapshot", "nested"}, 8, 0.05);
+    f.expect_all_held(sink);
+    std::uint64_t faults = 0;
+    for (const auto& ctx : f.contexts) faults += ctx.m_faults;
+    EXPECT_GT(faults, 0u);
+}
+
+TEST(CameraRegistryTarget, LockLeakOnErrorIsCaughtAtTheNextCheck) {
+    for (const std::string variant : {"safe", "lock_leak_on_error"}) {
+        Fixture f(variant, 1, {{"initial_cameras", std::int64_t{2}}, {"lock_timeout", Nanos(20'000'000)}});
+        f.contexts[0].m_fault_probability = 1;
+        f.run("update_status", 0);  // the ping fails: NetworkError, which the op expects
+        EXPECT_EQ(f.contexts[0].m_faults, 1u);
+        InvariantSink sink(f.info.invariants.size());
+        f.check(sink);
+        EXPECT_EQ(f.violations(sink, "lock_released"), variant == "safe" ? 0u : 1u) << variant << "\n"
+                                                                                      << f.details(sink);
+        EXPECT_EQ(f.violations(sink, "maps_agree"), 0u) << variant;
+    }
 }
 
 TEST(CameraRegistryTarget, ARemovedCameraStaysRemoved) {
