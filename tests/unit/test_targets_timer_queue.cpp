@@ -727,7 +727,6 @@ TEST(TimerQueueTarget, UnboundedBreaksQueueBounded) {
     EXPECT_EQ(f.violations(sink, "accounting"), 0u) << f.details(sink);
 }
 
-
 TEST(TimerQueueTarget, SafeHoldsEveryInvariantWithLifecycleCallsRacing) {
     // Two callers (blocking queries too) against a small queue, while a third thread stops,
     // starts and restarts it; the rounds may end with the queue stopped.
