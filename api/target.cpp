@@ -135,6 +135,92 @@ bool ThreadContext::fault() {
     return true;
 }
 
+HistoryValue::HistoryValue(std::string_view s) {
+    m_json.reserve(s.size() + 2);
+    m_json += '"';
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            m_json += '\\';
+            m_json += c;
+        } else if (u < 0x20) {
+            static constexpr char hex[] = "0123456789abcdef";
+            m_json += "\\u00";
+            m_json += hex[u >> 4];
+            m_json += hex[u & 15];
+        } else {
+            m_json += c;  // UTF-8 passes through; the reader checks it
+        }
+    }
+    m_json += '"';
+}
+
+HistoryValue HistoryValue::array(std::initializer_list<HistoryValue> items) {
+    std::string text(1, '[');
+    for (const auto& item : items) {
+        if (text.size() > 1) text += ", ";
+        text += item.m_json;
+    }
+    text += ']';
+    HistoryValue v;
+    v.m_json = std::move(text);
+    return v;
+}
+
+void ThreadHistory::end_op(std::int64_t call, std::int64_t ret, bool threw) {
+    if (overflow) {
+        records.resize(op_first);
+        if (!cut) {
+            cut = true;
+            cut_at = call;
+        }
+        return;
+    }
+    for (std::size_t i = op_first; i < records.size(); ++i) {
+        auto& r = records[i];
+        r.call = call;
+        r.ret = ret;
+        if (r.status == Status::open) r.status = threw ? Status::info : Status::ok;
+    }
+}
+
+void ThreadContext::history_invoke(const HistoryOp& op) {
+    if (m_history == nullptr) return;
+    ThreadHistory& h = *m_history;
+    if (h.cut || h.records.size() >= h.limit) {
+        h.overflow = true;
+        return;
+    }
+    ThreadHistory::Record r;
+    r.text = static_cast<std::uint32_t>(h.text.size());
+    h.text += op.op;
+    r.op_len = static_cast<std::uint32_t>(op.op.size());
+    if (op.key) {
+        r.has_key = true;
+        h.text += *op.key;
+        r.key_len = static_cast<std::uint32_t>(op.key->size());
+    }
+    h.text += op.input.json();
+    r.input_len = static_cast<std::uint32_t>(op.input.json().size());
+    h.records.push_back(r);
+}
+
+void ThreadContext::history_return(const HistoryValue& output, bool known) {
+    if (m_history == nullptr) return;
+    ThreadHistory& h = *m_history;
+    if (h.overflow || h.records.size() == h.op_first) return;  // refused, or no invoke yet
+    auto& r = h.records.back();
+    if (r.status != ThreadHistory::Status::open) return;  // the first answer stands
+    if (!known) {
+        r.status = ThreadHistory::Status::info;
+        return;
+    }
+    r.status = ThreadHistory::Status::ok;
+    r.output = static_cast<std::uint32_t>(h.text.size());
+    h.text += output.json();
+    r.output_len = static_cast<std::uint32_t>(output.json().size());
+}
+
 void ThreadContext::violate(int invariant, std::string detail) {
     const auto i = static_cast<std::size_t>(invariant);
     if (i >= m_violation_counts.size()) die(fmt::format("violate(): no invariant #{}", invariant));

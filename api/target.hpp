@@ -3,11 +3,15 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <functional>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -75,6 +79,7 @@ struct TargetInfo {
     std::string name;
     std::string description;
     std::string seed;  ///< the seed document it reproduces (file name under shared/seeds/)
+    std::string model;  ///< the sequential model its history records follow ("" when it records none)
     std::vector<VariantSpec> variants;
     std::vector<OpSpec> ops;
     std::vector<ParamSpec> params;
@@ -123,6 +128,69 @@ struct Violation {
     std::string detail;
 };
 
+/// A JSON value for a history record, built without a JSON library: null, a boolean, an integer,
+/// a string, or an array of these (`HistoryValue::array({1, 4})`). Holds its JSON text.
+class HistoryValue {
+public:
+    HistoryValue() : m_json("null") {}
+    HistoryValue(std::nullptr_t) : m_json("null") {}  // NOLINT(google-explicit-constructor): a value converts
+    HistoryValue(bool b) : m_json(b ? "true" : "false") {}  // NOLINT(google-explicit-constructor)
+    template <std::integral T>
+        requires(!std::same_as<T, bool>)
+    HistoryValue(T v) : m_json(std::to_string(v)) {}  // NOLINT(google-explicit-constructor)
+    HistoryValue(std::string_view s);                  // NOLINT(google-explicit-constructor)
+    HistoryValue(const char* s) : HistoryValue(std::string_view(s)) {}  // NOLINT(google-explicit-constructor)
+    HistoryValue(const std::string& s) : HistoryValue(std::string_view(s)) {}  // NOLINT(google-explicit-constructor)
+    /// `[a, b, ...]`.
+    static HistoryValue array(std::initializer_list<HistoryValue> items);
+    /// The value as JSON text.
+    const std::string& json() const { return m_json; }
+
+private:
+    std::string m_json;
+};
+
+/// One operation as a target records it for the linearizability check: the sequential model's
+/// operation name, the object it acts on (`key`; omitted: the model's one unnamed object) and
+/// its input. Written with designated initializers: `{.op = "put", .key = "k3", .input = 7}`.
+struct HistoryOp {
+    std::string_view op{};
+    std::optional<std::string_view> key{};  ///< leave out for the model's one unnamed object
+    HistoryValue input{};                   ///< leave out for none (null)
+};
+
+/// One thread's history: the operations it recorded, in its own order, with their JSON text in
+/// one buffer (no allocation per operation once the buffers have grown). Only its thread writes it.
+struct ThreadHistory {
+    enum class Status : std::uint8_t { open, ok, info };
+    struct Record {
+        std::int64_t call = 0;  ///< nanoseconds since the job started
+        std::int64_t ret = 0;
+        std::uint32_t text = 0;  ///< offset in `text` of op, key and input, in that order
+        std::uint32_t op_len = 0, key_len = 0, input_len = 0;
+        std::uint32_t output = 0, output_len = 0;  ///< offset and length of the output; 0 length: none
+        bool has_key = false;
+        Status status = Status::open;
+    };
+    std::vector<Record> records;
+    std::string text;
+    std::size_t limit = 0;  ///< records this thread may keep; past it, recording stops (`cut`)
+    bool cut = false;       ///< the limit was reached: `cut_at` is the call time of its first unrecorded op
+    std::int64_t cut_at = 0;
+    std::size_t op_first = 0;  ///< the first record of the operation in flight
+    bool overflow = false;     ///< the operation in flight was refused a record (limit)
+
+    /// The runner, before each operation.
+    void begin_op() {
+        op_first = records.size();
+        overflow = false;
+    }
+    /// The runner, after each operation: stamps the operation's records with its call and
+    /// return times (nanoseconds since the job started); `threw`: each still open is `info`.
+    /// An operation refused a record is dropped whole, and recording stops from its call on.
+    void end_op(std::int64_t call, std::int64_t ret, bool threw);
+};
+
 /// Per worker thread; only its own thread touches it while a round runs.
 class ThreadContext {
 public:
@@ -143,7 +211,16 @@ public:
     /// drawn from this thread's own fault stream, so a seed replays the same decisions.
     bool fault();
 
+    /// Whether this job records a history (`[check] linearizability = true`).
+    bool recording() const { return m_history != nullptr; }
+    /// History: the current operation is `op` (see Call::invoke). Does nothing when not recording.
+    void history_invoke(const HistoryOp& op);
+    /// History: the current operation completed with `output`, or its outcome is unknown
+    /// (`known` false). Does nothing when not recording or before history_invoke.
+    void history_return(const HistoryValue& output, bool known);
+
     // Harness-owned state, public for the runner.
+    ThreadHistory* m_history = nullptr;  ///< set by the runner when the job records a history
     std::vector<Violation> m_violations;
     std::vector<std::uint64_t> m_violation_counts;  ///< per invariant, including unkept details
     Rng m_chaos_rng{1};

@@ -95,6 +95,24 @@ public:
     /// lock-free, merged at the next quiescent point. `name` must be declared with `.invariant`.
     void violate(std::string_view name, std::string detail);
 
+    /// Whether this job records a history for the linearizability check (`[check]
+    /// linearizability = true`). invoke(), ok() and info() do nothing when it does not; test it
+    /// first where building the values costs something.
+    bool recording() const { return m_ctx.recording(); }
+    /// Records this operation in the job's history as the model operation `op.op` on object
+    /// `op.key` with input `op.input`: `call.invoke({.op = "put", .key = key, .input = value})`.
+    /// Its call and return times are the harness's, taken around the whole operation. Then say
+    /// how it ended: ok(output) once it returned, or info() when its effect is unknown (a
+    /// timeout, a failure after the request may have applied). An operation that throws after
+    /// invoke() is `info`; one that returns without either is ok with no output. An operation
+    /// may invoke several model operations one after the other; ok() and info() answer the last.
+    void invoke(const HistoryOp& op) { m_ctx.history_invoke(op); }
+    /// The operation invoked last completed with `output` (nothing: an operation with no result).
+    void ok(const HistoryValue& output = nullptr) { m_ctx.history_return(output, true); }
+    /// The outcome of the operation invoked last is unknown: it may or may not have taken
+    /// effect, and the check leaves it open to the end of the history.
+    void info() { m_ctx.history_return(nullptr, false); }
+
 private:
     const Op& m_op;
     ThreadContext& m_ctx;
@@ -213,6 +231,14 @@ public:
     /// The design document the target reproduces, if any.
     TargetBuilder& source_document(std::string file) {
         m_info.seed = std::move(file);
+        return *this;
+    }
+    /// The sequential model the operations' history records follow (Call::invoke): a built-in
+    /// model of `threadmill check-history --list-models` (register, kv, queue, set, counter).
+    /// A scenario with `[check] linearizability = true` checks the job's history against it
+    /// unless it names another (`[check] model`).
+    TargetBuilder& model(std::string name) {
+        m_info.model = std::move(name);
         return *this;
     }
 

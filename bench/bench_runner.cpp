@@ -1,5 +1,11 @@
 // Harness overhead: ops/s of a no-op target through the real runner, with latency recording
-// on and off, on 1 and 2 threads (docs/performance.md).
+// on and off, on 1 and 2 threads, and with history recording ([check] linearizability) on and
+// off for a no-op target that records every operation (docs/performance.md).
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -28,6 +34,27 @@ TargetSpec make_noop() {
 }
 TM_REGISTER_TARGET(make_noop);
 
+/// A no-op whose every operation records itself as a register write of its key (what a target
+/// does for the linearizability check); with the check off, the records cost one test each.
+class NoopHistory final : public TargetInstance {
+public:
+    void run(const Op& op, ThreadContext& ctx) override {
+        ctx.history_invoke({.op = "write", .key = std::nullopt, .input = static_cast<std::int64_t>(op.key)});
+        ctx.history_return(nullptr, true);
+    }
+    void check(InvariantSink&, CheckPoint) override {}
+};
+
+TargetSpec make_noop_history() {
+    TargetSpec s = make_noop();
+    s.info.name = "bench_noop_history";
+    s.info.description = "does nothing but record a register write per op";
+    s.info.model = "register";
+    s.create = [](const TargetConfig&) { return std::make_unique<NoopHistory>(); };
+    return s;
+}
+TM_REGISTER_TARGET(make_noop_history);
+
 constexpr std::uint64_t k_ops_per_thread = 200000;
 
 void run_noop(benchmark::State& state, bool record, const char* sync) {
@@ -47,12 +74,38 @@ void run_noop(benchmark::State& state, bool record, const char* sync) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(k_ops_per_thread) * threads);
 }
 
+/// The history-recording no-op, with `[check] linearizability` on (history written to a
+/// temporary file, every op kept) or off, latency recorded in both.
+void run_noop_history(benchmark::State& state, bool history) {
+    const int threads = static_cast<int>(state.range(0));
+    const std::string text = fmt::format(
+        "name = \"bench\"\ntarget = \"bench_noop_history\"\niterations = {}\n[[group]]\nname = \"g\"\nthreads = {}\n"
+        "mix = {{ op = 1 }}\n{}",
+        k_ops_per_thread, threads,
+        history ? fmt::format("[check]\nlinearizability = true\nhistory_limit = {}\n", k_ops_per_thread * 2) : "");
+    const Scenario sc = parse_scenario(text, "bench.toml", Registry::instance().catalog());
+    const TargetSpec& target = *Registry::instance().find("bench_noop_history");
+    RunnerOptions options;
+    const std::string path = (std::filesystem::temp_directory_path() / fmt::format("tm-bench-history-{}.jsonl", ::getpid())).string();
+    if (history) options.history_path = path;
+    for (auto _ : state) {
+        const Measurement m = run_job(sc, target, "safe", 1, options);
+        benchmark::DoNotOptimize(m.total_ops);
+    }
+    std::filesystem::remove(path);
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(k_ops_per_thread) * threads);
+}
+
 void BM_RunnerNoopRecording(benchmark::State& s) { run_noop(s, true, "start"); }
+void BM_RunnerHistoryOff(benchmark::State& s) { run_noop_history(s, false); }
+void BM_RunnerHistoryOn(benchmark::State& s) { run_noop_history(s, true); }
 void BM_RunnerNoopNotRecording(benchmark::State& s) { run_noop(s, false, "start"); }
 void BM_RunnerNoopRoundsRecording(benchmark::State& s) { run_noop(s, true, "rounds"); }
 
 BENCHMARK(BM_RunnerNoopRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerNoopNotRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerNoopRoundsRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RunnerHistoryOff)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RunnerHistoryOn)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `threadmill validate`: check scenario files against the targets without running anything.
 #include "cli/cmd_validate.hpp"
+#include "driver/history_check.hpp"
 #include "scenario/loader.hpp"
 
 #include <fmt/format.h>
@@ -21,6 +22,11 @@ ExitCode run_validate(const ValidateOptions& o, const GlobalOptions& global) {
     for (const auto& f : files) {
         try {
             const Scenario sc = load_scenario(f, catalogs.for_file(f));
+            if (const auto why = check_model_problem(sc); !why.empty()) {
+                fmt::print(stderr, "{}\n", why);
+                ++bad;
+                continue;
+            }
             fmt::print("ok  {} ({} · {} variant{} · {} flavor{}{})\n", f, sc.target, sc.variants.size(),
                        sc.variants.size() == 1 ? "" : "s", sc.flavors.size(), sc.flavors.size() == 1 ? "" : "s",
                        sc.worker_dir.empty() ? "" : fmt::format(" · workers in {}", sc.worker_dir));

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "driver/history_check.hpp"
 #include "model/flavor.hpp"
 #include "model/mechanism.hpp"
 #include "model/text.hpp"
@@ -78,6 +79,7 @@ Plan::Plan(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, con
     for (const auto& sc : scenarios) {
         const TargetInfo* target = catalogs.target_of(sc);
         if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
+        if (const auto why = check_model_problem(sc); !why.empty()) throw UsageError(why);
 
         // Safe variants first, each group in the scenario's order.
         std::vector<std::string> variants = sc.variants;

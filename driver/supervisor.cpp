@@ -20,6 +20,7 @@
 
 #include "driver/describe.hpp"
 #include "driver/detections.hpp"
+#include "driver/history_check.hpp"
 #include "driver/results_file.hpp"
 #include "driver/verdict.hpp"
 #include "driver/worker_process.hpp"
@@ -73,6 +74,10 @@ std::vector<std::string> worker_argv(const Job& job, const fs::path& dir, const 
                                      "--result", (dir / "result.json").string(),
                                      "--activity", (dir / "activity.bin").string(),
                                      "--work-dir", (dir / "work").string()};
+    if (job.scenario->check.linearizability) {
+        argv.push_back("--history");
+        argv.push_back((dir / "history.jsonl").string());
+    }
     if (options.run_length.duration) {
         argv.push_back("--duration");
         argv.push_back(fmt::format("{}ns", options.run_length.duration->count()));
@@ -400,6 +405,7 @@ RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const Supervisor
             collect_worker_output(r, dir, options.frame_filter);
             const auto failed_write = write_failure(r, w, dir);
             classify_ending(r, w, sc.timeout, failed_write);
+            check_job_history(r, dir, sc);
             judge(r, job, *target, baselines);
             if (failed_write) fail(fmt::format("job {}: {}", r.index, *failed_write));
             try {

@@ -119,6 +119,7 @@ json catalog_to_json(const Catalog& catalog) {
         targets.push_back({{"name", t.name},
                            {"description", t.description},
                            {"seed", t.seed},
+                           {"model", t.model},
                            {"variants", variants},
                            {"ops", named(t.ops)},
                            {"params", params},
@@ -135,6 +136,7 @@ Catalog catalog_from_json(const json& j) {
         info.name = t.at("name").get<std::string>();
         info.description = t.value("description", "");
         info.seed = t.value("seed", "");
+        info.model = t.value("model", "");
         for (const auto& v : t.at("variants")) {
             info.variants.push_back({v.at("name").get<std::string>(), v.value("help", ""), v.value("caught_by", "")});
         }

@@ -20,6 +20,8 @@ const std::vector<MechanismInfo>& mechanisms() {
         {"crash", "the worker died on a signal (segfault, abort, ...), a sanitizer reported a deadly signal, "
                   "or the worker exited abnormally", MechanismOrigin::harness},
         {"timeout", "the job did not finish within its timeout (a hang or livelock)", MechanismOrigin::harness},
+        {"linearizability", "the job's history is not linearizable against its model ([check] linearizability)",
+         MechanismOrigin::harness},
         {"slo", "a latency or throughput budget of [slo] was exceeded (plain flavor only)", MechanismOrigin::latency},
         {"race", "ThreadSanitizer reported a data race (tsan flavor)", MechanismOrigin::finding},
         {"deadlock", "ThreadSanitizer reported a lock-order inversion, or the job hung", MechanismOrigin::finding},

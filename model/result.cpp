@@ -127,10 +127,87 @@ void from_json(const json& j, HangThread& v) {
     get_opt(j, "frames", v.frames);
 }
 
+void to_json(json& j, const HistoryRecording& v) {
+    j = json{{"file", v.file}, {"ops", v.ops}, {"cut", v.cut}};
+    if (v.cut) {
+        j["cut_at_seconds"] = v.cut_at_seconds;
+        j["open_at_cut"] = v.open_at_cut;
+    }
+}
+void from_json(const json& j, HistoryRecording& v) {
+    j.at("file").get_to(v.file);
+    j.at("ops").get_to(v.ops);
+    get_opt(j, "cut", v.cut);
+    get_opt(j, "cut_at_seconds", v.cut_at_seconds);
+    get_opt(j, "open_at_cut", v.open_at_cut);
+}
+
+void to_json(json& j, const LinOp& v) {
+    j = json{{"line", v.line}, {"process", v.process}, {"text", v.text}, {"call", v.call}};
+    if (v.ret) j["return"] = *v.ret;
+    if (v.info) j["info"] = true;
+    if (v.unplaced) j["unplaced"] = true;
+    if (v.order >= 0) {
+        j["order"] = v.order;
+        j["state"] = v.state;
+    }
+}
+void from_json(const json& j, LinOp& v) {
+    get_opt(j, "line", v.line);
+    get_opt(j, "process", v.process);
+    get_opt(j, "text", v.text);
+    get_opt(j, "call", v.call);
+    if (auto it = j.find("return"); it != j.end() && !it->is_null()) v.ret = it->get<std::int64_t>();
+    get_opt(j, "info", v.info);
+    get_opt(j, "unplaced", v.unplaced);
+    get_opt(j, "order", v.order);
+    get_opt(j, "state", v.state);
+}
+
+void to_json(json& j, const LinearizabilityResult& v) {
+    j = json{{"model", v.model},
+             {"verdict", v.verdict},
+             {"ops", v.ops},
+             {"partitions", v.partitions},
+             {"partitions_decided", v.partitions_decided},
+             {"seconds", v.seconds},
+             {"steps", v.steps},
+             {"peak_memory_bytes", v.peak_memory_bytes}};
+    if (!v.unknown_reason.empty()) j["unknown_reason"] = v.unknown_reason;
+    if (!v.error.empty()) j["error"] = v.error;
+    if (!v.window.empty() || v.partition_ops > 0) {
+        j["key"] = v.key ? json(*v.key) : json(nullptr);
+        j["partition_ops"] = v.partition_ops;
+        j["window"] = v.window;
+        j["prefix_length"] = v.prefix_length;
+        j["diagnosis_complete"] = v.diagnosis_complete;
+        j["initial_state"] = v.initial_state;
+    }
+}
+void from_json(const json& j, LinearizabilityResult& v) {
+    get_opt(j, "model", v.model);
+    j.at("verdict").get_to(v.verdict);
+    get_opt(j, "unknown_reason", v.unknown_reason);
+    get_opt(j, "error", v.error);
+    get_opt(j, "ops", v.ops);
+    get_opt(j, "partitions", v.partitions);
+    get_opt(j, "partitions_decided", v.partitions_decided);
+    get_opt(j, "seconds", v.seconds);
+    get_opt(j, "steps", v.steps);
+    get_opt(j, "peak_memory_bytes", v.peak_memory_bytes);
+    if (auto it = j.find("key"); it != j.end() && !it->is_null()) v.key = it->get<std::string>();
+    get_opt(j, "partition_ops", v.partition_ops);
+    get_opt(j, "window", v.window);
+    get_opt(j, "prefix_length", v.prefix_length);
+    get_opt(j, "diagnosis_complete", v.diagnosis_complete);
+    get_opt(j, "initial_state", v.initial_state);
+}
+
 void to_json(json& j, const Measurement& v) {
     j = json{{"wall_seconds", v.wall_seconds}, {"total_ops", v.total_ops}, {"throughput", v.throughput},
              {"rounds", v.rounds}, {"threads", v.threads}, {"ops", v.ops}, {"invariants", v.invariants}};
     if (v.faults_injected != 0) j["faults_injected"] = v.faults_injected;
+    if (v.history) j["history"] = *v.history;
 }
 void from_json(const json& j, Measurement& v) {
     j.at("wall_seconds").get_to(v.wall_seconds);
@@ -141,6 +218,7 @@ void from_json(const json& j, Measurement& v) {
     get_opt(j, "faults_injected", v.faults_injected);
     get_opt(j, "ops", v.ops);
     get_opt(j, "invariants", v.invariants);
+    if (auto it = j.find("history"); it != j.end() && !it->is_null()) v.history = it->get<HistoryRecording>();
 }
 
 void to_json(json& j, const Detection& v) { j = json{{"mechanism", v.mechanism}, {"detail", v.detail}}; }
@@ -194,6 +272,7 @@ void to_json(json& j, const JobResult& v) {
     // Written only when there is something: files without it (older ones, jobs that did not hang) read the same.
     if (!v.hang_stacks.empty()) j["hang_stacks"] = v.hang_stacks;
     if (!v.suppression_files.empty()) j["suppression_files"] = v.suppression_files;
+    if (v.linearizability) j["linearizability"] = *v.linearizability;
 }
 
 void from_json(const json& j, JobResult& v) {
@@ -226,6 +305,8 @@ void from_json(const json& j, JobResult& v) {
     get_opt(j, "suppression_files", v.suppression_files);
     get_opt(j, "worker_log", v.worker_log);
     if (auto it = j.find("measurement"); it != j.end() && !it->is_null()) v.measurement = it->get<Measurement>();
+    if (auto it = j.find("linearizability"); it != j.end() && !it->is_null())
+        v.linearizability = it->get<LinearizabilityResult>();
 }
 
 void to_json(json& j, const RunContext& v) {

@@ -72,6 +72,15 @@ std::string hang_thread_title(const HangThread& t);
 std::vector<std::string> describe_hang(const std::vector<HangThread>& threads,
                                        std::string_view source_root = k_source_root);
 
+/// The history a job recorded for the linearizability check (`[check] linearizability`).
+struct HistoryRecording {
+    std::string file;               ///< the history file's name in the job folder (JSON Lines)
+    std::uint64_t ops = 0;          ///< operations written to it
+    bool cut = false;               ///< a thread reached its share of `history_limit`
+    double cut_at_seconds = 0;      ///< when cut: since the start barrier; nothing called later is in the file
+    std::uint64_t open_at_cut = 0;  ///< operations in flight at the cut, written with outcome unknown (`info`)
+};
+
 /// The worker's part of a job result.
 struct Measurement {
     double wall_seconds = 0;  ///< from the start barrier to the last thread's end
@@ -82,6 +91,43 @@ struct Measurement {
     std::uint64_t faults_injected = 0;  ///< how often Call::fault() said yes (`[faults] rate`)
     std::vector<OpStats> ops;
     std::vector<InvariantResult> invariants;
+    std::optional<HistoryRecording> history;  ///< set when the job recorded a history
+};
+
+/// One operation of a history, as the linearizability result shows it (the HTML timeline).
+struct LinOp {
+    std::size_t line = 0;   ///< its line in the history file (1-based)
+    int process = 0;        ///< the thread that ran it
+    std::string text;       ///< the model's description: "put(k3, \"7\")", "get(k3) -> \"1\""
+    std::int64_t call = 0;  ///< on the history's clock (a job's: nanoseconds since the start barrier)
+    std::optional<std::int64_t> ret;  ///< none: never returned (outcome unknown)
+    bool info = false;      ///< outcome unknown: it may or may not have taken effect
+    bool unplaced = false;  ///< it had to come next after the longest linearizable prefix, and cannot
+    int order = -1;         ///< its position in that prefix, -1 when not in it
+    std::string state;      ///< the model's state after it, when in the prefix
+};
+
+/// The driver's linearizability check of one job's history.
+struct LinearizabilityResult {
+    std::string model;    ///< the sequential model checked against
+    std::string verdict;  ///< "linearizable", "not linearizable", "unknown", or "error" (see `error`)
+    std::string unknown_reason;  ///< "time limit" or "memory limit", when unknown
+    std::string error;    ///< why the history could not be checked (a record the model cannot use)
+    std::uint64_t ops = 0;
+    std::size_t partitions = 0;
+    std::size_t partitions_decided = 0;
+    double seconds = 0;  ///< the check's wall time, diagnosis included
+    std::uint64_t steps = 0;
+    std::size_t peak_memory_bytes = 0;
+    /// The failing partition (not linearizable) or the first undecided one (unknown).
+    std::optional<std::string> key;
+    std::size_t partition_ops = 0;  ///< its size; `window` may hold fewer
+    /// Its operations around the failure: the unplaced ones, those overlapping them in time and
+    /// the end of the longest linearizable prefix (all of them when the partition is small).
+    std::vector<LinOp> window;
+    std::size_t prefix_length = 0;    ///< of the longest linearizable prefix found
+    bool diagnosis_complete = false;  ///< false: the prefix is the best found before the diagnosis limit
+    std::string initial_state;        ///< the model's state before the prefix
 };
 
 enum class Verdict { pass, fail, error };
@@ -137,6 +183,7 @@ struct JobResult {
     /// The suppression files the job ran with (those holding a pattern for its flavor's runtimes).
     std::vector<SuppressionSource> suppression_files;
 
+    std::optional<LinearizabilityResult> linearizability;  ///< the check of its history, when recorded
     std::vector<BudgetResult> budgets;  ///< every `[slo]` budget judged, met or not
     std::vector<Detection> detections;
     Verdict verdict = Verdict::error;
@@ -188,6 +235,12 @@ void to_json(nlohmann::json& j, const ThreadActivity& v);
 void from_json(const nlohmann::json& j, ThreadActivity& v);
 void to_json(nlohmann::json& j, const HangThread& v);
 void from_json(const nlohmann::json& j, HangThread& v);
+void to_json(nlohmann::json& j, const HistoryRecording& v);
+void from_json(const nlohmann::json& j, HistoryRecording& v);
+void to_json(nlohmann::json& j, const LinOp& v);
+void from_json(const nlohmann::json& j, LinOp& v);
+void to_json(nlohmann::json& j, const LinearizabilityResult& v);
+void from_json(const nlohmann::json& j, LinearizabilityResult& v);
 void to_json(nlohmann::json& j, const Measurement& v);
 void from_json(const nlohmann::json& j, Measurement& v);
 void to_json(nlohmann::json& j, const BudgetResult& v);

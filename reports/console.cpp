@@ -158,6 +158,18 @@ void ConsoleReporter::print_tables(const JobResult& r) {
             }
         }
     }
+    if (r.linearizability) {
+        const auto& l = *r.linearizability;
+        const bool failed = l.verdict == "not linearizable";
+        const bool held = l.verdict == "linearizable";
+        fmt::print(m_out, "  history: {} operations against model {}: {}{}{}\n", group_thousands(l.ops), l.model,
+                   paint(held ? l.verdict : to_upper(l.verdict), held ? k_green : failed ? k_red : k_yellow),
+                   l.verdict == "unknown" ? fmt::format(" (the {} ran out; neither a pass nor a catch)", l.unknown_reason)
+                                          : "",
+                   r.measurement && r.measurement->history && r.measurement->history->cut
+                       ? fmt::format(" (cut at {:.3f}s by history_limit)", r.measurement->history->cut_at_seconds)
+                       : "");
+    }
 }
 
 void ConsoleReporter::print_detections(const JobResult& r) {

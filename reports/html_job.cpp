@@ -90,11 +90,7 @@ void Page::job(const JobResult& j) {
         add(m_html, "<details class=\"more\"><summary>Worker output (tail)</summary><pre>{}</pre></details>\n",
             html_escape(j.worker_log));
     }
-    add(m_html,
-        "<section class=\"timeline\" id=\"{}-timeline\" data-job=\"{}\" aria-label=\"history timeline\"><h3>History "
-        "timeline</h3>Operations as bars per thread: not recorded yet (a later version of threadmill fills this "
-        "in).</section>\n",
-        job_anchor(j), j.index);
+    linearizability(j);
     m_html += "</div>\n</details>\n";
 }
 

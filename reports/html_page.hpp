@@ -77,6 +77,9 @@ private:
     void budgets(const JobResult& j);
     void timeout(const JobResult& j);
 
+    // html_history.cpp: a job's linearizability check, the failing partition as a timeline.
+    void linearizability(const JobResult& j);
+
     // html_findings.cpp: a job's sanitizer findings.
     std::string frame_html(const Frame& f) const;
     /// User frames shown and highlighted; each run of other frames (harness, standard library,

@@ -92,10 +92,46 @@ void Loader::read_check() {
     if (t == nullptr) return;
     check_keys(*t, k_check_keys, "", " in [check]");
     if (const auto* n = t->get("invariants")) read_check_invariants(*n);
-    if (const auto* n = t->get("linearizability")) {
-        if (auto v = read_boolean(*n, "check.linearizability"); v && *v) {
-            error(*n, "linearizability checking is not available yet");
+    read_check_linearizability(*t);
+}
+
+void Loader::read_check_linearizability(const toml::table& t) {
+    const auto* on = t.get("linearizability");
+    if (on != nullptr) {
+        if (auto v = read_boolean(*on, "check.linearizability")) m_scenario.check.linearizability = *v;
+    }
+    auto& check = m_scenario.check;
+    const auto* model = t.get("model");
+    if (model != nullptr) {
+        if (auto s = read_string(*model, "check.model")) check.model = *s;
+    } else if (m_target != nullptr) {
+        check.model = m_target->model;
+    }
+    if (const auto* n = t.get("history_limit")) {
+        if (auto v = read_integer(*n, "check.history_limit", 1, 100'000'000)) {
+            check.history_limit = static_cast<std::uint64_t>(*v);
         }
+    }
+    if (const auto* n = t.get("time_limit")) {
+        if (auto v = read_duration(*n, "check.time_limit", Nanos(1'000'000), false, std::chrono::hours(1))) {
+            check.time_limit = *v;
+        }
+    }
+    if (!check.linearizability) {
+        for (const auto* key : {"model", "history_limit", "time_limit"}) {
+            if (const auto* n = t.get(key)) {
+                error(*n, fmt::format("check.{} applies only with check.linearizability = true", key));
+            }
+        }
+        check.model.clear();
+        return;
+    }
+    if (check.model.empty() && m_target != nullptr) {
+        error(*on,
+              fmt::format("target '{}' declares no history model (.model in its adapter): name one with "
+                          "check.model (register, kv, queue, set or counter) and make its operations "
+                          "record history (Call::invoke)",
+                          m_target->name));
     }
 }
 

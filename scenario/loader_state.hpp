@@ -39,7 +39,7 @@ inline const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint"};
 inline const Names k_group_keys = {"name", "threads", "mix"};
 inline const Names k_chaos_keys = {"yield", "delay", "delay_probability"};
 inline const Names k_fault_keys = {"rate"};
-inline const Names k_check_keys = {"invariants", "linearizability"};
+inline const Names k_check_keys = {"invariants", "linearizability", "model", "history_limit", "time_limit"};
 inline const Names k_distributions = {"uniform", "zipf", "sequential"};
 inline const Names k_sync_modes = {"start", "rounds"};
 inline const Names k_slo_stats = {"p50", "p90", "p99", "p999", "max", "mean", "throughput"};
@@ -91,6 +91,7 @@ private:
     void read_faults();
     void read_check();
     void read_check_invariants(const toml::node& n);
+    void read_check_linearizability(const toml::table& t);
     void read_sanitizers();
     void read_suppressions(const toml::node& n);
 

@@ -5,12 +5,15 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "model/activity.hpp"
+#include "model/paths.hpp"
 #include "worker/barrier.hpp"
 #include "worker/keys.hpp"
 
@@ -62,6 +65,7 @@ struct alignas(64) ThreadSlot {
     std::vector<std::string> first_exception;
     std::uint64_t ops_done = 0;
     Clock::time_point end;
+    ThreadHistory history;  ///< used only when the job records a history
 };
 
 class JobRun {
@@ -108,6 +112,11 @@ public:
                 s.latency.resize(op_count);
                 s.exceptions.assign(op_count, 0);
                 s.first_exception.resize(op_count);
+                if (sc.check.linearizability) {
+                    s.history.limit = std::max<std::uint64_t>(1, sc.check.history_limit / static_cast<std::uint64_t>(m_threads));
+                    s.history.records.reserve(std::min<std::size_t>(s.history.limit, 4096));
+                    s.ctx.m_history = &s.history;
+                }
             }
         }
         if (sc.sync.mode == SyncMode::rounds && sc.iterations) {
@@ -134,7 +143,9 @@ public:
         collect_online_violations();
         m_instance->check(m_sink, CheckPoint::final);
         m_sink.count_check();
-        return measurement(wall);
+        Measurement m = measurement(wall);
+        if (m_sc.check.linearizability && !m_opt.history_path.empty()) m.history = write_history();
+        return m;
     }
 
 private:
@@ -194,17 +205,24 @@ private:
         ActivitySlot& a = m_board.slot(s.ctx.thread_index);
         a.op.store(op.index, std::memory_order_relaxed);
         a.in_op.store(1, std::memory_order_relaxed);
-        const auto t0 = m_opt.record_latency ? Clock::now() : Clock::time_point{};
+        const bool history = s.ctx.m_history != nullptr;
+        if (history) s.history.begin_op();
+        const auto t0 = m_opt.record_latency || history ? Clock::now() : Clock::time_point{};
+        bool threw = false;
         try {
             m_instance->run(op, s.ctx);
         } catch (const std::exception& e) {
+            threw = true;
             note_exception(s, op.index, e.what());
         } catch (...) {
+            threw = true;
             note_exception(s, op.index, "an exception not derived from std::exception");
         }
-        if (m_opt.record_latency) {
+        if (m_opt.record_latency || history) {
             const auto t1 = Clock::now();
-            s.latency[static_cast<std::size_t>(op.index)].record(static_cast<std::uint64_t>((t1 - t0).count()));
+            if (m_opt.record_latency)
+                s.latency[static_cast<std::size_t>(op.index)].record(static_cast<std::uint64_t>((t1 - t0).count()));
+            if (history) s.history.end_op((t0 - m_start).count(), (t1 - m_start).count(), threw);
         }
         a.in_op.store(0, std::memory_order_relaxed);
         a.ops_done.store(++s.ops_done, std::memory_order_relaxed);
@@ -230,6 +248,60 @@ private:
             }
             ctx.m_violations.clear();
         }
+    }
+
+    /// Writes every thread's history records to options.history_path, ordered by call time.
+    /// When a thread reached its limit, the history is cut at the earliest call it could not
+    /// record (T): every op called before T is in the file, since each thread recorded all its
+    /// ops up to its own cut. Ops called at or after T are left out: none of them could have
+    /// been seen by an op that returned before T. Ops in flight at T are written with their
+    /// outcome unknown (`info`), as their output may depend on ops left out.
+    HistoryRecording write_history() {
+        HistoryRecording rec;
+        std::optional<std::int64_t> cut;
+        for (int t = 0; t < m_threads; ++t) {
+            const ThreadHistory& h = slot(t).history;
+            if (h.cut && (!cut || h.cut_at < *cut)) cut = h.cut_at;
+        }
+        struct Entry {
+            int thread;
+            const ThreadHistory::Record* r;
+        };
+        std::vector<Entry> entries;
+        for (int t = 0; t < m_threads; ++t) {
+            for (const auto& r : slot(t).history.records) {
+                if (!cut || r.call < *cut) entries.push_back({t, &r});
+            }
+        }
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const Entry& a, const Entry& b) { return a.r->call < b.r->call; });
+        std::string out;
+        out.reserve(entries.size() * 96);
+        for (const auto& [t, r] : entries) {
+            const std::string_view text = slot(t).history.text;
+            const bool open_at_cut = cut && r->ret >= *cut;  // at equal times a call comes first
+            const bool info = open_at_cut || r->status == ThreadHistory::Status::info;
+            rec.open_at_cut += open_at_cut ? 1 : 0;
+            out += fmt::format("{{\"process\": {}, \"op\": {}", t, HistoryValue(text.substr(r->text, r->op_len)).json());
+            std::size_t at = r->text + r->op_len;
+            if (r->has_key) out += fmt::format(", \"key\": {}", HistoryValue(text.substr(at, r->key_len)).json());
+            at += r->key_len;
+            out += ", \"input\": ";
+            out += text.substr(at, r->input_len);
+            if (!info) {
+                out += ", \"output\": ";
+                out += r->output_len > 0 ? text.substr(r->output, r->output_len) : std::string_view("null");
+            }
+            out += fmt::format(", \"call\": {}", r->call);
+            if (!open_at_cut) out += fmt::format(", \"return\": {}", r->ret);  // an info op's is ignored by the check
+            out += info ? ", \"status\": \"info\"}\n" : ", \"status\": \"ok\"}\n";
+        }
+        write_file_atomically(m_opt.history_path, out);
+        rec.file = std::filesystem::path(m_opt.history_path).filename().string();
+        rec.ops = entries.size();
+        rec.cut = cut.has_value();
+        if (cut) rec.cut_at_seconds = static_cast<double>(*cut) * 1e-9;
+        return rec;
     }
 
     Measurement measurement(double wall) {

@@ -14,6 +14,9 @@ struct RunnerOptions {
     std::string work_dir;        ///< scratch directory handed to the target
     std::string activity_path;   ///< where threads publish their current op; "" = in memory
     bool record_latency = true;  ///< false only for measuring the harness itself
+    /// Where to write the history (JSON Lines, `threadmill check-history`'s format) when the
+    /// scenario asks for `[check] linearizability`; "" keeps none.
+    std::string history_path;
 };
 
 /// Runs `scenario` against variant `variant` of `target` with `seed`:
@@ -22,6 +25,8 @@ struct RunnerOptions {
 ///    quiescent invariant checks run there as the scenario's checkpoint asks;
 ///  - each thread draws its ops, keys and args from its own plan stream, derived from the seed;
 ///  - latency of every op is recorded per thread and merged at the end;
+///  - with `[check] linearizability`, the ops' history records (Call::invoke) are kept per thread
+///    and written to options.history_path after the last op, cut consistently at the limit;
 ///  - the target's final check runs after every thread has stopped.
 /// Exceptions thrown by operations are recorded in the result; other exceptions propagate.
 Measurement run_job(const Scenario& scenario, const TargetSpec& target, const std::string& variant,

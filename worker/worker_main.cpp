@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     CLI::App app{"threadmill-worker: runs one threadmill job in this process. The threadmill driver starts it; "
                  "run it by hand to debug a single job under gdb or rr."};
     bool describe = false;
-    std::string scenario_path, variant, result_path, activity_path, work_dir, duration_text;
+    std::string scenario_path, variant, result_path, activity_path, work_dir, duration_text, history_path;
     std::uint64_t seed = 0;
     std::optional<std::uint64_t> iterations;
     app.add_flag("--describe", describe, "print the catalog of targets (JSON) and exit");
@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
     app.add_option("--result", result_path, "write the result JSON here (default: stdout)");
     app.add_option("--activity", activity_path, "publish per-thread activity in this file");
     app.add_option("--work-dir", work_dir, "scratch directory for the target");
+    app.add_option("--history", history_path,
+                   "with [check] linearizability: write the job's history here (JSON Lines, as threadmill "
+                   "check-history reads it)");
     CLI11_PARSE(app, argc, argv);
     // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the worker reports,
     // instead of killing it with a signal that would look like a crash of the target.
@@ -75,7 +78,7 @@ int main(int argc, char** argv) {
             return k_worker_exit_internal;
         }
         if (work_dir.empty()) work_dir = std::filesystem::temp_directory_path().string();
-        RunnerOptions options{work_dir, activity_path, true};
+        RunnerOptions options{work_dir, activity_path, true, history_path};
         const Measurement m = run_job(sc, *target, variant, seed, options);
         const std::string text = nlohmann::json(m).dump();
         if (result_path.empty()) {

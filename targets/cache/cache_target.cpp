@@ -120,15 +120,28 @@ public:
         // Read the clock first: a correct get decides expiry with a later reading, so an entry
         // expired at `before` can never be returned by it.
         const std::int64_t before = m_clock.now_ns();
+        if (call.recording()) call.invoke({.op = "get", .key = std::to_string(call.key()), .input = nullptr});
         const auto entry = m_cache.get(call.key());
+        if (call.recording()) call.ok(entry ? std::to_string(entry->value) : std::string());
         if (entry && entry->expires_at_ns <= before) {
             call.violate("no_expired_read", fmt::format("get({}) returned value {}, expired {}ns before get was called",
                                                         call.key(), entry->value, before - entry->expires_at_ns));
         }
     }
-    void set(Call& call) { m_cache.set(call.key(), call.bits()); }
+    /// History (model kv): put(key, arg as text). An entry's expiry is not in the model: a
+    /// scenario that checks linearizability keeps every entry alive for the run (a long
+    /// default_ttl, no set_short, capacity >= keys).
+    void set(Call& call) {
+        if (call.recording())
+            call.invoke({.op = "put", .key = std::to_string(call.key()), .input = std::to_string(call.bits())});
+        m_cache.set(call.key(), call.bits());
+    }
     void set_short(Call& call) { m_cache.set(call.key(), call.bits(), short_ttl(call.bits())); }
-    void remove(Call& call) { m_cache.remove(call.key()); }
+    /// History (model kv): delete(key).
+    void remove(Call& call) {
+        if (call.recording()) call.invoke({.op = "delete", .key = std::to_string(call.key()), .input = nullptr});
+        m_cache.remove(call.key());
+    }
     void cleanup(Call& call) { m_threads[call].sink += m_cache.cleanup_expired(); }
     void size(Call& call) { m_threads[call].sink += m_cache.size(); }
     void queue_add(Call& call) { m_queue.add(call.bits()); }
@@ -448,6 +461,7 @@ THREADMILL_TARGET(
         .describe("pyWATS's TTL cache (optionally sharded), memory queue with exactly-once dispatch, event bus with a "
                   "handler pool, and parallel_execute on a reused thread pool")
         .source_document("004_ea96cae91c2bd48a.txt")
+        .model("kv")
         .variant("safe", "the documented design: every cache and queue operation under its object's recursive lock; the "
                          "bus copies its handler list under its lock, isolates handler exceptions per call and stops "
                          "by waking publishers and waiting for its handlers; parallel_execute gathers under a lock "

@@ -20,6 +20,8 @@ namespace {
 /// The marker a failing transaction writes before its validation fails.
 constexpr std::string_view k_failed_marker = "failed_tx";
 constexpr std::int64_t k_value_span = 1'000'000;
+/// What `get` asks get_value() to return for a key never set: no value written is negative.
+constexpr std::int64_t k_unset = -1;
 
 ConfigStoreFaults faults_of(const std::string& variant) {
     ConfigStoreFaults f;
@@ -71,16 +73,25 @@ public:
         m_store.add_listener([this](const Config& committed) { on_commit(committed); });
     }
 
+    /// get_value(k<key>). History (model kv): get(k<key>) -> the value as text, "" while unset.
     void get(Call& call) {
         Local& me = m_threads[call];
+        const std::string name = key_name(call.key());
+        call.invoke({.op = "get", .key = name, .input = nullptr});
         const std::uint64_t floor = m_store.committed_version();
         std::uint64_t version = 0;
-        me.sink += static_cast<std::uint64_t>(m_store.get_value(key_name(call.key()), 0, &version));
+        const std::int64_t value = m_store.get_value(name, k_unset, &version);
+        if (call.recording()) call.ok(value == k_unset ? std::string() : std::to_string(value));
+        me.sink += static_cast<std::uint64_t>(value);
         check_read(call, me, "get", version, floor);
     }
 
+    /// set_value(k<key>, arg). History (model kv): put(k<key>, the value as text).
     void set(Call& call) {
-        m_store.set_value(key_name(call.key()), static_cast<std::int64_t>(call.bits() % k_value_span));
+        const std::string name = key_name(call.key());
+        const auto value = static_cast<std::int64_t>(call.bits() % k_value_span);
+        if (call.recording()) call.invoke({.op = "put", .key = name, .input = std::to_string(value)});
+        m_store.set_value(name, value);
     }
 
     /// set_value("volume", arg): the applier listener then commits volume_applied = volume.
@@ -415,6 +426,7 @@ THREADMILL_TARGET(
         .describe("SpotiPi's thread-safe config manager: fair RW lock, per-thread and global caches, atomic file, "
                   "transactions with rollback, change listeners")
         .source_document("001_c9cefca6e6ecdf16.txt")
+        .model("kv")
         .variant("safe",
                  "the documented design: fair RW lock with timeouts, per-thread and global caches invalidated by "
                  "every commit, atomic file replace, all-or-nothing transactions, listeners after the commit outside "

@@ -322,7 +322,51 @@ TEST(ReportHtml, BudgetsInvariantsAndTimeouts) {
     const std::string hang = job_section(html, 25);
     EXPECT_NE(hang.find("<h3>Threads at the timeout</h3>"), std::string::npos);
     EXPECT_NE(hang.find("Backtraces of every thread at the timeout"), std::string::npos);
-    EXPECT_NE(hang.find("id=\"job-25-timeline\""), std::string::npos);  // room for the history timeline
+    EXPECT_EQ(hang.find("-timeline\""), std::string::npos);  // it recorded no history
+}
+
+TEST(ReportHtml, ANonLinearizableHistoryIsATimelineWithTheOpsThatCannotBePlacedInRed) {
+    testing::Fixture f;
+    JobResult& j = f.run.jobs.at(27);
+    LinearizabilityResult& r = j.linearizability.emplace();
+    r.model = "kv";
+    r.verdict = "not linearizable";
+    r.ops = 1200;
+    r.partitions = 8;
+    r.partitions_decided = 8;
+    r.key = "k3";
+    r.partition_ops = 3;
+    r.prefix_length = 1;
+    r.diagnosis_complete = true;
+    r.initial_state = "\"\"";
+    const auto op = [](std::size_t line, int process, std::string text, std::int64_t call, std::optional<std::int64_t> ret) {
+        LinOp o;
+        o.line = line;
+        o.process = process;
+        o.text = std::move(text);
+        o.call = call;
+        o.ret = ret;
+        o.info = !ret;
+        return o;
+    };
+    r.window = {op(10, 0, "put(k3, \"7\")", 1000, 5000), op(12, 1, "get(k3) -> \"\"", 6000, 7000),
+                op(11, 2, "put(k3, \"9\")", 2000, std::nullopt)};
+    r.window[0].order = 0;
+    r.window[0].state = "\"7\"";
+    r.window[1].unplaced = true;
+    const std::string html = render_html(f.input("out/index.html"));
+    const std::string section = job_section(html, j.index);
+    EXPECT_NE(section.find(fmt::format("id=\"job-{}-timeline\"", j.index)), std::string::npos) << section;
+    EXPECT_NE(section.find("<span class=\"badge broken\">not linearizable</span>"), std::string::npos) << section;
+    EXPECT_NE(section.find("Partition &quot;k3&quot; (3 operations)"), std::string::npos) << section;
+    // One lane per thread, one bar per operation; the unplaced one marked, the info one hatched.
+    for (const char* lane : {">thread 0<", ">thread 1<", ">thread 2<"}) EXPECT_NE(section.find(lane), std::string::npos) << lane;
+    EXPECT_NE(section.find("<g class=\"op unplaced\"><title>get(k3) -&gt; &quot;&quot; · thread 1 · history line 12"),
+              std::string::npos)
+        << section;
+    EXPECT_NE(section.find("<g class=\"op info\">"), std::string::npos);
+    EXPECT_NE(section.find("<g class=\"op placed\"><title>put(k3, &quot;7&quot;) · thread 0"), std::string::npos);
+    EXPECT_NE(section.find("cannot be placed"), std::string::npos);
 }
 
 TEST(ReportHtml, BigRunStaysCompact) {
