@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/cmd_check_history.hpp"
 #include "cli/cmd_compare.hpp"
 #include "cli/cmd_doctor.hpp"
 #include "cli/cmd_list.hpp"
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
     auto* compare_cmd = app.add_subcommand("compare", "compare the latency and throughput of two saved runs");
     setup_compare(*compare_cmd, compare);
 
+    CheckHistoryOptions check_history;
+    auto* check_history_cmd =
+        app.add_subcommand("check-history", "check a recorded history (JSON Lines) for linearizability against a model");
+    setup_check_history(*check_history_cmd, check_history);
+
     DoctorOptions doctor;
     auto* doctor_cmd = app.add_subcommand("doctor", "check what makes sanitizer runs fail or lie on this machine");
     setup_doctor(*doctor_cmd, doctor);
@@ -110,6 +116,7 @@ int main(int argc, char** argv) {
         if (*compare_cmd) return exit_status(run_compare(compare));
         if (*validate_cmd) return exit_status(run_validate(validate, global));
         if (*doctor_cmd) return exit_status(run_doctor(doctor, global));
+        if (*check_history_cmd) return exit_status(run_check_history(check_history));
         return exit_status(ExitCode::usage);
     } catch (const CliError& e) {
         std::fprintf(stderr, "threadmill: error: %s\n", e.what());

@@ -17,6 +17,7 @@ constexpr ExitCodeInfo k_exit_codes[] = {
     {ExitCode::failed, "at least one job missed its expectation, or the run is incomplete"},
     {ExitCode::usage, "usage or scenario error (nothing ran)"},
     {ExitCode::internal, "internal error"},
+    {ExitCode::unknown, "check-history only: unknown, its time or memory limit ran out before it decided"},
     {ExitCode::no_jobs, "no job ran (an empty plan or results file never passes)"},
     {ExitCode::interrupted, "interrupted (finished jobs are saved)"},
 };

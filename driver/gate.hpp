@@ -15,6 +15,7 @@ enum class ExitCode {
                        ///< `report` of a saved run that did not finish)
     usage = 2,         ///< usage or scenario error: nothing ran
     internal = 3,      ///< the harness itself failed (including writing results or reports)
+    unknown = 4,       ///< `check-history` only: its time or memory limit ran out before it decided
     no_jobs = 5,       ///< no job ran: an empty plan or an empty results file never passes
     interrupted = 130  ///< Ctrl-C: finished jobs are saved
 };

@@ -753,7 +753,7 @@ TEST(CliFaults, MistypedNamesGetASuggestion) {
 }
 
 TEST(CliFaults, EverySubcommandsHelpStatesItsExitCodes) {
-    for (const std::string command : {"run", "list", "validate", "report", "report merge", "compare", "doctor"}) {
+    for (const std::string command : {"run", "list", "validate", "report", "report merge", "compare", "doctor", "check-history"}) {
         const auto r = cli(command + " --help");
         EXPECT_EQ(r.exit_code, 0) << command;
         EXPECT_TRUE(r.out.find("Exit codes: 0") != std::string::npos || r.out.find("Exit status: 0") != std::string::npos)
