@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -35,12 +36,16 @@ public:
 
     void read(Call& call) {
         call.invoke({.op = "read", .input = nullptr});
-        std::int64_t v = 0;
+        std::optional<std::int64_t> v;
         {
             std::lock_guard lock(m_mutex);
             v = m_variant == "lagging" ? m_previous : m_value;
         }
-        call.ok(v);
+        if (v) {
+            call.ok(*v);
+        } else {
+            call.ok();  // never written: null, as the register model starts
+        }
     }
     void write(Call& call) {
         const auto v = static_cast<std::int64_t>(call.bits() % 1000);
@@ -61,8 +66,8 @@ public:
 private:
     std::string m_variant;
     std::mutex m_mutex;
-    std::int64_t m_value = 0;
-    std::int64_t m_previous = 0;
+    std::optional<std::int64_t> m_value;
+    std::optional<std::int64_t> m_previous;
     std::atomic<int> m_writes{0};
 };
 
