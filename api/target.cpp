@@ -187,7 +187,11 @@ void ThreadHistory::end_op(std::int64_t call, std::int64_t ret, bool threw) {
 void ThreadContext::history_invoke(const HistoryOp& op) {
     if (m_history == nullptr) return;
     ThreadHistory& h = *m_history;
-    if (h.cut || h.records.size() >= h.limit) {
+    if (!h.cut && h.records.size() >= h.granted) {
+        const std::int64_t left = h.budget->fetch_sub(ThreadHistory::k_grant, std::memory_order_relaxed);
+        if (left > 0) h.granted += static_cast<std::size_t>(std::min(left, ThreadHistory::k_grant));
+    }
+    if (h.cut || h.records.size() >= h.granted) {
         h.overflow = true;
         return;
     }

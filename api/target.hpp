@@ -2,6 +2,7 @@
 // runner drives. Targets are written with api/threadmill.hpp, which builds these from names.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -174,8 +175,12 @@ struct ThreadHistory {
     };
     std::vector<Record> records;
     std::string text;
-    std::size_t limit = 0;  ///< records this thread may keep; past it, recording stops (`cut`)
-    bool cut = false;       ///< the limit was reached: `cut_at` is the call time of its first unrecorded op
+    /// The job's records left to hand out, shared by its threads; a thread takes k_grant at a
+    /// time (one atomic operation per k_grant records), so a fast thread keeps more than a slow one.
+    std::atomic<std::int64_t>* budget = nullptr;
+    static constexpr std::int64_t k_grant = 256;
+    std::size_t granted = 0;  ///< records this thread may keep so far
+    bool cut = false;         ///< the budget ran out: `cut_at` is the call time of its first unrecorded op
     std::int64_t cut_at = 0;
     std::size_t op_first = 0;  ///< the first record of the operation in flight
     bool overflow = false;     ///< the operation in flight was refused a record (limit)

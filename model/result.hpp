@@ -76,7 +76,7 @@ std::vector<std::string> describe_hang(const std::vector<HangThread>& threads,
 struct HistoryRecording {
     std::string file;               ///< the history file's name in the job folder (JSON Lines)
     std::uint64_t ops = 0;          ///< operations written to it
-    bool cut = false;               ///< a thread reached its share of `history_limit`
+    bool cut = false;               ///< the threads used up `history_limit`
     double cut_at_seconds = 0;      ///< when cut: since the start barrier; nothing called later is in the file
     std::uint64_t open_at_cut = 0;  ///< operations in flight at the cut, written with outcome unknown (`info`)
 };

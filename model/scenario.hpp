@@ -73,7 +73,7 @@ struct CheckSpec {
     /// (Call::invoke) and the driver checks them against `model` after the job.
     bool linearizability = false;
     std::string model;  ///< `[check] model`, else the target's declared model; "" when off
-    /// Records kept over all threads (each thread keeps its share); past it the history is cut
+    /// Records kept over all threads (taken from one budget as they record); past it the history is cut
     /// consistently and the check covers the part before the cut.
     std::uint64_t history_limit = 100'000;
     Nanos time_limit = std::chrono::seconds(10);  ///< for the check of one job's history; past it: unknown

@@ -1,7 +1,7 @@
 // The HTML report: a job's linearizability check, with the failing partition as a timeline.
 #include <algorithm>
-#include <limits>
 #include <map>
+#include <vector>
 
 #include "model/units.hpp"
 #include "reports/console.hpp"
@@ -19,29 +19,37 @@ constexpr double k_bar = 16;        ///< an operation's bar
 /// A time after the first call shown: "20.4us".
 std::string offset_text(std::int64_t ns) { return format_duration_ns(static_cast<double>(ns)); }
 
-/// One bar per operation of the window, one lane per thread, time to the right. An op that
-/// cannot be placed is red; one with an unknown outcome is dashed and runs to the end; each op
-/// of the longest linearizable prefix carries its position in it.
+/// One bar per operation of the window, one lane per thread. The axis orders events, not
+/// durations: every distinct call and return time gets the same width, so that a burst of short
+/// operations reads as clearly as a long one (which overlaps which is all that matters to the
+/// check); the hover text gives the times. An op that cannot be placed is red; one with an
+/// unknown outcome is dashed and runs to the end; each op of the longest linearizable prefix
+/// carries its position in it.
 std::string timeline_svg(const LinearizabilityResult& r) {
     std::map<int, int> lanes;
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-    std::int64_t hi = std::numeric_limits<std::int64_t>::min();
+    std::vector<std::int64_t> times;
     for (const auto& op : r.window) {
         lanes.emplace(op.process, 0);
-        lo = std::min(lo, op.call);
-        hi = std::max(hi, op.ret.value_or(op.call));
+        times.push_back(op.call);
+        if (op.ret) times.push_back(*op.ret);
     }
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
     int next = 0;
     for (auto& [process, lane] : lanes) lane = next++;
-    const std::int64_t span = std::max<std::int64_t>(hi - lo, 1);
     const double plot = k_width - k_left - 10;
-    const auto x = [&](std::int64_t t) { return k_left + plot * static_cast<double>(t - lo) / static_cast<double>(span); };
+    const double step = plot / static_cast<double>(std::max<std::size_t>(times.size(), 2) - 1);
+    const auto x = [&](std::int64_t t) {
+        const auto rank = std::lower_bound(times.begin(), times.end(), t) - times.begin();
+        return k_left + step * static_cast<double>(rank);
+    };
     const double height = 24 + k_lane * static_cast<double>(lanes.size());
+    const std::int64_t lo = times.empty() ? 0 : times.front();
 
     std::string svg;
     add(svg,
         "<svg class=\"history\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"operations of the failing partition by "
-        "thread over time\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+        "thread, in the order of their calls and returns\" xmlns=\"http://www.w3.org/2000/svg\">\n",
         k_width, height);
     for (const auto& [process, lane] : lanes) {
         const double y = 8 + k_lane * lane;
@@ -49,11 +57,13 @@ std::string timeline_svg(const LinearizabilityResult& r) {
         add(svg, "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" class=\"lane\"/>\n", k_left, k_width - 10,
             y + k_bar + 4);
     }
+    std::map<int, double> label_end;  // per lane: where the last label drawn ends
     for (const auto& op : r.window) {
-        const double y = 8 + k_lane * lanes[op.process];
+        const int lane = lanes[op.process];
+        const double y = 8 + k_lane * lane;
         const double x0 = x(op.call);
         const double x1 = op.ret ? x(*op.ret) : k_width - 10;
-        const double w = std::max(x1 - x0, 2.0);
+        const double w = std::max(x1 - x0, 3.0);
         const char* cls = op.unplaced ? "op unplaced" : op.info ? "op info" : op.order >= 0 ? "op placed" : "op";
         std::string title = fmt::format("{} · thread {} · history line {} · call +{}", op.text, op.process, op.line,
                                         offset_text(op.call - lo));
@@ -63,17 +73,21 @@ std::string timeline_svg(const LinearizabilityResult& r) {
         if (op.unplaced) title += " · cannot take effect after the prefix";
         add(svg, "<g class=\"{}\"><title>{}</title><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" rx=\"3\"/>",
             cls, html_escape(title), x0, y, w, k_bar);
-        if (w > 40) {
-            add(svg, "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x0 + 3, y + k_bar - 4,
-                html_escape(op.order >= 0 ? fmt::format("{} {}", op.order + 1, op.text) : op.text));
-        } else if (op.order >= 0) {
-            add(svg, "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x0 + 1, y + k_bar - 4, op.order + 1);
+        // A label where it fits: the whole text inside a wide bar, else the prefix number, never
+        // over the previous label of the lane (about 6 units per character at this size).
+        std::string label = op.order >= 0 ? fmt::format("{} {}", op.order + 1, op.text) : op.text;
+        if (static_cast<double>(label.size()) * 6 + 4 > w) label = op.order >= 0 ? std::to_string(op.order + 1) : "";
+        if (op.unplaced && label.empty()) label = "✗";
+        const double label_width = static_cast<double>(label.size()) * 6;
+        if (!label.empty() && x0 + 2 >= label_end[lane]) {
+            add(svg, "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x0 + 2, y + k_bar - 4, html_escape(label));
+            label_end[lane] = x0 + 2 + label_width + 2;
         }
         svg += "</g>\n";
     }
-    add(svg, "<text x=\"{}\" y=\"{:.1f}\" class=\"axis\">+0</text><text x=\"{}\" y=\"{:.1f}\" class=\"axis\" "
-             "text-anchor=\"end\">+{}</text>\n",
-        k_left, height - 2, k_width - 10, height - 2, html_escape(offset_text(span)));
+    add(svg, "<text x=\"{}\" y=\"{:.1f}\" class=\"axis\">first call</text><text x=\"{}\" y=\"{:.1f}\" class=\"axis\" "
+             "text-anchor=\"end\">+{}, calls and returns in order</text>\n",
+        k_left, height - 2, k_width - 10, height - 2, html_escape(offset_text(times.empty() ? 0 : times.back() - lo)));
     svg += "</svg>\n";
     return svg;
 }
@@ -94,9 +108,11 @@ void Page::linearizability(const JobResult& j) {
                                     r.partitions == 1 ? "" : "s", r.partitions_decided, format_duration_ns(r.seconds * 1e9));
     if (j.measurement && j.measurement->history && j.measurement->history->cut) {
         const auto& h = *j.measurement->history;
-        facts += fmt::format(". The history was cut at its limit, {:.3f}s into the run: operations called later are "
-                             "not in it, and the {} in flight then count as outcome unknown",
-                             h.cut_at_seconds, h.open_at_cut);
+        facts += fmt::format(". The history was cut at its limit (<code>[check] history_limit</code>), {:.3f}s into "
+                             "the run: operations called later are not in it{}",
+                             h.cut_at_seconds,
+                             h.open_at_cut > 0 ? fmt::format(", and the {} in flight then count as outcome unknown", h.open_at_cut)
+                                               : std::string());
     }
     add(m_html, "<p>{}.</p>\n", facts);
     if (!r.error.empty()) add(m_html, "<p>The history could not be checked: {}</p>\n", html_escape(r.error));

@@ -113,8 +113,8 @@ public:
                 s.exceptions.assign(op_count, 0);
                 s.first_exception.resize(op_count);
                 if (sc.check.linearizability) {
-                    s.history.limit = std::max<std::uint64_t>(1, sc.check.history_limit / static_cast<std::uint64_t>(m_threads));
-                    s.history.records.reserve(std::min<std::size_t>(s.history.limit, 4096));
+                    s.history.budget = &m_history_budget;
+                    s.history.records.reserve(4096);
                     s.ctx.m_history = &s.history;
                 }
             }
@@ -251,7 +251,7 @@ private:
     }
 
     /// Writes every thread's history records to options.history_path, ordered by call time.
-    /// When a thread reached its limit, the history is cut at the earliest call it could not
+    /// When the budget ran out, the history is cut at the earliest call a thread could not
     /// record (T): every op called before T is in the file, since each thread recorded all its
     /// ops up to its own cut. Ops called at or after T are left out: none of them could have
     /// been seen by an op that returned before T. Ops in flight at T are written with their
@@ -358,6 +358,8 @@ private:
     Clock::time_point m_start;
     Clock::time_point m_deadline;
     std::atomic<bool> m_stop{false};  ///< start mode with a duration: relaxed, orders nothing
+    /// History records left to hand out ([check] history_limit), taken in grants by the threads.
+    std::atomic<std::int64_t> m_history_budget{static_cast<std::int64_t>(m_sc.check.history_limit)};
     std::uint64_t m_total_rounds = 0;
     std::uint64_t m_rounds = 0;  ///< written only in a barrier completion
     bool m_finished = false;     ///< written only in a barrier completion
