@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -85,6 +86,8 @@ struct TargetInfo {
     std::vector<OpSpec> ops;
     std::vector<ParamSpec> params;
     std::vector<InvariantSpec> invariants;
+    bool has_arbiter = false;  ///< declares `.arbiter`: it can run `[sync] mode = "lockstep"` scenarios
+    std::string arbiter_help;  ///< what the arbiter observes
 
     int variant_index(std::string_view n) const;  ///< -1 when unknown
     int op_index(std::string_view n) const;
@@ -259,6 +262,49 @@ public:
     static constexpr std::size_t k_max_details = 5;
 };
 
+/// What a lockstep round ended in, as the target's arbiter saw it: a short tuple of small values,
+/// printed comma-separated ("1, 2", "true, empty"). The scenario's `[[outcome]]` table grades the
+/// text. The runner reuses one RoundOutcome for every round (cleared before each), so appending
+/// allocates only until the buffer has grown to the longest result.
+class RoundOutcome {
+public:
+    /// Appends a string (as written: keep ", " out of it, it separates the values).
+    RoundOutcome& add(std::string_view text) {
+        separate();
+        m_text.append(text);
+        return *this;
+    }
+    RoundOutcome& add(const char* text) { return add(std::string_view(text)); }
+    /// Appends `true` or `false`.
+    RoundOutcome& add(bool value) { return add(value ? std::string_view("true") : std::string_view("false")); }
+    /// Appends one character.
+    RoundOutcome& add(char c) { return add(std::string_view(&c, 1)); }
+    /// Appends an integer in decimal.
+    template <std::integral T>
+        requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+    RoundOutcome& add(T value) {
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+        return add(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+    }
+    /// The values so far, ", "-separated.
+    const std::string& text() const { return m_text; }
+    /// How many values were added.
+    std::size_t size() const { return m_values; }
+    /// Called by the harness before each round's arbiter.
+    void clear() {
+        m_text.clear();
+        m_values = 0;
+    }
+
+private:
+    void separate() {
+        if (m_values++ > 0) m_text.append(", ");
+    }
+    std::string m_text;
+    std::size_t m_values = 0;
+};
+
 /// What a job hands the target when it creates an instance.
 struct TargetConfig {
     int variant = 0;
@@ -280,8 +326,12 @@ public:
     /// Checks every invariant that can be checked now and reports violations to `sink`.
     /// At CheckPoint::final the target may first finish pending work (drain, join).
     virtual void check(InvariantSink& sink, CheckPoint when) = 0;
-    /// Between two rounds, after that boundary's checks, with no `run` in progress.
+    /// Between two rounds, after that boundary's checks (rounds) or its arbiter (lockstep), with
+    /// no `run` in progress.
     virtual void reset() {}
+    /// Lockstep only: after each round, with no `run` in progress and before `reset`, appends what
+    /// the round ended in to `out` (empty on entry). Only targets with `TargetInfo::has_arbiter`.
+    virtual void arbitrate(RoundOutcome& out) { (void)out; }
 };
 
 /// A registered target: its catalog entry and how to make an instance.

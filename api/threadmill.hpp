@@ -15,7 +15,8 @@
 //                           .invariant("size_fits", &MapAdapter::size_fits, "size() <= capacity"));
 //
 // Lifecycle of one job: the adapter is constructed from a Setup (setup), every worker thread calls
-// operations, `reset` runs between rounds with no operation in flight, `teardown` runs once after
+// operations, in lockstep the `arbiter` observes each round's result, `reset` runs between rounds
+// with no operation in flight, `teardown` runs once after
 // the last operation, then the invariants are checked a last time and the adapter is destroyed.
 // Ideas from jcstress (actors and an arbiter), Lincheck (operations by annotation) and Google
 // Benchmark (fluent registration); see docs/writing-a-target.md.
@@ -217,6 +218,7 @@ public:
     using OpFn = std::function<void(Adapter&, Call&)>;
     using InvariantFn = std::function<void(Adapter&, Check&)>;
     using HookFn = std::function<void(Adapter&)>;
+    using ArbiterFn = std::function<void(Adapter&, RoundOutcome&)>;
 
     explicit TargetBuilder(std::string name) : m_table(std::make_shared<detail::OpTable>()) {
         detail::check_name(name, "target", name);
@@ -297,11 +299,23 @@ public:
         return *this;
     }
 
-    /// Runs between two rounds (sync.mode = "rounds"), after that boundary's checks, with no
-    /// operation in flight: puts the component back for the next round's operations.
+    /// Runs between two rounds (sync.mode = "rounds" or "lockstep"), after that boundary's checks
+    /// or arbiter, with no operation in flight: puts the component back for the next round's
+    /// operations. In lockstep it runs after every round but the last, so keep it cheap.
     template <typename F>
     TargetBuilder& reset(F fn) {
         m_reset = HookFn(std::move(fn));
+        return *this;
+    }
+    /// Observes the result of each lockstep round (sync.mode = "lockstep": every thread ran one
+    /// operation) with no operation in flight, before `reset`: `fn(adapter, out)`, e.g.
+    /// `void Adapter::f(RoundOutcome& out) { out.add(x).add(y); }`. The scenario's `[[outcome]]`
+    /// table grades the text ("1, 2"). A target without one cannot run lockstep scenarios.
+    template <typename F>
+    TargetBuilder& arbiter(F fn, std::string help = {}) {
+        m_arbiter = ArbiterFn(std::move(fn));
+        m_info.has_arbiter = true;
+        m_info.arbiter_help = std::move(help);
         return *this;
     }
     /// Runs once after the last operation, before the final checks: stop, drain, join. Where
@@ -320,7 +334,7 @@ public:
         spec.info = m_info;
         if (spec.info.variants.empty()) spec.info.variants.push_back({"default", "the component as built", ""});
         spec.create = [shared = std::make_shared<const Shared>(
-                           Shared{spec.info, m_ops, m_invariants, m_reset, m_teardown, m_table})](
+                           Shared{spec.info, m_ops, m_invariants, m_reset, m_teardown, m_arbiter, m_table})](
                           const TargetConfig& config) -> std::unique_ptr<TargetInstance> {
             return std::make_unique<Instance>(shared, config);
         };
@@ -334,6 +348,7 @@ private:
         std::vector<InvariantFn> invariants;  ///< empty function: online only
         HookFn reset;
         HookFn teardown;
+        ArbiterFn arbiter;
         std::shared_ptr<const detail::OpTable> table;
     };
 
@@ -380,6 +395,9 @@ private:
         void reset() override {
             if (m_shared->reset) m_shared->reset(*m_adapter);
         }
+        void arbitrate(RoundOutcome& out) override {
+            if (m_shared->arbiter) m_shared->arbiter(*m_adapter, out);
+        }
 
     private:
         std::shared_ptr<const Shared> m_shared;
@@ -408,6 +426,7 @@ private:
     std::vector<InvariantFn> m_invariants;
     HookFn m_reset;
     HookFn m_teardown;
+    ArbiterFn m_arbiter;
     std::shared_ptr<detail::OpTable> m_table;
 };
 

@@ -1,6 +1,7 @@
 // Harness overhead: ops/s of a no-op target through the real runner, with latency recording
-// on and off, on 1 and 2 threads, and with history recording ([check] linearizability) on and
-// off for a no-op target that records every operation (docs/performance.md).
+// on and off, on 1 and 2 threads, per lockstep round, and with history recording ([check]
+// linearizability) on and off for a no-op target that records every operation
+// (docs/performance.md).
 #include <unistd.h>
 
 #include <filesystem>
@@ -21,6 +22,7 @@ class Noop final : public TargetInstance {
 public:
     void run(const Op& op, ThreadContext&) override { benchmark::DoNotOptimize(op.key); }
     void check(InvariantSink&, CheckPoint) override {}
+    void arbitrate(RoundOutcome& out) override { out.add(1).add(2); }
 };
 
 TargetSpec make_noop() {
@@ -29,6 +31,7 @@ TargetSpec make_noop() {
     s.info.description = "does nothing: measures the harness's own cost per op";
     s.info.variants = {{"safe", "", ""}};
     s.info.ops = {{"op", ""}};
+    s.info.has_arbiter = true;
     s.create = [](const TargetConfig&) { return std::make_unique<Noop>(); };
     return s;
 }
@@ -62,7 +65,11 @@ void run_noop(benchmark::State& state, bool record, const char* sync) {
     const std::string text = fmt::format(
         "name = \"bench\"\ntarget = \"bench_noop\"\niterations = {}\n[sync]\nmode = \"{}\"\n{}"
         "[[group]]\nname = \"g\"\nthreads = {}\nmix = {{ op = 1 }}\n",
-        k_ops_per_thread, sync, std::string(sync) == "rounds" ? "ops_per_round = 64\ncheckpoint = \"end\"\n" : "", threads);
+        k_ops_per_thread, sync,
+        std::string(sync) == "rounds"     ? "ops_per_round = 64\ncheckpoint = \"end\"\n"
+        : std::string(sync) == "lockstep" ? "[[outcome]]\nmatch = \"1, 2\"\ngrade = \"acceptable\"\n"
+                                          : "",
+        threads);
     const Scenario sc = parse_scenario(text, "bench.toml", Registry::instance().catalog());
     const TargetSpec& target = *Registry::instance().find("bench_noop");
     RunnerOptions options;
@@ -101,11 +108,15 @@ void BM_RunnerHistoryOff(benchmark::State& s) { run_noop_history(s, false); }
 void BM_RunnerHistoryOn(benchmark::State& s) { run_noop_history(s, true); }
 void BM_RunnerNoopNotRecording(benchmark::State& s) { run_noop(s, false, "start"); }
 void BM_RunnerNoopRoundsRecording(benchmark::State& s) { run_noop(s, true, "rounds"); }
+/// One op per thread per round, the arbiter's "1, 2" counted at each round's barrier: items are
+/// ops, so a round costs threads / (items per second).
+void BM_RunnerNoopLockstep(benchmark::State& s) { run_noop(s, true, "lockstep"); }
 
 BENCHMARK(BM_RunnerNoopRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerNoopNotRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerNoopRoundsRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerHistoryOff)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerHistoryOn)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RunnerNoopLockstep)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -52,6 +52,7 @@ void list_targets(const Catalog& catalog, const std::string& worker_dir) {
         }
         fmt::print("  invariants:\n");
         for (const auto& inv : t.invariants) fmt::print("    {:<24} {}\n", inv.name, inv.help);
+        if (t.has_arbiter) fmt::print("  arbiter (lockstep scenarios): {}\n", t.arbiter_help.empty() ? "declared" : t.arbiter_help);
         fmt::print("\n");
     }
 }

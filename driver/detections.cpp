@@ -75,6 +75,45 @@ void detect_from_measurement(JobResult& job) {
     }
 }
 
+void grade_outcomes(JobResult& job, const Scenario& scenario) {
+    if (!job.measurement || scenario.sync.mode != SyncMode::lockstep) return;
+    const Measurement& m = *job.measurement;
+    std::uint64_t rounds = m.outcomes_uncounted;
+    for (const auto& r : m.outcomes) rounds += r.count;
+    const auto frequency = [&](std::uint64_t count) {
+        return rounds == 0 ? 0.0 : static_cast<double>(count) / static_cast<double>(rounds);
+    };
+    std::vector<GradedOutcome> rows;
+    for (const auto& r : m.outcomes) {
+        const OutcomeRule* rule = scenario.outcome_rule(r.result);
+        rows.push_back({r.result, r.count, frequency(r.count), rule ? rule->grade : OutcomeGrade::forbidden,
+                        rule ? rule->desc : std::string("matches no [[outcome]] entry")});
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const GradedOutcome& a, const GradedOutcome& b) { return a.count > b.count; });
+    for (const auto& rule : scenario.outcomes) {
+        if (rule.match.find('*') != std::string::npos) continue;
+        const bool seen = std::any_of(rows.begin(), rows.end(), [&](const GradedOutcome& r) { return r.result == rule.match; });
+        if (!seen) rows.push_back({rule.match, 0, 0.0, rule.grade, rule.desc});
+    }
+    for (const auto& r : rows) {
+        if (r.grade != OutcomeGrade::forbidden || r.count == 0) continue;
+        job.detections.push_back({"outcome", fmt::format("forbidden result '{}' in {} of {} rounds ({}){}{}", r.result,
+                                                         r.count, rounds, format_percent(r.frequency),
+                                                         r.desc.empty() ? "" : ": ", r.desc)});
+    }
+    if (rounds != m.rounds) {
+        job.detections.push_back({"error", fmt::format("the worker ran {} lockstep rounds but counted {} results (a worker "
+                                                       "older than its driver?)",
+                                                       m.rounds, rounds)});
+    }
+    if (m.outcomes_uncounted > 0) {
+        job.detections.push_back({"error", fmt::format("the arbiter gave more than {} distinct results ({} rounds not "
+                                                       "counted); a result should be a small tuple",
+                                                       k_max_distinct_results, m.outcomes_uncounted)});
+    }
+    job.outcomes = std::move(rows);
+}
+
 void judge_budgets(JobResult& job, const Scenario& scenario, const Measurement* baseline, bool job_is_safe) {
     if (!job.measurement || !judges_latency(flavor_of(job.flavor))) return;
     for (const auto& b : scenario.slo) {

@@ -236,6 +236,7 @@ private:
 void judge(JobResult& r, const Job& job, const TargetInfo& target, Baselines& baselines) {
     detect_from_findings(r);
     detect_from_measurement(r);
+    grade_outcomes(r, *job.scenario);
     const int vi = target.variant_index(job.variant);
     const bool is_safe = vi >= 0 && target.variants[static_cast<std::size_t>(vi)].is_safe();
     judge_budgets(r, *job.scenario, baselines.update(job, r, is_safe), is_safe);

@@ -124,6 +124,7 @@ json catalog_to_json(const Catalog& catalog) {
                            {"ops", named(t.ops)},
                            {"params", params},
                            {"invariants", named(t.invariants)}});
+        if (t.has_arbiter) targets.back()["arbiter"] = {{"help", t.arbiter_help}};
     }
     return json{{"threadmill_catalog", 1}, {"targets", targets}};
 }
@@ -142,6 +143,10 @@ Catalog catalog_from_json(const json& j) {
         }
         info.ops = named_from<OpSpec>(t.at("ops"));
         info.invariants = named_from<InvariantSpec>(t.at("invariants"));
+        if (const auto a = t.find("arbiter"); a != t.end() && a->is_object()) {
+            info.has_arbiter = true;
+            info.arbiter_help = a->value("help", "");
+        }
         for (const auto& p : t.at("params")) {
             ParamSpec s;
             s.name = p.at("name").get<std::string>();

@@ -22,6 +22,8 @@ const std::vector<MechanismInfo>& mechanisms() {
         {"timeout", "the job did not finish within its timeout (a hang or livelock)", MechanismOrigin::harness},
         {"linearizability", "the job's history is not linearizable against its model ([check] linearizability)",
          MechanismOrigin::harness},
+        {"outcome", "a lockstep round ended in a result the scenario's [[outcome]] table grades forbidden (or that no "
+                    "entry matches)", MechanismOrigin::harness},
         {"slo", "a latency or throughput budget of [slo] was exceeded (plain flavor only)", MechanismOrigin::latency},
         {"race", "ThreadSanitizer reported a data race (tsan flavor)", MechanismOrigin::finding},
         {"deadlock", "ThreadSanitizer reported a lock-order inversion, or the job hung", MechanismOrigin::finding},

@@ -14,7 +14,7 @@ namespace threadmill {
 /// What produces the detections a mechanism word matches, and so in which flavors it can be met.
 enum class MechanismOrigin {
     verdict,  ///< `pass`, `any`: about the verdict, not a detection; every flavor
-    harness,  ///< the driver's own detections (invariants, exceptions, crashes, hangs); every flavor
+    harness,  ///< the driver's own detections (invariants, exceptions, lockstep outcomes, crashes, hangs); every flavor
     latency,  ///< `[slo]` budgets: only flavors that judge latency (judges_latency)
     finding,  ///< a sanitizer finding: only flavors whose runtimes include the tool of its finding
               ///< kind (the tool column of model/finding_kinds.def)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <stdexcept>
 #include <thread>
 
 #include <fmt/chrono.h>
@@ -203,11 +204,35 @@ void from_json(const json& j, LinearizabilityResult& v) {
     get_opt(j, "initial_state", v.initial_state);
 }
 
+void to_json(json& j, const ObservedResult& v) { j = json{{"result", v.result}, {"count", v.count}}; }
+void from_json(const json& j, ObservedResult& v) {
+    j.at("result").get_to(v.result);
+    j.at("count").get_to(v.count);
+}
+
+void to_json(json& j, const GradedOutcome& v) {
+    j = json{{"result", v.result}, {"count", v.count}, {"frequency", v.frequency}, {"grade", to_string(v.grade)},
+             {"desc", v.desc}};
+}
+void from_json(const json& j, GradedOutcome& v) {
+    j.at("result").get_to(v.result);
+    j.at("count").get_to(v.count);
+    get_opt(j, "frequency", v.frequency);
+    const std::string grade = j.at("grade").get<std::string>();
+    const auto g = parse_outcome_grade(grade);
+    if (!g) throw std::runtime_error(fmt::format("unknown outcome grade '{}'", grade));
+    v.grade = *g;
+    get_opt(j, "desc", v.desc);
+}
+
 void to_json(json& j, const Measurement& v) {
     j = json{{"wall_seconds", v.wall_seconds}, {"total_ops", v.total_ops}, {"throughput", v.throughput},
              {"rounds", v.rounds}, {"threads", v.threads}, {"ops", v.ops}, {"invariants", v.invariants}};
     if (v.faults_injected != 0) j["faults_injected"] = v.faults_injected;
     if (v.history) j["history"] = *v.history;
+    // Lockstep only: files of other jobs (and older files) read the same without them.
+    if (!v.outcomes.empty()) j["outcomes"] = v.outcomes;
+    if (v.outcomes_uncounted != 0) j["outcomes_uncounted"] = v.outcomes_uncounted;
 }
 void from_json(const json& j, Measurement& v) {
     j.at("wall_seconds").get_to(v.wall_seconds);
@@ -219,6 +244,8 @@ void from_json(const json& j, Measurement& v) {
     get_opt(j, "ops", v.ops);
     get_opt(j, "invariants", v.invariants);
     if (auto it = j.find("history"); it != j.end() && !it->is_null()) v.history = it->get<HistoryRecording>();
+    get_opt(j, "outcomes", v.outcomes);
+    get_opt(j, "outcomes_uncounted", v.outcomes_uncounted);
 }
 
 void to_json(json& j, const Detection& v) { j = json{{"mechanism", v.mechanism}, {"detail", v.detail}}; }
@@ -271,6 +298,7 @@ void to_json(json& j, const JobResult& v) {
              {"measurement", v.measurement ? json(*v.measurement) : json(nullptr)}};
     // Written only when there is something: files without it (older ones, jobs that did not hang) read the same.
     if (!v.hang_stacks.empty()) j["hang_stacks"] = v.hang_stacks;
+    if (!v.outcomes.empty()) j["outcomes"] = v.outcomes;
     if (!v.suppression_files.empty()) j["suppression_files"] = v.suppression_files;
     if (v.linearizability) j["linearizability"] = *v.linearizability;
 }
@@ -291,6 +319,7 @@ void from_json(const json& j, JobResult& v) {
     get_opt(j, "expectation_met", v.expectation_met);
     get_opt(j, "expectation_detail", v.expectation_detail);
     get_opt(j, "budgets", v.budgets);
+    get_opt(j, "outcomes", v.outcomes);
     get_opt(j, "detections", v.detections);
     get_opt(j, "exit_code", v.exit_code);
     get_opt(j, "signal", v.signal);

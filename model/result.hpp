@@ -11,6 +11,7 @@
 
 #include "model/finding.hpp"
 #include "model/histogram.hpp"
+#include "model/outcome_grade.hpp"
 #include "model/suppressions.hpp"
 #include "model/text.hpp"
 #include "model/worker_build.hpp"
@@ -42,6 +43,26 @@ struct InvariantResult {
     std::uint64_t checks = 0;      ///< quiescent/final checks run
     std::uint64_t violations = 0;  ///< quiescent + online
     std::vector<std::string> details;
+};
+
+/// Distinct results a lockstep job counts (the worker's table); rounds ending in a result past
+/// these are counted in Measurement::outcomes_uncounted.
+inline constexpr std::size_t k_max_distinct_results = 256;
+
+/// One distinct result of a lockstep job's arbiter and how many rounds ended in it.
+struct ObservedResult {
+    std::string result;  ///< as the arbiter printed it: "1, 2"
+    std::uint64_t count = 0;
+};
+
+/// One row of a lockstep job's outcome table: a result graded by the driver against the
+/// scenario's `[[outcome]]` entries.
+struct GradedOutcome {
+    std::string result;
+    std::uint64_t count = 0;
+    double frequency = 0;  ///< count / rounds of the job, 0 to 1
+    OutcomeGrade grade = OutcomeGrade::forbidden;
+    std::string desc;  ///< the matching entry's description, or why the result is forbidden
 };
 
 /// What one worker thread was doing, published by the worker while it runs.
@@ -92,6 +113,9 @@ struct Measurement {
     std::vector<OpStats> ops;
     std::vector<InvariantResult> invariants;
     std::optional<HistoryRecording> history;  ///< set when the job recorded a history
+    /// Lockstep: each distinct result of the arbiter with its count, in the order first seen.
+    std::vector<ObservedResult> outcomes;
+    std::uint64_t outcomes_uncounted = 0;  ///< rounds whose result was past k_max_distinct_results
 };
 
 /// One operation of a history, as the linearizability result shows it (the HTML timeline).
@@ -185,6 +209,9 @@ struct JobResult {
 
     std::optional<LinearizabilityResult> linearizability;  ///< the check of its history, when recorded
     std::vector<BudgetResult> budgets;  ///< every `[slo]` budget judged, met or not
+    /// Lockstep: the outcome table, graded by the driver (most frequent first, then the scenario's
+    /// exact entries never seen); empty otherwise.
+    std::vector<GradedOutcome> outcomes;
     std::vector<Detection> detections;
     Verdict verdict = Verdict::error;
     std::vector<std::string> expected;  ///< the mechanisms expected (`pass`, `any`, ...)
@@ -241,6 +268,10 @@ void to_json(nlohmann::json& j, const LinOp& v);
 void from_json(const nlohmann::json& j, LinOp& v);
 void to_json(nlohmann::json& j, const LinearizabilityResult& v);
 void from_json(const nlohmann::json& j, LinearizabilityResult& v);
+void to_json(nlohmann::json& j, const ObservedResult& v);
+void from_json(const nlohmann::json& j, ObservedResult& v);
+void to_json(nlohmann::json& j, const GradedOutcome& v);
+void from_json(const nlohmann::json& j, GradedOutcome& v);
 void to_json(nlohmann::json& j, const Measurement& v);
 void from_json(const nlohmann::json& j, Measurement& v);
 void to_json(nlohmann::json& j, const BudgetResult& v);

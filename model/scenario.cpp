@@ -23,6 +23,13 @@ int Scenario::thread_count() const {
     return total;
 }
 
+const OutcomeRule* Scenario::outcome_rule(std::string_view result) const {
+    for (const auto& rule : outcomes) {
+        if (outcome_pattern_matches(rule.match, result)) return &rule;
+    }
+    return nullptr;
+}
+
 const Expectation* Scenario::expectation(const std::string& variant, const std::string& flavor) const {
     const auto v = expect.find(variant);
     if (v == expect.end()) return nullptr;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/target.hpp"
+#include "model/outcome_grade.hpp"
 #include "model/suppressions.hpp"
 #include "model/units.hpp"
 
@@ -32,7 +33,10 @@ struct KeySpec {
     double zipf_theta = 0.99;  ///< used by zipf only; > 0
 };
 
-enum class SyncMode { start, rounds };
+/// How the threads of a job meet: `start` (once), `rounds` (every ops_per_round ops), `lockstep`
+/// (one op per thread per round, then the target's arbiter observes the result and `[[outcome]]`
+/// grades it).
+enum class SyncMode { start, rounds, lockstep };
 
 struct SyncSpec {
     SyncMode mode = SyncMode::start;
@@ -79,6 +83,15 @@ struct CheckSpec {
     Nanos time_limit = std::chrono::seconds(10);  ///< for the check of one job's history; past it: unknown
 };
 
+/// One `[[outcome]]` entry: the lockstep results its pattern matches get its grade. The first entry
+/// that matches a result grades it; a result no entry matches is forbidden.
+struct OutcomeRule {
+    std::string match;  ///< the result as the arbiter prints it ("1, 2"), `*` matching any run of characters
+    OutcomeGrade grade = OutcomeGrade::acceptable;
+    std::string desc;
+    SourceLoc where;
+};
+
 /// What a variant's jobs are expected to give in one flavor: `pass`, `any` (not gated), or
 /// the mechanisms of which at least one must catch the job (see model/mechanism.hpp).
 struct Expectation {
@@ -117,6 +130,7 @@ struct Scenario {
     KeySpec keys;
     SyncSpec sync;
     std::vector<GroupSpec> groups;
+    std::vector<OutcomeRule> outcomes;  ///< `[[outcome]]`, in file order; lockstep only (then never empty)
     ChaosSpec chaos;
     FaultSpec faults;
     CheckSpec check;
@@ -130,6 +144,8 @@ struct Scenario {
     std::vector<SuppressionSource> suppressions;
 
     int thread_count() const;
+    /// The first `[[outcome]]` entry whose pattern matches `result`, or nullptr (forbidden).
+    const OutcomeRule* outcome_rule(std::string_view result) const;
     /// The expectation of (variant, flavor), with the default `pass` for safe variants.
     /// Returns nullptr when the scenario says nothing (only possible for mutants, which the
     /// loader rejects, so callers may treat it as an internal error).

@@ -165,4 +165,13 @@ std::string format_duration_ns(double ns) {
     return fmt::format("{}ns", ns);
 }
 
+std::string format_percent(double fraction) {
+    const double p = fraction * 100;
+    if (p <= 0) return "0%";
+    if (p >= 10) return fmt::format("{:.1f}%", p);
+    if (p >= 1) return fmt::format("{:.2f}%", p);
+    if (p >= 0.01) return fmt::format("{:.3f}%", p);
+    return "<0.01%";
+}
+
 }  // namespace threadmill

@@ -43,4 +43,8 @@ std::string format_rate(double per_second);
 /// "2.71M", "980k", "3.5G", "12".
 std::string format_count_rate(double per_second);
 
+/// A fraction (0 to 1) as a percentage with about three significant digits: "99.6%", "4.35%",
+/// "0.123%", "<0.01%" (above 0 but below 0.01%), "0%".
+std::string format_percent(double fraction);
+
 }  // namespace threadmill

@@ -64,6 +64,25 @@ void print_stack(std::FILE* out, const StackBlock& b, const std::string& indent,
                                folded, folded == 1 ? "" : "s");
 }
 
+/// A grade as the outcome table prints it: a forbidden result seen is in capitals and red.
+std::string grade_text(const GradedOutcome& o) {
+    switch (o.grade) {
+        case OutcomeGrade::acceptable:
+        case OutcomeGrade::interesting: return std::string(to_string(o.grade));
+        case OutcomeGrade::forbidden: return o.count > 0 ? "FORBIDDEN" : std::string(to_string(o.grade));
+    }
+    return "?";
+}
+
+const char* grade_colour(const GradedOutcome& o) {
+    switch (o.grade) {
+        case OutcomeGrade::acceptable: return k_green;
+        case OutcomeGrade::interesting: return k_yellow;
+        case OutcomeGrade::forbidden: return o.count > 0 ? k_red : k_dim;
+    }
+    return k_dim;
+}
+
 /// "ns::Cache::set(unsigned long, int) const" -> "ns::Cache::set": a function named on one line.
 std::string without_parameters(std::string_view fn) {
     int depth = 0;
@@ -169,6 +188,22 @@ void ConsoleReporter::print_tables(const JobResult& r) {
                    r.measurement && r.measurement->history && r.measurement->history->cut
                        ? fmt::format(" (cut at {:.3f}s by history_limit)", r.measurement->history->cut_at_seconds)
                        : "");
+    }
+    print_outcomes(r);
+}
+
+void ConsoleReporter::print_outcomes(const JobResult& r) {
+    if (r.outcomes.empty()) return;
+    std::size_t width = 6;
+    for (const auto& o : r.outcomes) width = std::max(width, o.result.size());
+    fmt::print(m_out, "  outcomes{}\n", r.measurement ? fmt::format(" of {} lockstep rounds", group_thousands(r.measurement->rounds)) : "");
+    fmt::print(m_out, "    {:<{}}  {:>12}  {:>7}  {:<11}  {}\n", "result", width, "count", "freq", "grade", "description");
+    for (const auto& o : r.outcomes) {
+        // Padded before painting, so colour codes do not shift the columns.
+        const std::string grade = fmt::format("{:<11}", grade_text(o));
+        const bool seen_forbidden = o.grade == OutcomeGrade::forbidden && o.count > 0;
+        fmt::print(m_out, "  {} {:<{}}  {:>12}  {:>7}  {}  {}\n", seen_forbidden ? paint("!", k_red) : " ", o.result, width,
+                   group_thousands(o.count), format_percent(o.frequency), paint(grade, grade_colour(o)), o.desc);
     }
 }
 
@@ -298,6 +333,13 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
                                             : reason.starts_with("by ") ? " " + reason
                                                                         : ", " + reason));
         print_findings(r, true);  // a distinct bug not seen earlier in the run: one line
+        for (const auto& o : r.outcomes) {
+            if (o.grade != OutcomeGrade::interesting || o.count == 0) continue;
+            m_group.new_bugs.push_back(fmt::format("  {} '{}' in {} of {} rounds{}{} [{}]", paint("interesting", k_yellow),
+                                                   o.result, group_thousands(o.count),
+                                                   r.measurement ? group_thousands(r.measurement->rounds) : "?",
+                                                   o.desc.empty() ? "" : ": ", o.desc, r.variant));
+        }
         std::fflush(m_out);
         return;
     }

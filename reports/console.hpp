@@ -32,6 +32,8 @@ private:
     std::string paint(const std::string& text, const char* ansi) const;
     std::string status_line(const std::string& running) const;
     void print_tables(const JobResult& job);
+    /// Lockstep: the graded outcome table (result, count, frequency, grade, description).
+    void print_outcomes(const JobResult& job);
     void print_detections(const JobResult& job);
     /// The job's findings; with `only_new`, those whose fingerprint no earlier job reported.
     void print_findings(const JobResult& job, bool only_new);
@@ -46,7 +48,7 @@ private:
         int first = 0, last = 0, planned = 0;
         double elapsed = 0;
         std::vector<std::string> parts;      ///< "safe ok", "broken caught (expected) by crash"
-        std::vector<std::string> new_bugs;   ///< one line each: kind and user location
+        std::vector<std::string> new_bugs;   ///< one line each: kind and user location; interesting outcomes
     };
     Group m_group;
     std::FILE* m_out;

@@ -1,4 +1,5 @@
-// The HTML report's job details: facts, replay, latency and flavor charts, invariants, budgets, the timeout.
+// The HTML report's job details: facts, replay, latency and flavor charts, invariants, lockstep
+// outcomes, budgets, the timeout.
 #include "reports/html_page.hpp"
 
 #include <algorithm>
@@ -61,8 +62,8 @@ std::string swatch(std::string_view color, std::string_view dash) {
 }  // namespace
 
 void Page::job_details() {
-    m_html += "<section id=\"details\">\n<h2>Job details <span class=\"sub\">latency, invariants, budgets, findings, "
-              "replay</span><span style=\"margin-left:auto\"><button id=\"expand-all\" type=\"button\">Expand all</button> "
+    m_html += "<section id=\"details\">\n<h2>Job details <span class=\"sub\">latency, invariants, outcomes, budgets, "
+              "findings, replay</span><span style=\"margin-left:auto\"><button id=\"expand-all\" type=\"button\">Expand all</button> "
               "<button id=\"collapse-all\" type=\"button\">Collapse all</button></span></h2>\n";
     for (const auto& j : m_in.jobs) job(j);
     m_html += "</section>\n";
@@ -83,6 +84,7 @@ void Page::job(const JobResult& j) {
         flavors(j);
         invariants(*j.measurement);
     }
+    outcomes(j);
     budgets(j);
     findings(j);
     timeout(j);
@@ -256,6 +258,25 @@ void Page::invariants(const Measurement& m) {
             "<td class=\"num\">{}</td><td>{}</td></tr>\n",
             html_escape(inv.name), inv.held ? "held" : "broken", inv.held ? "held" : "BROKEN", group_thousands(inv.checks),
             group_thousands(inv.violations), details);
+    }
+    m_html += "</tbody></table></div>\n";
+}
+
+void Page::outcomes(const JobResult& j) {
+    if (j.outcomes.empty()) return;
+    add(m_html, "<h3>Outcomes <span class=\"muted\" style=\"font-weight:400\">{} lockstep rounds, graded by the "
+                "scenario's [[outcome]] entries</span></h3>\n",
+        j.measurement ? group_thousands(j.measurement->rounds) : std::string("?"));
+    m_html += "<div class=\"tbl\"><table class=\"outcomes\"><thead><tr><th>Result</th><th class=\"num\">Count</th>"
+              "<th class=\"num\">Frequency</th><th>Grade</th><th>Description</th></tr></thead><tbody>\n";
+    for (const auto& o : j.outcomes) {
+        const bool seen_forbidden = o.grade == OutcomeGrade::forbidden && o.count > 0;
+        add(m_html,
+            "<tr{}><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+            "<td><span class=\"badge {}{}\">{}</span></td><td>{}</td></tr>\n",
+            seen_forbidden ? " class=\"forbidden-seen\"" : "", html_escape(o.result), group_thousands(o.count),
+            format_percent(o.frequency), to_string(o.grade), seen_forbidden ? " seen" : "",
+            seen_forbidden ? std::string("FORBIDDEN") : std::string(to_string(o.grade)), html_escape(o.desc));
     }
     m_html += "</tbody></table></div>\n";
 }

@@ -74,6 +74,7 @@ private:
     /// The same scenario, variant and seed under the other flavors: all operations together.
     void flavors(const JobResult& j);
     void invariants(const Measurement& m);
+    void outcomes(const JobResult& j);
     void budgets(const JobResult& j);
     void timeout(const JobResult& j);
 

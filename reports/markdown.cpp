@@ -9,6 +9,7 @@
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
 #include "model/outcome.hpp"
+#include "model/units.hpp"
 #include "reports/report_text.hpp"
 
 namespace threadmill {
@@ -90,6 +91,28 @@ std::string render_markdown(const ReportInput& in) {
                               cell(j.expectation_detail), cell(j.replay));
         }
         if (missed.size() > shown) md += fmt::format("\n…and {} more (see the full report).\n", missed.size() - shown);
+        md += "\n";
+    }
+
+    // Lockstep results graded other than acceptable, as the driver graded them: forbidden ones
+    // caught a job, interesting ones are worth a look but never a failure.
+    std::vector<std::pair<const JobResult*, const GradedOutcome*>> graded;
+    for (const auto& j : in.jobs) {
+        for (const auto& o : j.outcomes) {
+            if (o.grade != OutcomeGrade::acceptable && o.count > 0) graded.emplace_back(&j, &o);
+        }
+    }
+    if (!graded.empty()) {
+        md += fmt::format("### Lockstep outcomes seen, forbidden or interesting ({})\n\n", graded.size());
+        md += "| job | result | count | frequency | grade | description |\n|---|---|---:|---:|---|---|\n";
+        const std::size_t shown = std::min<std::size_t>(graded.size(), 20);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const auto& [j, o] = graded[i];
+            const bool forbidden = o->grade == OutcomeGrade::forbidden;
+            md += fmt::format("| {} | `{}` | {} | {} | {} | {} |\n", cell(job_title(*j)), cell(o->result), o->count,
+                              format_percent(o->frequency), forbidden ? "**FORBIDDEN**" : "interesting", cell(o->desc));
+        }
+        if (graded.size() > shown) md += fmt::format("\n…and {} more (see the full report).\n", graded.size() - shown);
         md += "\n";
     }
 

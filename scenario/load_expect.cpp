@@ -109,6 +109,12 @@ bool Loader::check_mechanism_is_observable(const std::string& word, const toml::
         error(n, fmt::format("{}: 'slo' can never be detected: [slo] sets no budget", label));
         return false;
     }
+    if (word == "outcome" && m_scenario.sync.mode != SyncMode::lockstep && !m_sync_broken) {
+        error(n, fmt::format("{}: 'outcome' can never be detected: only lockstep rounds (sync.mode = \"lockstep\") "
+                             "have graded outcomes",
+                             label));
+        return false;
+    }
     if (m_check_broken) return true;
     const auto& checked = m_scenario.check.invariants;
     if (word == "invariant" && checked.empty()) {

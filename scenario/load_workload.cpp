@@ -43,18 +43,29 @@ void Loader::read_sync() {
     auto& sync = m_scenario.sync;
     bool mode_ok = true;
     if (const auto* n = t->get("mode")) {
-        const auto* s = n->as_string();
-        if (s != nullptr && s->get() == "lockstep") {
-            error(*n, "sync.mode 'lockstep' is not supported yet; use 'start' or 'rounds'");
-            mode_ok = false;
-        } else {
-            const auto mode = read_choice(*n, "sync.mode", k_sync_modes);
-            mode_ok = mode.has_value();
-            if (mode == "rounds") sync.mode = SyncMode::rounds;
+        const auto mode = read_choice(*n, "sync.mode", k_sync_modes);
+        mode_ok = mode.has_value();
+        if (mode == "rounds") sync.mode = SyncMode::rounds;
+        if (mode == "lockstep") {
+            sync.mode = SyncMode::lockstep;
+            if (m_target != nullptr && !m_target->has_arbiter) {
+                error(*n, fmt::format("target '{}' has no arbiter, so it cannot run sync.mode = \"lockstep\": its adapter "
+                                      "declares none (.arbiter(fn): what each round ended in, for [[outcome]] to grade)",
+                                      m_target->name));
+            }
         }
     }
+    m_sync_broken = !mode_ok;
     const auto rounds_only = [&](std::string_view key) {
-        if (mode_ok && sync.mode != SyncMode::rounds) {
+        if (!mode_ok || sync.mode == SyncMode::rounds) return;
+        if (sync.mode == SyncMode::lockstep && key == "ops_per_round") {
+            error(*key_of(*t, key), "sync.ops_per_round does not apply to mode = \"lockstep\": every thread runs "
+                                    "exactly one operation per round");
+        } else if (sync.mode == SyncMode::lockstep) {
+            error(*key_of(*t, key), fmt::format("sync.{} is only used with mode = \"rounds\"; in lockstep the "
+                                                "invariants are checked at the end",
+                                                key));
+        } else {
             error(*key_of(*t, key), fmt::format("sync.{} is only used with mode = \"rounds\"", key));
         }
     };

@@ -32,6 +32,7 @@ Scenario Loader::load(std::string_view text) {
     read_keys();
     read_sync();
     read_groups();
+    read_outcomes();
     read_chaos();
     read_faults();
     read_check();
@@ -61,7 +62,8 @@ void Loader::missing(std::string_view key, std::string_view what) {
 void Loader::check_root_keys() {
     const std::vector<std::pair<const Names*, std::string_view>> homes = {
         {&k_keys_keys, "[keys]"},   {&k_sync_keys, "[sync]"},        {&k_chaos_keys, "[chaos]"},
-        {&k_fault_keys, "[faults]"}, {&k_check_keys, "[check]"}, {&k_group_keys, "a [[group]]"}};
+        {&k_fault_keys, "[faults]"}, {&k_check_keys, "[check]"}, {&k_group_keys, "a [[group]]"},
+        {&k_outcome_keys, "an [[outcome]]"}};
     for (auto&& [k, v] : *m_root) {
         const std::string_view name = k.str();
         if (contains(k_root_keys, name)) continue;

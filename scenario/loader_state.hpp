@@ -32,16 +32,17 @@ inline constexpr Nanos k_max_chaos_delay = std::chrono::milliseconds(10);
 
 inline const Names k_root_keys = {"name",     "description", "target",  "worker", "variants", "flavors",
                                   "seed",     "duration",    "iterations", "timeout", "params", "keys",
-                                  "sync",     "group",       "chaos",   "faults", "check",    "expect",
-                                  "slo",      "sanitizers"};
+                                  "sync",     "group",       "outcome", "chaos",  "faults",   "check",
+                                  "expect",   "slo",         "sanitizers"};
 inline const Names k_keys_keys = {"count", "distribution", "zipf_theta"};
 inline const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint"};
 inline const Names k_group_keys = {"name", "threads", "mix"};
+inline const Names k_outcome_keys = {"match", "grade", "desc"};
 inline const Names k_chaos_keys = {"yield", "delay", "delay_probability"};
 inline const Names k_fault_keys = {"rate"};
 inline const Names k_check_keys = {"invariants", "linearizability", "model", "history_limit", "time_limit"};
 inline const Names k_distributions = {"uniform", "zipf", "sequential"};
-inline const Names k_sync_modes = {"start", "rounds"};
+inline const Names k_sync_modes = {"start", "rounds", "lockstep"};
 inline const Names k_slo_stats = {"p50", "p90", "p99", "p999", "max", "mean", "throughput"};
 
 /// The `name` of each of `specs`, in order (variants, operations, invariants, parameters, targets).
@@ -85,6 +86,10 @@ private:
     void read_groups();
     void read_mix(const toml::node& n, const std::string& label, GroupSpec& group);
 
+    // load_outcomes.cpp: [[outcome]] (lockstep).
+    void read_outcomes();
+    void read_outcome(const toml::table& t, const std::string& label);
+
     // load_checks.cpp: [chaos], [check] and [sanitizers].
     void read_chaos();
     void read_delay(const toml::node& n);
@@ -115,6 +120,7 @@ private:
     bool m_variants_broken = false;
     bool m_flavors_broken = false;
     bool m_check_broken = false;
+    bool m_sync_broken = false;  ///< sync.mode could not be read: lockstep or not is unknown
     std::set<std::string> m_expect_broken;  ///< variants whose [expect] entry was already reported
 };
 

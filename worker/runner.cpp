@@ -1,4 +1,5 @@
-// The runner: barrier-synchronized thread groups drive one target instance and record latency.
+// The runner: barrier-synchronized thread groups drive one target instance and record latency (and,
+// in lockstep, count the arbiter's result of every round).
 #include "worker/runner.hpp"
 
 #include <algorithm>
@@ -8,7 +9,10 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -122,6 +126,7 @@ public:
         if (sc.sync.mode == SyncMode::rounds && sc.iterations) {
             m_total_rounds = (*sc.iterations + sc.sync.ops_per_round - 1) / sc.sync.ops_per_round;
         }
+        if (sc.sync.mode == SyncMode::lockstep) prepare_lockstep();
     }
 
     Measurement run() {
@@ -157,6 +162,8 @@ private:
         m_start_barrier.arrive_and_wait([this] { on_start(); });
         if (m_sc.sync.mode == SyncMode::rounds) {
             run_rounds(s);
+        } else if (m_sc.sync.mode == SyncMode::lockstep) {
+            run_lockstep(s);
         } else if (m_sc.iterations) {
             for (std::uint64_t i = 0; i < *m_sc.iterations; ++i) one_op(s);
         } else {
@@ -176,6 +183,54 @@ private:
             m_round_barrier.arrive_and_wait([this] { end_of_round(); });
             if (m_finished) return;
         }
+    }
+
+    // ---- Lockstep: one op per thread per round, then the arbiter, then the reset ----
+
+    void prepare_lockstep() {
+        if (!m_info.has_arbiter)
+            throw std::runtime_error(fmt::format("target '{}' has no arbiter: it cannot run lockstep", m_info.name));
+        if (m_sc.iterations) m_total_rounds = *m_sc.iterations;  // one op per thread per round
+        m_results.reserve(16);
+    }
+
+    void run_lockstep(ThreadSlot& s) {
+        do {
+            one_op(s);
+            // The completion observes the round with no op in flight; the release starts the next
+            // round on every thread at once.
+            m_round_barrier.arrive_and_wait([this] { end_of_lockstep_round(); });
+        } while (!m_finished);
+    }
+
+    void end_of_lockstep_round() {
+        ++m_rounds;
+        m_finished = m_sc.iterations ? m_rounds >= m_total_rounds : Clock::now() >= m_deadline;
+        m_round_outcome.clear();
+        try {
+            m_instance->arbitrate(m_round_outcome);
+        } catch (const std::exception& e) {
+            m_round_outcome.clear();
+            m_round_outcome.add(std::string("arbiter threw: ") + e.what());
+        } catch (...) {
+            m_round_outcome.clear();
+            m_round_outcome.add("arbiter threw");
+        }
+        count_result(m_round_outcome.text());
+        if (!m_finished) m_instance->reset();
+    }
+
+    /// Interns the round's result: a handful of distinct results, each counted; no allocation
+    /// once every result has been seen.
+    void count_result(std::string_view result) {
+        for (auto& r : m_results) {
+            if (r.result == result) {
+                ++r.count;
+                return;
+            }
+        }
+        if (m_results.size() < k_max_distinct_results) m_results.push_back({std::string(result), 1});
+        else ++m_results_uncounted;
     }
 
     void on_start() {
@@ -330,6 +385,8 @@ private:
             m.faults_injected += slot(t).ctx.m_faults;
         }
         m.throughput = wall > 0 ? static_cast<double>(m.total_ops) / wall : 0;
+        m.outcomes = m_results;
+        m.outcomes_uncounted = m_results_uncounted;
         for (int i : m_sc.check.invariants) {
             const auto& e = m_sink.entries[static_cast<std::size_t>(i)];
             InvariantResult r;
@@ -363,6 +420,9 @@ private:
     std::uint64_t m_total_rounds = 0;
     std::uint64_t m_rounds = 0;  ///< written only in a barrier completion
     bool m_finished = false;     ///< written only in a barrier completion
+    RoundOutcome m_round_outcome;          ///< lockstep: reused every round
+    std::vector<ObservedResult> m_results;  ///< lockstep: distinct results, first seen first
+    std::uint64_t m_results_uncounted = 0;
 };
 
 }  // namespace

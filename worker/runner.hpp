@@ -23,6 +23,9 @@ struct RunnerOptions {
 ///  - every thread starts from one barrier; in rounds mode all threads rendezvous every
 ///    ops_per_round ops (the only points where the harness orders target operations), and
 ///    quiescent invariant checks run there as the scenario's checkpoint asks;
+///  - in lockstep mode every thread runs one op per round; at each round's barrier the target's
+///    arbiter observes the result, which is counted (Measurement::outcomes), then the target is
+///    reset; `iterations` counts rounds;
 ///  - each thread draws its ops, keys and args from its own plan stream, derived from the seed;
 ///  - latency of every op is recorded per thread and merged at the end;
 ///  - with `[check] linearizability`, the ops' history records (Call::invoke) are kept per thread

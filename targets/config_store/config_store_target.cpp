@@ -304,6 +304,14 @@ public:
         }
     }
 
+    /// Lockstep arbiter: how much the counter grew this round. With two threads that each ran one
+    /// `increment`, "2"; "1" is an increment lost.
+    void observe_counter(RoundOutcome& out) { out.add(m_store.peek().value_or("counter", 0) - m_round_base); }
+
+    /// Between rounds: the next round counts from the counter as it is. The store itself is left as
+    /// it is, so that rounds scenarios keep comparing the counter with every increment of the job.
+    void next_round() { m_round_base = m_store.peek().value_or("counter", 0); }
+
     void check_listeners(Check& check) {
         const Config state = m_store.peek();
         std::lock_guard g(m_listener_mutex);
@@ -414,6 +422,7 @@ private:
     std::atomic<std::uint64_t> m_listener_sink{0};
     std::atomic<std::uint64_t> m_nested_commits{0};  ///< nested_tx outer transactions that committed
     std::atomic<std::uint64_t> m_nested_joins{0};    ///< ...whose inner transaction joined
+    std::int64_t m_round_base = 0;  ///< the counter when this round began (lockstep; written between rounds)
     std::mutex m_listener_mutex;
     std::vector<std::string> m_listener_problems;  ///< under m_listener_mutex
 };
@@ -506,7 +515,9 @@ THREADMILL_TARGET(
         .invariant("nested_savepoints", &A::check_nested,
                    "online: a read inside a transaction body sees the state it started from; a nested transaction's "
                    "failure undoes its own edits only, and the outer one commits; quiescent: nest_outer and "
-                   "nest_inner count the committed nested_tx and their joined inner transactions"));
+                   "nest_inner count the committed nested_tx and their joined inner transactions")
+        .arbiter(&A::observe_counter, "how much the counter grew this round (lockstep: one `increment` per thread)")
+        .reset(&A::next_round));
 
 }  // namespace
 }  // namespace threadmill::config_store

@@ -18,6 +18,8 @@ namespace threadmill::subscriptions::adapter {
 
 /// Stream names are stream-0 .. stream-63: the key modulo this.
 constexpr std::size_t k_streams = 64;
+/// The stream of the lockstep litmus (lazy_flow): no other operation touches it.
+constexpr std::string_view k_litmus_stream = "litmus";
 constexpr std::size_t k_key_size = 32;
 constexpr std::uint64_t k_event_bytes = 64;
 /// Closed subscriptions a thread keeps to re-check later (checked and dropped when full).

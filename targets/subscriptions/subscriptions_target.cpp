@@ -148,6 +148,26 @@ public:
         }
     }
 
+    /// Lockstep: getOrCreateFlowController on a stream of its own ("litmus"), which the reset removes
+    /// after every round, so that each round creates it afresh; records which controller this thread got.
+    void lazy_flow(Call& call) { m_local[call].litmus_serial = m_node.flow_controller(k_litmus_stream)->serial(); }
+
+    /// Lockstep arbiter: per thread, in thread order, which controller created this round it got
+    /// (1: the first; 0: it ran no lazy_flow). Every thread shares one: "1, 1".
+    void observe_litmus(RoundOutcome& out) {
+        m_local.for_each([&](const Local& me) {
+            out.add(me.litmus_serial > m_litmus_base ? me.litmus_serial - m_litmus_base : std::uint64_t{0});
+        });
+    }
+
+    /// Between rounds: removes the litmus stream's controller (a removal like drop_stream's, for
+    /// the quiescent count) and forgets what each thread got. Nothing else uses that stream.
+    void next_round() {
+        if (m_node.remove_flow_controller(k_litmus_stream)) m_removed.fetch_add(1, std::memory_order_relaxed);
+        m_litmus_base = m_node.flow_controllers_created();
+        m_local.for_each([](Local& me) { me.litmus_serial = 0; });
+    }
+
     void drop_stream(Call& call) {
         const std::size_t s = call.key() % k_streams;
         // Counted around the removal: a reader that sees its effect sees `begun` counted, and a
@@ -319,7 +339,8 @@ private:
         std::vector<ClosedSub> closed;
         std::array<SeenController, k_streams> controllers{};
         std::uint64_t key_writes = 0;
-        std::uint64_t sink = 0;  ///< results folded in, so that no read is optimized away
+        std::uint64_t sink = 0;           ///< results folded in, so that no read is optimized away
+        std::uint64_t litmus_serial = 0;  ///< the litmus stream's controller lazy_flow got this round
     };
 
     /// A consumer thread of the target's own: it takes events one at a time, consume_cost each,
@@ -594,6 +615,7 @@ private:
     std::array<std::atomic<std::uint64_t>, k_streams> m_removals_ended{};  ///< per stream, after each removal
     std::atomic<std::uint64_t> m_removed{0};                              ///< removals that removed one
     std::int64_t m_flow_excess_reported = 0;                              ///< checks only
+    std::uint64_t m_litmus_base = 0;  ///< controllers created before this round (lockstep; between rounds)
     /// Checkpoint findings (invariant name, detail) waiting for their invariant's check; checkpoints only.
     Findings m_deferred;
     Node m_node;
@@ -667,6 +689,9 @@ THREADMILL_TARGET(
         .op("flow", &Subscriptions::flow,
             "getOrCreateFlowController(\"stream-<key mod 64>\"), then take and return a credit; checks it is the "
             "stream's one controller")
+        .op("lazy_flow", &Subscriptions::lazy_flow,
+            "getOrCreateFlowController(\"litmus\"): a stream of its own, removed after every round (lockstep); records "
+            "which controller this thread got")
         .op("drop_stream", &Subscriptions::drop_stream,
             "remove the flow controller of stream-<key mod 64> (a stream reset)")
         .op("stats_update", &Subscriptions::stats_update,
@@ -708,7 +733,10 @@ THREADMILL_TARGET(
         .invariant("workers_joined", &Subscriptions::workers_joined,
                    "after stop() returns, none of the workers it stopped runs; quiescent: a running node has its "
                    "workers, a stopped one none")
-        .teardown(&Subscriptions::teardown));
+        .teardown(&Subscriptions::teardown)
+        .arbiter(&Subscriptions::observe_litmus,
+                 "per thread, which controller of the litmus stream created this round it got (lockstep: lazy_flow)")
+        .reset(&Subscriptions::next_round));
 
 }  // namespace
 }  // namespace threadmill::subscriptions

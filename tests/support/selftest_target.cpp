@@ -40,7 +40,14 @@ public:
         }
     }
 
-    void idle(Call&) { count(); }
+    void idle(Call&) {
+        count();
+        m_round_ops.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    /// Lockstep: how many `idle` ops this round ran; the reset starts the next round from 0.
+    void round_ops(threadmill::RoundOutcome& out) { out.add(m_round_ops.load(std::memory_order_relaxed)); }
+    void next_round() { m_round_ops.store(0, std::memory_order_relaxed); }
 
     void ops_counted(Check& check) {
         if (m_variant == "broken" && check.is_final()) {
@@ -55,6 +62,7 @@ private:
     const std::string m_variant;
     const std::uint64_t m_trigger;
     std::atomic<std::uint64_t> m_ops{0};
+    std::atomic<std::uint64_t> m_round_ops{0};
 };
 
 THREADMILL_TARGET(
@@ -71,7 +79,9 @@ THREADMILL_TARGET(
         .param(threadmill::integer_param("trigger_after", 100, 1, std::int64_t{1} << 40,
                                          "ops (over all threads) before the variant misbehaves"))
         .op("work", &Selftest::work, "misbehaves per the variant once trigger_after ops have run")
-        .op("idle", &Selftest::idle, "does nothing")
-        .invariant("ops_counted", &Selftest::ops_counted, "always holds, except in the broken variant"));
+        .op("idle", &Selftest::idle, "does nothing (counted per lockstep round)")
+        .invariant("ops_counted", &Selftest::ops_counted, "always holds, except in the broken variant")
+        .arbiter(&Selftest::round_ops, "the idle ops of the round")
+        .reset(&Selftest::next_round));
 
 }  // namespace

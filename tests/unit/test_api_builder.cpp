@@ -225,6 +225,51 @@ TEST(TargetApi, ATargetWithoutVariantsHasADefaultSafeOne) {
     EXPECT_TRUE(spec->info.variants[0].is_safe());
 }
 
+TEST(TargetApi, ARoundOutcomeIsItsValuesSeparatedByCommaAndSpace) {
+    RoundOutcome out;
+    EXPECT_EQ(out.text(), "");
+    out.add(1).add(-2).add(std::uint64_t{18446744073709551615u}).add(true).add(false).add("seen").add('x');
+    EXPECT_EQ(out.text(), "1, -2, 18446744073709551615, true, false, seen, x");
+    EXPECT_EQ(out.size(), 7u);
+    out.clear();
+    out.add("").add(std::string("b"));  // an empty value still takes its place
+    EXPECT_EQ(out.text(), ", b");
+    out.clear();
+    out.add(static_cast<short>(-7));
+    EXPECT_EQ(out.text(), "-7");
+}
+
+struct Litmus {
+    int x = 0;
+    void write(Call&) { x = 1; }
+    void observe(RoundOutcome& out) { out.add(x).add(x == 1); }
+};
+
+TEST(TargetApi, AnArbiterIsDeclaredInTheCatalogAndObservesTheAdapter) {
+    const TargetSpec with = target<Litmus>("builder-litmus")
+                                .op("write", &Litmus::write, "x = 1")
+                                .arbiter(&Litmus::observe, "x, and whether it is 1");
+    EXPECT_TRUE(with.info.has_arbiter);
+    EXPECT_EQ(with.info.arbiter_help, "x, and whether it is 1");
+    const Catalog back = catalog_from_json(catalog_to_json(Catalog{{with.info}}));
+    ASSERT_EQ(back.targets.size(), 1u);
+    EXPECT_TRUE(back.targets[0].has_arbiter);
+    EXPECT_EQ(back.targets[0].arbiter_help, "x, and whether it is 1");
+
+    testing::TargetFixture fx(with, "default", 1, {}, 1);
+    RoundOutcome out;
+    fx.instance->arbitrate(out);
+    EXPECT_EQ(out.text(), "0, false");
+    fx.run("write");
+    out.clear();
+    fx.instance->arbitrate(out);
+    EXPECT_EQ(out.text(), "1, true");
+
+    const TargetSpec without = target<Litmus>("builder-no-arbiter").op("write", &Litmus::write, "x = 1");
+    EXPECT_FALSE(without.info.has_arbiter);
+    EXPECT_FALSE(catalog_from_json(catalog_to_json(Catalog{{without.info}})).targets[0].has_arbiter);
+}
+
 TEST(TargetApi, PerThreadSlotsAreOnTheirOwnCacheLines) {
     PerThread<std::uint64_t> counts(3);
     EXPECT_EQ(counts.size(), 3);

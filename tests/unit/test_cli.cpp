@@ -79,6 +79,11 @@ TEST(Cli, ListTargetsShowsTheCacheTarget) {
     EXPECT_NE(r.out.find("double_dispatch"), std::string::npos);
     EXPECT_NE(r.out.find("queue_get_next"), std::string::npos);
     EXPECT_NE(r.out.find("default_ttl"), std::string::npos);
+    // config_store declares a lockstep arbiter; cache does not.
+    EXPECT_NE(r.out.find("  arbiter (lockstep scenarios): how much the counter grew this round"), std::string::npos) << r.out;
+    const auto cache = r.out.find("cache — ");
+    ASSERT_NE(cache, std::string::npos);
+    EXPECT_EQ(r.out.substr(cache, r.out.find("\n\n", cache) - cache).find("arbiter"), std::string::npos);
 }
 
 TEST(Cli, ValidateReportsErrorsWithFileLineColumn) {

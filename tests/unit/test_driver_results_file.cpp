@@ -8,8 +8,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "driver/results_file.hpp"
 #include "model/paths.hpp"
@@ -41,6 +44,11 @@ protected:
         return "(no error)";
     }
 };
+
+std::string testing_read(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 const char* k_context = R"({"type":"run","schema_version":2,"tool_version":"0.1.0","seeds":[7],"flavors":[{"name":"plain","flags":""}]})";
 std::string job_line(int index, const std::string& dir = "") {
@@ -210,6 +218,61 @@ TEST_F(ResultsFileTest, TheContextRecordsEveryWorkerBuildAndOlderFilesStillRead)
     // A merge lists the workers of every file, each once.
     const auto merged = merge_results({old_run, run, run}, (dir / "all").string());
     EXPECT_EQ(merged.context.workers.size(), 2u);
+}
+
+TEST_F(ResultsFileTest, LockstepOutcomesRoundTripAndOtherJobsGoWithout) {
+    JobResult lockstep;
+    lockstep.index = 1;
+    lockstep.scenario = "litmus";
+    lockstep.target = "t";
+    lockstep.variant = "lossy";
+    lockstep.flavor = "plain";
+    lockstep.verdict = Verdict::fail;
+    lockstep.measurement = Measurement{};
+    lockstep.measurement->rounds = 100;
+    lockstep.measurement->outcomes = {{"2", 97}, {"1", 3}};
+    lockstep.measurement->outcomes_uncounted = 4;
+    lockstep.outcomes = {{"2", 97, 0.97, OutcomeGrade::acceptable, "both"},
+                         {"1", 3, 0.03, OutcomeGrade::forbidden, "one lost"},
+                         {"0", 0, 0, OutcomeGrade::interesting, ""}};
+    JobResult plain = lockstep;
+    plain.index = 2;
+    plain.measurement->outcomes.clear();
+    plain.measurement->outcomes_uncounted = 0;
+    plain.outcomes.clear();
+    const auto path = (dir / "results.jsonl").string();
+    {
+        ResultsWriter writer(path, RunContext{});
+        writer.append(lockstep);
+        writer.append(plain);
+    }
+    const auto run = read_results_file(path);
+    ASSERT_EQ(run.jobs.size(), 2u);
+    const JobResult& back = run.jobs[0];
+    ASSERT_EQ(back.outcomes.size(), 3u);
+    EXPECT_EQ(back.outcomes[1].result, "1");
+    EXPECT_EQ(back.outcomes[1].count, 3u);
+    EXPECT_DOUBLE_EQ(back.outcomes[1].frequency, 0.03);
+    EXPECT_EQ(back.outcomes[1].grade, OutcomeGrade::forbidden);
+    EXPECT_EQ(back.outcomes[1].desc, "one lost");
+    EXPECT_EQ(back.outcomes[2].grade, OutcomeGrade::interesting);
+    ASSERT_TRUE(back.measurement);
+    ASSERT_EQ(back.measurement->outcomes.size(), 2u);
+    EXPECT_EQ(back.measurement->outcomes[0].result, "2");
+    EXPECT_EQ(back.measurement->outcomes[0].count, 97u);
+    EXPECT_EQ(back.measurement->outcomes_uncounted, 4u);
+    EXPECT_EQ(nlohmann::json(back), nlohmann::json(lockstep));
+    // A job that is not lockstep writes no outcome keys at all.
+    const std::string text = testing_read(path);
+    const auto second = text.find("\"index\":2");
+    ASSERT_NE(second, std::string::npos);
+    EXPECT_EQ(text.find("outcomes", second), std::string::npos) << text.substr(second);
+    // An unknown grade is a bad line.
+    const auto bad = write("bad.jsonl", std::string(k_context) + "\n" +
+                                            R"({"type":"job","index":1,"scenario":"s","target":"t","variant":"safe",)"
+                                            R"("flavor":"plain","seed":7,"verdict":"pass","outcomes":[{"result":"1",)"
+                                            R"("count":1,"frequency":1,"grade":"fine","desc":""}]})" "\n");
+    EXPECT_NE(message_of(bad).find("unknown outcome grade 'fine'"), std::string::npos) << message_of(bad);
 }
 
 const char* k_context3 = R"({"type":"run","schema_version":3,"planned":3,"seeds":[7]})";

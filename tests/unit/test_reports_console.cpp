@@ -144,6 +144,57 @@ TEST(ReportConsole, OnlyExercisedInvariantsAreListed) {
     EXPECT_NE(text.find(invariants[1].name), std::string::npos) << text;
 }
 
+/// The fixture's cache-queue safe job (index 5) as a lockstep job whose outcome table the driver
+/// graded: an acceptable result, an interesting one, a forbidden one seen (or not) and one never seen.
+JobResult lockstep_job(const testing::Fixture& f, bool forbidden_seen) {
+    JobResult j = f.run.jobs[4];
+    j.measurement->rounds = 1000;
+    j.outcomes = {{"1, 1", 900, 0.9, OutcomeGrade::acceptable, "both seen"},
+                  {"0, 1", 97, 0.097, OutcomeGrade::interesting, "a stale read"},
+                  {"0, 0", forbidden_seen ? 3u : 0u, forbidden_seen ? 0.003 : 0, OutcomeGrade::forbidden, "both lost"}};
+    return j;
+}
+
+std::string job_text(const JobResult& j, bool verbose) {
+    char* data = nullptr;
+    std::size_t size = 0;
+    std::FILE* out = ::open_memstream(&data, &size);
+    {
+        ConsoleReporter console(out, "/src/threadmill", verbose);
+        console.job_finished(j, 1);
+        console.run_finished({j}, RunSummary{});
+    }
+    std::fclose(out);
+    std::string text(data, size);
+    std::free(data);
+    return text;
+}
+
+TEST(ReportConsole, ALockstepJobShowsItsGradedOutcomeTable) {
+    const testing::Fixture f;
+    const std::string text = job_text(lockstep_job(f, true), true);
+    EXPECT_NE(text.find("  outcomes of 1,000 lockstep rounds\n"
+                        "    result         count     freq  grade        description\n"
+                        "    1, 1             900    90.0%  acceptable   both seen\n"
+                        "    0, 1              97    9.70%  interesting  a stale read\n"
+                        "  ! 0, 0               3   0.300%  FORBIDDEN    both lost\n"),
+              std::string::npos)
+        << text;
+    // Not seen, a forbidden result is listed quietly (what was looked for), without the mark.
+    const std::string clean = job_text(lockstep_job(f, false), true);
+    EXPECT_NE(clean.find("    0, 0               0       0%  forbidden    both lost\n"), std::string::npos) << clean;
+    EXPECT_EQ(clean.find("FORBIDDEN"), std::string::npos) << clean;
+    // A job that is not lockstep has no table.
+    EXPECT_EQ(job_text(f.run.jobs[4], true).find("outcomes of"), std::string::npos);
+}
+
+TEST(ReportConsole, AnInterestingResultGetsALineEvenWhenTheJobNeedsNoLook) {
+    const testing::Fixture f;
+    const std::string text = job_text(lockstep_job(f, false), false);
+    EXPECT_EQ(text.find("outcomes of"), std::string::npos) << text;  // no details for an ok job
+    EXPECT_NE(text.find("\n  interesting '0, 1' in 97 of 1,000 rounds: a stale read [safe]\n"), std::string::npos) << text;
+}
+
 TEST(ReportConsole, AFrameWithoutLineInformationSaysSoInWords) {
     testing::Fixture f;
     ASSERT_GT(strip_line_info(f), 0);

@@ -369,6 +369,27 @@ TEST(ReportHtml, ANonLinearizableHistoryIsATimelineWithTheOpsThatCannotBePlacedI
     EXPECT_NE(section.find("cannot be placed"), std::string::npos);
 }
 
+TEST(ReportHtml, ALockstepJobHasItsOutcomeTableInItsDetails) {
+    testing::Fixture f;
+    f.run.jobs[4].outcomes = {{"1, 1", 900, 0.9, OutcomeGrade::acceptable, "both <seen>"},
+                              {"0, 1", 97, 0.097, OutcomeGrade::interesting, "a stale read"},
+                              {"0, 0", 3, 0.003, OutcomeGrade::forbidden, "both lost"},
+                              {"1, 0", 0, 0, OutcomeGrade::forbidden, "never"}};
+    const std::string html = render_html(f.input("out/index.html"));
+    const std::string job = job_section(html, f.run.jobs[4].index);
+    ASSERT_NE(job.find("<h3>Outcomes"), std::string::npos) << job;
+    EXPECT_EQ(count_of(job, "<tr class=\"forbidden-seen\">"), 1u);  // seen forbidden rows only
+    EXPECT_NE(job.find("<tr class=\"forbidden-seen\"><td><code>0, 0</code></td><td class=\"num\">3</td><td "
+                       "class=\"num\">0.300%</td><td><span class=\"badge forbidden seen\">FORBIDDEN</span></td><td>both "
+                       "lost</td></tr>"),
+              std::string::npos)
+        << job;
+    EXPECT_NE(job.find("<span class=\"badge interesting\">interesting</span>"), std::string::npos);
+    EXPECT_NE(job.find("<span class=\"badge forbidden\">forbidden</span></td><td>never</td>"), std::string::npos);
+    EXPECT_NE(job.find("both &lt;seen&gt;"), std::string::npos);
+    EXPECT_EQ(job_section(html, f.run.jobs[3].index).find("<h3>Outcomes"), std::string::npos);
+}
+
 TEST(ReportHtml, BigRunStaysCompact) {
     // 580 jobs (the fixture twenty times): details stay folded, charts a few KB each.
     const testing::Fixture f;

@@ -28,6 +28,18 @@ TEST(ReportJson, HoldsTheRunUnchanged) {
     EXPECT_EQ(s.at("results_path"), "out/results.jsonl");
 }
 
+TEST(ReportJson, ALockstepJobCarriesItsGradedOutcomes) {
+    testing::Fixture f;
+    f.run.jobs[4].outcomes = {{"2", 99, 0.99, OutcomeGrade::acceptable, "both"},
+                              {"1", 1, 0.01, OutcomeGrade::forbidden, "one lost"}};
+    const auto doc = nlohmann::json::parse(render_json(f.input("out/run.json")));
+    const auto& outcomes = doc.at("jobs").at(4).at("outcomes");
+    ASSERT_EQ(outcomes.size(), 2u);
+    EXPECT_EQ(outcomes[1], nlohmann::json::parse(R"({"result":"1","count":1,"frequency":0.01,"grade":"forbidden",)"
+                                                 R"("desc":"one lost"})"));
+    EXPECT_FALSE(doc.at("jobs").at(3).contains("outcomes"));  // only lockstep jobs have the key
+}
+
 TEST(ReportJson, Deterministic) {
     const testing::Fixture f;
     EXPECT_EQ(render_json(f.input("a.json")), render_json(f.input("b.json")));

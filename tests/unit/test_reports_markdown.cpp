@@ -34,6 +34,21 @@ TEST(ReportMarkdown, CountsAndMissedExpectations) {
     EXPECT_NE(md.find("FAILED"), std::string::npos);
 }
 
+TEST(ReportMarkdown, ListsTheForbiddenAndInterestingOutcomesSeen) {
+    testing::Fixture f;
+    f.run.jobs[4].outcomes = {{"2", 95, 0.95, OutcomeGrade::acceptable, "both"},
+                              {"1", 4, 0.04, OutcomeGrade::forbidden, "one | lost"},
+                              {"0", 1, 0.01, OutcomeGrade::interesting, "none"},
+                              {"3", 0, 0, OutcomeGrade::forbidden, "never seen"}};
+    const std::string md = render_markdown(f.input("out/summary.md"));
+    EXPECT_NE(md.find("### Lockstep outcomes seen, forbidden or interesting (2)\n"), std::string::npos) << md;
+    EXPECT_NE(md.find("| `1` | 4 | 4.00% | **FORBIDDEN** | one \\| lost |\n"), std::string::npos) << md;
+    EXPECT_NE(md.find("| `0` | 1 | 1.00% | interesting | none |\n"), std::string::npos) << md;
+    EXPECT_EQ(md.find("never seen"), std::string::npos) << md;
+    EXPECT_EQ(md.find("| `2` |"), std::string::npos) << md;
+    EXPECT_EQ(render_markdown(testing::Fixture{}.input("out/summary.md")).find("Lockstep outcomes"), std::string::npos);
+}
+
 TEST(ReportMarkdown, LinksAreRelativeToTheReport) {
     const testing::Fixture f;
     const std::string md = render_markdown(f.input("out/summary.md"));

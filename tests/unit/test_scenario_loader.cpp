@@ -53,8 +53,21 @@ TargetInfo fake_cache() {
     return t;
 }
 
+/// A target with an arbiter: the only kind that may run lockstep scenarios.
+TargetInfo fake_litmus() {
+    TargetInfo t;
+    t.name = "litmus";
+    t.description = "two counters and an arbiter (fake, for the lockstep tests)";
+    t.variants = {{"safe", "", ""}, {"lossy", "", "outcome"}};
+    t.ops = {{"inc", ""}, {"read", ""}};
+    t.invariants = {{"sum_right", ""}};
+    t.has_arbiter = true;
+    t.arbiter_help = "both counters";
+    return t;
+}
+
 const Catalog& catalog() {
-    static const Catalog c{{fake_cache()}};
+    static const Catalog c{{fake_cache(), fake_litmus()}};
     return c;
 }
 
@@ -364,6 +377,84 @@ TEST(ScenarioLoader, SloBudgetSetTwice) {
         ASSERT_EQ(e.diagnostics.size(), 1u);
         EXPECT_EQ(e.diagnostics[0].format(), "t.toml:9:5: error: [slo] budget 'get.p99' is set twice");
     }
+}
+
+// ---- Lockstep and [[outcome]] ------------------------------------------------------------------
+
+const char* k_lockstep = R"(name = "l"
+target = "litmus"
+iterations = 1000
+[sync]
+mode = "lockstep"
+[[group]]
+name = "writers"
+threads = 2
+mix = { inc = 1 }
+[[group]]
+name = "reader"
+mix = { read = 1 }
+[[outcome]]
+match = "1, 1"
+grade = "acceptable"
+desc = "both seen"
+[[outcome]]
+match = "0, *"
+grade = "interesting"
+[[outcome]]
+match = "*"
+grade = "forbidden"
+desc = "anything else"
+[expect]
+lossy = "outcome"
+)";
+
+TEST(ScenarioLoader, LockstepReadsOutcomesInFileOrder) {
+    const Scenario s = parse_scenario(k_lockstep, "l.toml", catalog());
+    EXPECT_EQ(s.sync.mode, SyncMode::lockstep);
+    ASSERT_TRUE(s.iterations.has_value());
+    EXPECT_EQ(*s.iterations, 1000u);  // rounds: one op per thread in each
+    EXPECT_EQ(s.thread_count(), 3);
+    ASSERT_EQ(s.outcomes.size(), 3u);
+    EXPECT_EQ(s.outcomes[0].match, "1, 1");
+    EXPECT_EQ(s.outcomes[0].grade, OutcomeGrade::acceptable);
+    EXPECT_EQ(s.outcomes[0].desc, "both seen");
+    EXPECT_EQ(s.outcomes[0].where.line, 13);
+    EXPECT_EQ(s.outcomes[1].grade, OutcomeGrade::interesting);
+    EXPECT_EQ(s.outcomes[1].desc, "");  // desc is optional
+    EXPECT_EQ(s.outcomes[2].grade, OutcomeGrade::forbidden);
+    EXPECT_EQ(mechanisms_of(s, "lossy", "plain"), std::vector<std::string>{"outcome"});
+    // The first entry that matches grades a result: "0, 1" is interesting, not forbidden.
+    ASSERT_NE(s.outcome_rule("0, 1"), nullptr);
+    EXPECT_EQ(s.outcome_rule("0, 1")->grade, OutcomeGrade::interesting);
+    EXPECT_EQ(s.outcome_rule("1, 1"), &s.outcomes[0]);
+    EXPECT_EQ(s.outcome_rule("2, 2"), &s.outcomes[2]);
+}
+
+TEST(ScenarioLoader, NoOutcomeRuleMatchesOutsideItsPattern) {
+    std::string text = k_lockstep;
+    const std::string catch_all = "[[outcome]]\nmatch = \"*\"\ngrade = \"forbidden\"\ndesc = \"anything else\"\n";
+    ASSERT_NE(text.find(catch_all), std::string::npos);
+    text.erase(text.find(catch_all), catch_all.size());
+    const Scenario s = parse_scenario(text, "l.toml", catalog());
+    ASSERT_EQ(s.outcomes.size(), 2u);
+    EXPECT_EQ(s.outcome_rule("2, 2"), nullptr);  // forbidden, with no entry
+    EXPECT_EQ(s.outcome_rule("1, 1, 1"), nullptr);
+}
+
+TEST(ScenarioLoader, OutcomePatternsUseOnlyTheStar) {
+    EXPECT_TRUE(outcome_pattern_matches("1, 2", "1, 2"));
+    EXPECT_FALSE(outcome_pattern_matches("1, 2", "1, 20"));
+    EXPECT_FALSE(outcome_pattern_matches("1, 2", "1,2"));
+    EXPECT_TRUE(outcome_pattern_matches("*", ""));
+    EXPECT_TRUE(outcome_pattern_matches("*", "anything, at all"));
+    EXPECT_TRUE(outcome_pattern_matches("1, *", "1, 7"));
+    EXPECT_FALSE(outcome_pattern_matches("1, *", "2, 1"));
+    EXPECT_TRUE(outcome_pattern_matches("*, 0", "12, 0"));
+    EXPECT_FALSE(outcome_pattern_matches("*, 0", "12, 01"));
+    EXPECT_TRUE(outcome_pattern_matches("a*b*c", "aXbYbZc"));
+    EXPECT_FALSE(outcome_pattern_matches("a*b*c", "aXbYbZ"));
+    EXPECT_TRUE(outcome_pattern_matches("[1]?", "[1]?"));  // no other wildcard
+    EXPECT_FALSE(outcome_pattern_matches("?", "x"));
 }
 
 // ---- Durations -------------------------------------------------------------------------------

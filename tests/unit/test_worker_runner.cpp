@@ -1,11 +1,13 @@
-// Tests of worker/runner: reproducible op sequences, rounds, checkpoints, exceptions.
+// Tests of worker/runner: reproducible op sequences, rounds, checkpoints, exceptions, lockstep.
 #include "worker/runner.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 
+#include "api/threadmill.hpp"
 #include "model/scenario.hpp"
 #include "scenario/loader.hpp"
 
@@ -174,6 +176,128 @@ mix = { a = 1, boom = 1 }
         }
     }
     EXPECT_GT(thrown, 0u);
+}
+
+// ---- Lockstep ----------------------------------------------------------------------------------
+
+/// A counter every `bump` adds one to; the arbiter reports it, the reset puts it back to 0 and
+/// counts itself. Without the reset the arbiter would see 2, 4, 6, ...
+struct TallyLog {
+    std::atomic<int> resets{0};
+    std::atomic<int> arbiters{0};
+};
+TallyLog g_tally;
+
+struct Tally {
+    explicit Tally(const Setup& setup) : arbiter_throws(setup.variant() == "arbiter_throws") {}
+    const bool arbiter_throws;
+    std::atomic<int> count{0};
+    void bump(Call&) { count.fetch_add(1, std::memory_order_relaxed); }
+    void noop(Call&) {}
+    void observe(RoundOutcome& out) {
+        g_tally.arbiters.fetch_add(1);
+        out.add(count.load(std::memory_order_relaxed));
+        if (arbiter_throws) throw std::runtime_error("cannot read the count");
+    }
+    void reset() {
+        g_tally.resets.fetch_add(1);
+        count.store(0, std::memory_order_relaxed);
+    }
+};
+
+THREADMILL_TARGET(target<Tally>("tally")
+                      .describe("a counter, an arbiter and a reset (runner tests)")
+                      .variant("safe", "counts")
+                      .variant("arbiter_throws", "its arbiter throws after appending the count")
+                      .op("bump", &Tally::bump, "count += 1")
+                      .op("noop", &Tally::noop, "nothing")
+                      .arbiter(&Tally::observe, "the count")
+                      .reset(&Tally::reset));
+
+Measurement run_tally(const std::string& body, std::uint64_t seed = 1, const std::string& variant = "safe") {
+    g_tally.resets = 0;
+    g_tally.arbiters = 0;
+    const std::string text = "name = \"t\"\ntarget = \"tally\"\n" + body +
+                             "[sync]\nmode = \"lockstep\"\n[[outcome]]\nmatch = \"*\"\ngrade = \"acceptable\"\n";
+    const Scenario sc = parse_scenario(text, "tally.toml", Registry::instance().catalog());
+    return run_job(sc, *Registry::instance().find("tally"), variant, seed, RunnerOptions{});
+}
+
+std::uint64_t counted(const Measurement& m) {
+    std::uint64_t n = m.outcomes_uncounted;
+    for (const auto& r : m.outcomes) n += r.count;
+    return n;
+}
+
+TEST(RunnerLockstep, EveryThreadRunsOneOpPerRoundOnFreshState) {
+    const Measurement m = run_tally(R"(
+iterations = 300
+[[group]]
+name = "g"
+threads = 2
+mix = { bump = 1 }
+)");
+    EXPECT_EQ(m.rounds, 300u);  // iterations are rounds
+    EXPECT_EQ(m.total_ops, 600u);
+    ASSERT_EQ(m.outcomes.size(), 1u);
+    EXPECT_EQ(m.outcomes[0].result, "2");  // both bumps, and never what an earlier round left
+    EXPECT_EQ(m.outcomes[0].count, 300u);
+    EXPECT_EQ(m.outcomes_uncounted, 0u);
+    EXPECT_EQ(g_tally.arbiters.load(), 300);
+    EXPECT_EQ(g_tally.resets.load(), 299);  // between rounds: none after the last
+}
+
+TEST(RunnerLockstep, EachGroupDrawsItsOpFromItsMixAndCountsSumToRounds) {
+    const Measurement m = run_tally(R"(
+iterations = 400
+[[group]]
+name = "actor"
+mix = { bump = 1 }
+[[group]]
+name = "mixed"
+threads = 2
+mix = { bump = 1, noop = 1 }
+)",
+                                    7);
+    EXPECT_EQ(m.rounds, 400u);
+    EXPECT_EQ(counted(m), 400u);
+    EXPECT_EQ(m.total_ops, 1200u);
+    // The actor always bumps; the two others bump or not: 1, 2 or 3, each seen in 400 rounds.
+    ASSERT_EQ(m.outcomes.size(), 3u);
+    for (const auto& r : m.outcomes) EXPECT_TRUE(r.result == "1" || r.result == "2" || r.result == "3") << r.result;
+    EXPECT_EQ(g_tally.resets.load(), 399);
+}
+
+TEST(RunnerLockstep, DurationDecidesTheRoundsAndEveryRoundIsCounted) {
+    const Measurement m = run_tally(R"(
+duration = "30ms"
+[[group]]
+name = "g"
+threads = 2
+mix = { bump = 1 }
+)");
+    EXPECT_GT(m.rounds, 0u);
+    EXPECT_EQ(counted(m), m.rounds);
+    EXPECT_EQ(m.total_ops, 2 * m.rounds);
+    EXPECT_EQ(static_cast<std::uint64_t>(g_tally.resets.load()) + 1, m.rounds);
+}
+
+TEST(RunnerLockstep, AnArbiterThatThrowsMakesItsMessageTheResult) {
+    const Measurement m = run_tally("iterations = 20\n[[group]]\nname = \"g\"\nmix = { bump = 1 }\n", 1, "arbiter_throws");
+    ASSERT_EQ(m.outcomes.size(), 1u);
+    EXPECT_EQ(m.outcomes[0].result, "arbiter threw: cannot read the count");  // what it appended is dropped
+    EXPECT_EQ(m.outcomes[0].count, 20u);
+    EXPECT_EQ(g_tally.resets.load(), 19);  // the rounds go on
+}
+
+TEST(RunnerLockstep, AnotherModeNeverCallsTheArbiter) {
+    g_tally.arbiters = 0;
+    const std::string text = "name = \"t\"\ntarget = \"tally\"\niterations = 50\n"
+                             "[[group]]\nname = \"g\"\nthreads = 2\nmix = { bump = 1 }\n";
+    const Scenario sc = parse_scenario(text, "tally.toml", Registry::instance().catalog());
+    const Measurement m = run_job(sc, *Registry::instance().find("tally"), "safe", 1, RunnerOptions{});
+    EXPECT_EQ(g_tally.arbiters.load(), 0);
+    EXPECT_TRUE(m.outcomes.empty());
 }
 
 }  // namespace
