@@ -83,7 +83,7 @@ void run_noop(benchmark::State& state, bool record, const char* sync) {
 
 /// The history-recording no-op, with `[check] linearizability` on (history written to a
 /// temporary file, every op kept) or off, latency recorded in both.
-void run_noop_history(benchmark::State& state, bool history) {
+void run_noop_history(benchmark::State& state, bool history, bool file = true) {
     const int threads = static_cast<int>(state.range(0));
     const std::string text = fmt::format(
         "name = \"bench\"\ntarget = \"bench_noop_history\"\niterations = {}\n[[group]]\nname = \"g\"\nthreads = {}\n"
@@ -94,7 +94,7 @@ void run_noop_history(benchmark::State& state, bool history) {
     const TargetSpec& target = *Registry::instance().find("bench_noop_history");
     RunnerOptions options;
     const std::string path = (std::filesystem::temp_directory_path() / fmt::format("tm-bench-history-{}.jsonl", ::getpid())).string();
-    if (history) options.history_path = path;
+    if (history && file) options.history_path = path;
     for (auto _ : state) {
         const Measurement m = run_job(sc, target, "safe", 1, options);
         benchmark::DoNotOptimize(m.total_ops);
@@ -106,6 +106,8 @@ void run_noop_history(benchmark::State& state, bool history) {
 void BM_RunnerNoopRecording(benchmark::State& s) { run_noop(s, true, "start"); }
 void BM_RunnerHistoryOff(benchmark::State& s) { run_noop_history(s, false); }
 void BM_RunnerHistoryOn(benchmark::State& s) { run_noop_history(s, true); }
+/// Recording only: no file is written after the run.
+void BM_RunnerHistoryOnNoFile(benchmark::State& s) { run_noop_history(s, true, false); }
 void BM_RunnerNoopNotRecording(benchmark::State& s) { run_noop(s, false, "start"); }
 void BM_RunnerNoopRoundsRecording(benchmark::State& s) { run_noop(s, true, "rounds"); }
 /// One op per thread per round, the arbiter's "1, 2" counted at each round's barrier: items are
@@ -117,6 +119,7 @@ BENCHMARK(BM_RunnerNoopNotRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchm
 BENCHMARK(BM_RunnerNoopRoundsRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerHistoryOff)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerHistoryOn)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RunnerHistoryOnNoFile)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerNoopLockstep)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

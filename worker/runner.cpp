@@ -7,6 +7,7 @@
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -331,15 +332,34 @@ private:
         std::stable_sort(entries.begin(), entries.end(),
                          [](const Entry& a, const Entry& b) { return a.r->call < b.r->call; });
         std::string out;
-        out.reserve(entries.size() * 96);
+        out.reserve(entries.size() * 112);
+        auto sink = std::back_inserter(out);
+        // A name or key of plain characters is quoted as it is; anything else goes through
+        // HistoryValue's escaping (names and keys come from the target, unchecked).
+        const auto quoted = [&out](std::string_view s) {
+            const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+                return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
+            });
+            if (plain) {
+                out += '"';
+                out += s;
+                out += '"';
+            } else {
+                out += HistoryValue(s).json();
+            }
+        };
         for (const auto& [t, r] : entries) {
             const std::string_view text = slot(t).history.text;
             const bool open_at_cut = cut && r->ret >= *cut;  // at equal times a call comes first
             const bool info = open_at_cut || r->status == ThreadHistory::Status::info;
             rec.open_at_cut += open_at_cut ? 1 : 0;
-            out += fmt::format("{{\"process\": {}, \"op\": {}", t, HistoryValue(text.substr(r->text, r->op_len)).json());
+            fmt::format_to(sink, "{{\"process\": {}, \"op\": ", t);
+            quoted(text.substr(r->text, r->op_len));
             std::size_t at = r->text + r->op_len;
-            if (r->has_key) out += fmt::format(", \"key\": {}", HistoryValue(text.substr(at, r->key_len)).json());
+            if (r->has_key) {
+                out += ", \"key\": ";
+                quoted(text.substr(at, r->key_len));
+            }
             at += r->key_len;
             out += ", \"input\": ";
             out += text.substr(at, r->input_len);
@@ -347,8 +367,8 @@ private:
                 out += ", \"output\": ";
                 out += r->output_len > 0 ? text.substr(r->output, r->output_len) : std::string_view("null");
             }
-            out += fmt::format(", \"call\": {}", r->call);
-            if (!open_at_cut) out += fmt::format(", \"return\": {}", r->ret);  // an info op's is ignored by the check
+            fmt::format_to(sink, ", \"call\": {}", r->call);
+            if (!open_at_cut) fmt::format_to(sink, ", \"return\": {}", r->ret);  // an info op's is ignored by the check
             out += info ? ", \"status\": \"info\"}\n" : ", \"status\": \"ok\"}\n";
         }
         write_file_atomically(m_opt.history_path, out);
