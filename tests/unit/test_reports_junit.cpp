@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -55,10 +54,14 @@ std::string attribute(const std::string& xml, const std::string& open, const std
     const auto start = xml.find(open);
     if (start == std::string::npos) return "<no " + open + ">";
     const auto end = xml.find('>', start);
-    std::smatch m;
     const std::string tag = xml.substr(start, end - start);
-    if (!std::regex_search(tag, m, std::regex(" " + name + "=\"([^\"]*)\""))) return "<no " + name + ">";
-    return m[1];
+    const std::string key = " " + name + "=\"";
+    const auto at = tag.find(key);
+    if (at == std::string::npos) return "<no " + name + ">";
+    const auto value = at + key.size();
+    const auto close = tag.find('"', value);
+    if (close == std::string::npos) return "<no " + name + ">";
+    return tag.substr(value, close - value);
 }
 
 /// The XML of the testcase named `name` in the testsuite named `suite`.
@@ -257,9 +260,13 @@ namespace {
 /// The testcase names of a document, in order.
 std::vector<std::string> testcase_names(const std::string& xml) {
     std::vector<std::string> names;
-    const std::regex name("<testcase name=\"([^\"]*)\"");
-    for (auto it = std::sregex_iterator(xml.begin(), xml.end(), name); it != std::sregex_iterator(); ++it)
-        names.push_back((*it)[1]);
+    const std::string key = "<testcase name=\"";
+    for (auto at = xml.find(key); at != std::string::npos; at = xml.find(key, at + 1)) {
+        const auto value = at + key.size();
+        const auto close = xml.find('"', value);
+        if (close == std::string::npos) break;
+        names.push_back(xml.substr(value, close - value));
+    }
     return names;
 }
 
