@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     app.add_option("--work-dir", work_dir, "scratch directory for the target");
     app.add_option("--history", history_path,
                    "with [check] linearizability: write the job's history here (JSON Lines, as threadmill "
-                   "check-history reads it)");
+                   "check-history reads it; default: history.jsonl beside --result, none without --result)");
     CLI11_PARSE(app, argc, argv);
     // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the worker reports,
     // instead of killing it with a signal that would look like a crash of the target.
@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
             return k_worker_exit_internal;
         }
         if (work_dir.empty()) work_dir = std::filesystem::temp_directory_path().string();
+        // Run by hand with a result file: the history goes beside it, as the driver would put it.
+        if (history_path.empty() && sc.check.linearizability && !result_path.empty())
+            history_path = (std::filesystem::path(result_path).parent_path() / "history.jsonl").string();
         RunnerOptions options{work_dir, activity_path, true, history_path};
         const Measurement m = run_job(sc, *target, variant, seed, options);
         const std::string text = nlohmann::json(m).dump();
