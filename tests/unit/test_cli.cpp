@@ -21,14 +21,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/command.hpp"
+
 namespace {
 namespace fs = std::filesystem;
 
-struct CliResult {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
+using CliResult = threadmill::testing::SplitCommandResult;
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p);
@@ -39,18 +37,7 @@ std::string slurp(const fs::path& p) {
 
 /// Runs a whole command line (as a replay line prints it) from the tests/ folder.
 CliResult cli_command(const std::string& command) {
-    const fs::path err = fs::temp_directory_path() / fmt::format("tm-cli-{}-stderr.txt", ::getpid());
-    const std::string cmd = fmt::format("cd '{}' && NO_COLOR=1 {} 2>'{}'", TM_TEST_DATA_DIR, command, err.string());
-    CliResult r;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return r;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) r.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err);
-    fs::remove(err);
-    return r;
+    return threadmill::testing::run_command_split(fmt::format("cd '{}' && NO_COLOR=1 {}", TM_TEST_DATA_DIR, command));
 }
 
 /// Runs the driver from the tests/ folder with `args` (already shell-quoted where needed).

@@ -2,47 +2,26 @@
 // tests/histories/, its exit codes, its text and its --json.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/command.hpp"
+
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CliResult {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
+using CliResult = threadmill::testing::SplitCommandResult;
 
 /// Runs the driver from the tests/ folder with `args` (already shell-quoted where needed).
 CliResult cli(const std::string& args) {
-    const fs::path err = fs::temp_directory_path() / fmt::format("tm-check-history-{}-stderr.txt", ::getpid());
-    const std::string cmd =
-        fmt::format("cd '{}' && NO_COLOR=1 '{}' {} 2>'{}'", TM_TEST_DATA_DIR, TM_DRIVER_PATH, args, err.string());
-    CliResult r;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return r;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) r.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(err);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    r.err = ss.str();
-    fs::remove(err);
-    return r;
+    return threadmill::testing::run_command_split(
+        fmt::format("cd '{}' && NO_COLOR=1 '{}' {}", TM_TEST_DATA_DIR, TM_DRIVER_PATH, args));
 }
 
 /// `check-history --json` on `args`, its stdout parsed (a failed test when it is not one JSON object).
