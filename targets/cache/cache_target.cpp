@@ -83,6 +83,7 @@ struct BusParams {
     std::size_t queue_capacity;
     std::size_t topics;
     Nanos handler_work;
+    Nanos run_between_restarts;
     EventBusFaults faults;
 };
 
@@ -107,7 +108,8 @@ public:
           m_bus_params{static_cast<std::size_t>(setup.params().integer("bus_handler_threads")),
                        static_cast<std::size_t>(setup.params().integer("bus_queue_capacity")),
                        static_cast<std::size_t>(setup.params().integer("bus_topics")),
-                       setup.params().duration("bus_handler_work"), bus_faults(setup.variant())},
+                       setup.params().duration("bus_handler_work"), setup.params().duration("bus_run_between_restarts"),
+                       bus_faults(setup.variant())},
           m_execute_params{static_cast<std::size_t>(setup.params().integer("pool_threads")),
                            static_cast<std::size_t>(setup.params().integer("execute_batch")),
                            setup.params().duration("execute_timeout"),
@@ -217,12 +219,16 @@ public:
         mine.pop_back();
     }
 
-    /// stop() then start(): the lifecycle racing the publishers, subscribers and handlers.
+    /// stop() then start(): the lifecycle racing the publishers, subscribers and handlers. With
+    /// bus_run_between_restarts, the new epoch then runs that long (this thread sleeps) before the
+    /// next restart can stop it: back to back, a bus spends most of its time starting and stopping,
+    /// and its queue rarely fills.
     void bus_restart(Call& call) {
         EventBus& bus = event_bus();
         note_stopped(bus.stop());
         call.chaos_point();
         bus.start();
+        if (m_bus_params.run_between_restarts > Nanos(0)) std::this_thread::sleep_for(m_bus_params.run_between_restarts);
     }
 
     /// A permanent subscriber of each topic counts every event delivered to it; after a flush the
@@ -507,6 +513,9 @@ THREADMILL_TARGET(
         .param(integer_param("bus_topics", 4, 1, 256, "topics of the bus; an operation's topic is key % bus_topics"))
         .param(duration_param("bus_handler_work", Nanos(0), Nanos(0), 10ms,
                               "busy work of every handler call (a slow handler keeps the queue full)"))
+        .param(duration_param("bus_run_between_restarts", Nanos(0), Nanos(0), 100ms,
+                              "bus_restart sleeps this long after start(), so that the new epoch runs (and its "
+                              "queue fills) before the next restart stops it"))
         .param(integer_param("pool_threads", 4, 1, 64, "threads of the pool every parallel_execute call reuses"))
         .param(integer_param("execute_batch", 8, 1, 1024, "keys per parallel_execute call"))
         .param(duration_param("execute_timeout", 10ms, 1us, 1h,
