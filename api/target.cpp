@@ -135,38 +135,6 @@ bool ThreadContext::fault() {
     return true;
 }
 
-HistoryValue::HistoryValue(std::string_view s) {
-    m_json.reserve(s.size() + 2);
-    m_json += '"';
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            m_json += '\\';
-            m_json += c;
-        } else if (u < 0x20) {
-            static constexpr char hex[] = "0123456789abcdef";
-            m_json += "\\u00";
-            m_json += hex[u >> 4];
-            m_json += hex[u & 15];
-        } else {
-            m_json += c;  // UTF-8 passes through; the reader checks it
-        }
-    }
-    m_json += '"';
-}
-
-HistoryValue HistoryValue::array(std::initializer_list<HistoryValue> items) {
-    std::string text(1, '[');
-    for (const auto& item : items) {
-        if (text.size() > 1) text += ", ";
-        text += item.m_json;
-    }
-    text += ']';
-    HistoryValue v;
-    v.m_json = std::move(text);
-    return v;
-}
-
 void ThreadHistory::end_op(std::int64_t call, std::int64_t ret, bool threw) {
     if (overflow) {
         records.resize(op_first);
@@ -260,6 +228,8 @@ bool Registry::add(TargetSpec spec) {
     if (info.variants.empty()) die(fmt::format("target '{}' declares no variant", info.name));
     if (info.ops.empty()) die(fmt::format("target '{}' declares no operation", info.name));
     if (!spec.create) die(fmt::format("target '{}' has no create function", info.name));
+    if (info.own_model != (spec.model != nullptr) || (spec.model && (spec.model->name != info.model || !spec.model->step)))
+        die(fmt::format("target '{}': its own model and its catalog's model disagree", info.name));
     for (const auto& p : info.params) {
         const bool ok = std::visit(
             [&](const auto& v) {

@@ -82,6 +82,8 @@ struct TargetInfo {
     std::string description;
     std::string seed;  ///< the seed document it reproduces (file name under shared/seeds/)
     std::string model;  ///< the sequential model its history records follow ("" when it records none)
+    bool own_model = false;  ///< `model` is the target's own (SequentialModel), not a built-in one
+    std::string model_help;  ///< the own model's help
     std::vector<VariantSpec> variants;
     std::vector<OpSpec> ops;
     std::vector<ParamSpec> params;
@@ -145,10 +147,35 @@ public:
     HistoryValue(std::string_view s);                  // NOLINT(google-explicit-constructor)
     HistoryValue(const char* s) : HistoryValue(std::string_view(s)) {}  // NOLINT(google-explicit-constructor)
     HistoryValue(const std::string& s) : HistoryValue(std::string_view(s)) {}  // NOLINT(google-explicit-constructor)
-    /// `[a, b, ...]`.
+    /// `[a,b,...]`.
     static HistoryValue array(std::initializer_list<HistoryValue> items);
-    /// The value as JSON text.
+    /// `[a,b,...]` of a sequence built at run time (a model's state: a stack's contents).
+    static HistoryValue array_of(const std::vector<HistoryValue>& items);
+    /// The value whose JSON text is `text` (any JSON value: objects and numbers with a fraction
+    /// too). Throws std::invalid_argument naming what is wrong when `text` is not one JSON value.
+    static HistoryValue parse(std::string_view text);
+    /// The value as JSON text. The constructors write it as nlohmann::json's dump() does (no
+    /// spaces; `\n`, `\u001f`), the form the checker hands a model, so equal values have equal text.
     const std::string& json() const { return m_json; }
+
+    // Reading a value (a sequential model's step reads its state, input and output). Each `as_`
+    // throws std::invalid_argument ("expected an integer, got \"a\"") for a value of another type:
+    // thrown from a model's step, that is an error naming the operation, never a crash.
+    bool is_null() const { return m_json == "null"; }
+    bool is_bool() const { return m_json == "true" || m_json == "false"; }
+    /// An integer: digits with an optional `-`, no fraction or exponent, within 64 bits.
+    bool is_int() const;
+    bool is_string() const { return !m_json.empty() && m_json.front() == '"'; }
+    bool is_array() const { return !m_json.empty() && m_json.front() == '['; }
+    bool as_bool() const;
+    std::int64_t as_int() const;
+    /// The string, its escapes decoded (UTF-8).
+    std::string as_string() const;
+    /// The items of an array, in order.
+    std::vector<HistoryValue> items() const;
+
+    /// Equal JSON text.
+    friend bool operator==(const HistoryValue& a, const HistoryValue& b) { return a.m_json == b.m_json; }
 
 private:
     std::string m_json;
@@ -161,6 +188,51 @@ struct HistoryOp {
     std::string_view op{};
     std::optional<std::string_view> key{};  ///< leave out for the model's one unnamed object
     HistoryValue input{};                   ///< leave out for none (null)
+};
+
+/// One operation of a history as a target's own sequential model sees it (SequentialModel::step).
+/// Values are as the checker read them from the history file, in dump() form.
+struct ModelOp {
+    std::string op;                  ///< the operation's name, as recorded (`Call::invoke`'s `.op`)
+    std::optional<std::string> key;  ///< the object it acts on; nullopt when recorded without one
+    HistoryValue input;              ///< null when it takes none
+    HistoryValue output;             ///< what it returned (null: nothing, or not known)
+    bool known = true;               ///< false for an `info` op: it may or may not have taken effect, and
+                                     ///< its output is unknown, so any output is possible
+};
+
+/// A sequential specification of a target's own (`TargetBuilder::model(SequentialModel)`), for
+/// components no built-in model describes. States are HistoryValues: the checker keeps each
+/// distinct state once, by its JSON text, so keep them canonical (a set as a sorted array).
+///
+///     threadmill::SequentialModel{
+///         .name = "max_register",
+///         .help = "write: input n; read: output the largest n written (0 before any)",
+///         .initial = 0,
+///         .step = [](const threadmill::HistoryValue& state, const threadmill::ModelOp& op)
+///                     -> std::vector<threadmill::HistoryValue> {
+///             if (op.op == "write") return {std::max(state.as_int(), op.input.as_int())};
+///             if (op.op == "read") return op.known && op.output != state ? std::vector<threadmill::HistoryValue>{}
+///                                                                        : std::vector{state};
+///             throw std::invalid_argument("unknown op '" + op.op + "' (this model has write, read)");
+///         }}
+///
+/// The model runs in the plain worker executable (`threadmill-worker --check-history`), started by the
+/// driver after a job, never inside a job and never in a sanitizer worker.
+struct SequentialModel {
+    std::string name;  ///< what `[check] model` and `check-history --model` call it: letters, digits, `_`, `-`, `.`
+    std::string help;  ///< its ops and the JSON shapes they expect (shown by `threadmill list`)
+    HistoryValue initial;  ///< the state before any operation (of every key, when `by_key`)
+    /// The states the object may be in after `op` takes effect in `state` and returns its recorded
+    /// output: none when that output is impossible in `state`, several when the op may do one of
+    /// several things. For an op that is not `known` accept every output. A pure function of its
+    /// arguments (the checker calls it once per state and op, from one thread). Throw (any
+    /// std::exception) for an op whose shape is wrong (an unknown name, an input of the wrong type):
+    /// the check then stops with an error naming the op and its line, as for a built-in model.
+    std::function<std::vector<HistoryValue>(const HistoryValue& state, const ModelOp& op)> step;
+    /// Ops on different keys act on different objects and are checked apart (faster); false: every
+    /// op acts on one object, whatever its key.
+    bool by_key = true;
 };
 
 /// One thread's history: the operations it recorded, in its own order, with their JSON text in
@@ -338,6 +410,8 @@ public:
 struct TargetSpec {
     TargetInfo info;
     std::function<std::unique_ptr<TargetInstance>(const TargetConfig&)> create;
+    /// The target's own sequential model (TargetInfo::own_model), or nullptr.
+    std::shared_ptr<const SequentialModel> model;
 };
 
 /// The targets linked into this executable, in registration order.

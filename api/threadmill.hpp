@@ -236,11 +236,26 @@ public:
         return *this;
     }
     /// The sequential model the operations' history records follow (Call::invoke): a built-in
-    /// model of `threadmill check-history --list-models` (register, kv, queue, set, counter).
+    /// model of `threadmill check-history --list-models` (register, kv, queue, set, counter), or
+    /// the target's own (the overload below).
     /// A scenario with `[check] linearizability = true` checks the job's history against it
     /// unless it names another (`[check] model`).
     TargetBuilder& model(std::string name) {
         m_info.model = std::move(name);
+        m_info.own_model = false;
+        m_info.model_help.clear();
+        m_model.reset();
+        return *this;
+    }
+    /// A sequential model of the target's own (see SequentialModel), for a component no built-in
+    /// model describes: the default `[check] model` of its scenarios, checked by the plain worker.
+    TargetBuilder& model(SequentialModel own) {
+        detail::check_name(m_info.name, "model", own.name);
+        if (!own.step) detail::declaration_error(m_info.name, "model '" + own.name + "' has no step function");
+        m_info.model = own.name;
+        m_info.own_model = true;
+        m_info.model_help = own.help;
+        m_model = std::make_shared<const SequentialModel>(std::move(own));
         return *this;
     }
 
@@ -332,6 +347,7 @@ public:
         if (m_info.ops.empty()) detail::declaration_error(m_info.name, "no operation declared (.op)");
         TargetSpec spec;
         spec.info = m_info;
+        spec.model = m_model;
         if (spec.info.variants.empty()) spec.info.variants.push_back({"default", "the component as built", ""});
         spec.create = [shared = std::make_shared<const Shared>(
                            Shared{spec.info, m_ops, m_invariants, m_reset, m_teardown, m_arbiter, m_table})](
@@ -428,6 +444,7 @@ private:
     HookFn m_teardown;
     ArbiterFn m_arbiter;
     std::shared_ptr<detail::OpTable> m_table;
+    std::shared_ptr<const SequentialModel> m_model;
 };
 
 /// Starts the declaration of a target named `name` (letters, digits, `_`, `-` and `.`, like every

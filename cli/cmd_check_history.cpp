@@ -1,10 +1,12 @@
 // `threadmill check-history`: whether a recorded history (JSON Lines) is linearizable with respect to a
-// built-in model, with the failing partition diagnosed.
+// built-in model or a target's own (run by the target's plain worker), with the failing partition diagnosed.
 #include "cli/cmd_check_history.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +23,10 @@
 #include "check/history_jsonl.hpp"
 #include "check/linearizability.hpp"
 #include "check/models.hpp"
+#include "check/result_json.hpp"
+#include "driver/describe.hpp"
+#include "driver/model_worker.hpp"
+#include "driver/supervisor.hpp"
 #include "model/text.hpp"
 #include "model/units.hpp"
 
@@ -118,20 +124,6 @@ History read_history(const std::string& file, const std::string& shown) {
     return read_history_jsonl(in, shown);
 }
 
-/// Throws the ModelError of the earliest op (in the history's order) that does not fit `model`, so
-/// that a misfit is reported whatever the verdict of the partitions before it.
-void check_ops_fit(const History& history, const Model& model) {
-    std::optional<ModelError> first;
-    for (const Partition& part : model.partition(history)) {
-        try {
-            model.start(history, part.ops);
-        } catch (const ModelError& e) {
-            if (!first || e.op_index() < first->op_index()) first = e;
-        }
-    }
-    if (first) throw *first;
-}
-
 std::string plural(std::size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
 
 std::string format_bytes(std::size_t bytes) {
@@ -144,7 +136,6 @@ std::string key_text(const std::optional<std::string>& key) {
     return key ? fmt::format("partition '{}'", *key) : std::string("the partition of ops without a key");
 }
 
-std::string time_text(std::int64_t t) { return t == k_never_returned ? "-" : fmt::format("{}", t); }
 
 /// Rows of cells printed as columns (each row indented by its own lead), the last column left-aligned
 /// and every other right-aligned.
@@ -169,52 +160,56 @@ std::string columns(const std::vector<std::string>& leads, const std::vector<std
     return text;
 }
 
-/// Where history op `op` sits in the failing partition's ops.
-std::size_t position_in(const LinResult& r, std::size_t op) {
-    return static_cast<std::size_t>(std::lower_bound(r.partition_ops.begin(), r.partition_ops.end(), op) -
-                                    r.partition_ops.begin());
-}
-
+/// What the text is made from: the result as check_result_json() makes it (here, or in a target's
+/// plain worker), and the limits it ran with.
 struct Checked {
-    std::string shown;  ///< the file as named in output
-    const History& history;
-    const Model& model;
+    const json& result;
     const CheckOptions& options;
-    const LinResult& result;
-    std::chrono::nanoseconds elapsed;
 };
 
+std::string line_text(const json& op) { return fmt::format("{}", op.at("line").get<long long>()); }
+std::string return_text(const json& op) {
+    return op.at("return").is_null() ? "-" : fmt::format("{}", op.at("return").get<std::int64_t>());
+}
+std::string key_of(const json& r) {
+    return key_text(r.at("key").is_null() ? std::nullopt : std::optional<std::string>(r.at("key").get<std::string>()));
+}
+
 std::string failing_partition_text(const Checked& c) {
-    const LinResult& r = c.result;
-    std::string text = fmt::format("{}: {}, no order of them is legal and consistent with real time\n",
-                                   key_text(r.key), plural(r.partition_ops.size(), "op"));
+    const json& r = c.result;
+    const json& ops = r.at("partition_ops");
+    std::vector<bool> unplaced(ops.size(), false);
+    for (const auto& i : r.at("unplaced")) unplaced.at(i.get<std::size_t>()) = true;
+    std::string text = fmt::format("{}: {}, no order of them is legal and consistent with real time\n", key_of(r),
+                                   plural(ops.size(), "op"));
     std::vector<std::string> leads{"  "};
     std::vector<std::vector<std::string>> rows{{"line", "process", "call", "return", "op"}};
-    for (const std::size_t i : r.partition_ops) {
-        const Operation& op = c.history[i];
-        const bool unplaced = std::find(r.unplaced.begin(), r.unplaced.end(), i) != r.unplaced.end();
-        leads.push_back(unplaced ? fmt::format("{} ", k_unplaced_mark) : "  ");
-        rows.push_back({fmt::format("{}", op.source_line), fmt::format("{}", op.process), time_text(op.call),
-                        time_text(op.is_info() ? k_never_returned : op.ret), c.model.describe(op)});
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const json& op = ops[i];
+        leads.push_back(unplaced[i] ? fmt::format("{} ", k_unplaced_mark) : "  ");
+        rows.push_back({line_text(op), fmt::format("{}", op.at("process").get<int>()),
+                        fmt::format("{}", op.at("call").get<std::int64_t>()), return_text(op),
+                        op.at("description").get<std::string>()});
     }
     text += columns(leads, rows);
-    if (!r.diagnosed) return text + "no diagnosis (--diagnosis-time-limit 0s)\n";
+    if (!r.at("diagnosed").get<bool>()) return text + "no diagnosis (--diagnosis-time-limit 0s)\n";
 
-    text += r.diagnosis_complete
+    text += r.at("diagnosis_complete").get<bool>()
                 ? "longest linearizable prefix"
                 : "longest linearizable prefix found before the diagnosis ran out of time or memory (there may be longer)";
-    if (r.longest_prefix.empty()) {
-        text += fmt::format(": none, no op can come first, from the initial state {}\n", r.initial_state);
+    const json& prefix = r.at("longest_prefix");
+    const std::string initial = r.at("initial_state").get<std::string>();
+    if (prefix.empty()) {
+        text += fmt::format(": none, no op can come first, from the initial state {}\n", initial);
     } else {
-        text += fmt::format(": {} of the {}, from the initial state {}\n", r.longest_prefix.size(),
-                            plural(r.partition_ops.size(), "op"), r.initial_state);
+        text += fmt::format(": {} of the {}, from the initial state {}\n", prefix.size(), plural(ops.size(), "op"), initial);
         std::vector<std::string> prefix_leads{"  "};
         std::vector<std::vector<std::string>> prefix_rows{{"#", "line", "op", "state after"}};
-        for (std::size_t k = 0; k < r.longest_prefix.size(); ++k) {
-            const Operation& op = c.history[r.longest_prefix[k]];
+        for (std::size_t k = 0; k < prefix.size(); ++k) {
+            const json& op = ops.at(prefix[k].at("op").get<std::size_t>());
             prefix_leads.push_back("  ");
-            prefix_rows.push_back({fmt::format("{}", k + 1), fmt::format("{}", op.source_line), c.model.describe(op),
-                                   r.prefix_states[k]});
+            prefix_rows.push_back({fmt::format("{}", k + 1), line_text(op), op.at("description").get<std::string>(),
+                                   prefix[k].at("state").get<std::string>()});
         }
         // The op column is left-aligned too: pad it here, columns() aligns only the last one left.
         std::size_t op_width = 0;
@@ -222,112 +217,63 @@ std::string failing_partition_text(const Checked& c) {
         for (auto& row : prefix_rows) row[2] += std::string(op_width - row[2].size(), ' ');
         text += columns(prefix_leads, prefix_rows);
     }
-    if (r.unplaced.empty()) return text;
+    if (r.at("unplaced").empty()) return text;
     text += fmt::format("could not be placed after it (marked {} above): one of these had to come next, and none can\n",
                         k_unplaced_mark);
-    for (const std::size_t i : r.unplaced) {
-        const Operation& op = c.history[i];
-        text += fmt::format("  {} line {}, process {}, [{}, {}]: {}\n", k_unplaced_mark, op.source_line, op.process,
-                            time_text(op.call), time_text(op.is_info() ? k_never_returned : op.ret), c.model.describe(op));
+    for (const auto& i : r.at("unplaced")) {
+        const json& op = ops.at(i.get<std::size_t>());
+        text += fmt::format("  {} line {}, process {}, [{}, {}]: {}\n", k_unplaced_mark, line_text(op),
+                            op.at("process").get<int>(), op.at("call").get<std::int64_t>(), return_text(op),
+                            op.at("description").get<std::string>());
     }
     return text;
 }
 
 std::string unknown_text(const Checked& c) {
-    const LinResult& r = c.result;
+    const json& r = c.result;
     std::string limit;
     std::string raise;
-    switch (r.unknown_reason) {
-        case UnknownReason::time_limit:
-            limit = fmt::format("the time limit ({})", format_duration(c.options.time_limit));
-            raise = "--time-limit";
-            break;
-        case UnknownReason::memory_limit:
-            limit = fmt::format("the memory limit ({} per partition)", format_bytes(c.options.memory_limit_bytes));
-            raise = "--memory-limit-mib";
-            break;
-        case UnknownReason::none: break;
-    }
-    std::string text = fmt::format("{} ran out in {} ({}); ", limit, key_text(r.key), plural(r.partition_ops.size(), "op"));
-    if (r.partitions_decided == 0) {
-        text += fmt::format("none of the {} was decided\n", plural(r.partitions, "partition"));
+    if (r.at("unknown_reason") == to_string(UnknownReason::time_limit)) {
+        limit = fmt::format("the time limit ({})", format_duration(c.options.time_limit));
+        raise = "--time-limit";
     } else {
-        text += fmt::format("{} of the {} {} decided, and {} linearizable\n", r.partitions_decided,
-                            plural(r.partitions, "partition"), r.partitions_decided == 1 ? "was" : "were",
-                            r.partitions_decided == 1 ? "it is" : "each is");
+        limit = fmt::format("the memory limit ({} per partition)", format_bytes(c.options.memory_limit_bytes));
+        raise = "--memory-limit-mib";
+    }
+    const auto partitions = r.at("partitions").get<std::size_t>();
+    const auto decided = r.at("partitions_decided").get<std::size_t>();
+    std::string text = fmt::format("{} ran out in {} ({}); ", limit, key_of(r),
+                                   plural(r.at("partition_size").get<std::size_t>(), "op"));
+    if (decided == 0) {
+        text += fmt::format("none of the {} was decided\n", plural(partitions, "partition"));
+    } else {
+        text += fmt::format("{} of the {} {} decided, and {} linearizable\n", decided, plural(partitions, "partition"),
+                            decided == 1 ? "was" : "were", decided == 1 ? "it is" : "each is");
     }
     return text + fmt::format("raise {} to decide it\n", raise);
 }
 
 std::string result_text(const Checked& c) {
-    const LinResult& r = c.result;
-    std::string text = fmt::format("{}: {} ({}: {} in {}, {} decided; {}, peak {}, {})\n", c.shown, r.verdict,
-                                   c.model.name(), plural(c.history.size(), "op"), plural(r.partitions, "partition"),
-                                   r.partitions_decided, plural(r.steps, "step"), format_bytes(r.peak_memory_bytes),
-                                   format_duration(c.elapsed));
-    switch (r.verdict) {
-        case LinVerdict::linearizable: break;
-        case LinVerdict::not_linearizable: text += failing_partition_text(c); break;
-        case LinVerdict::unknown: text += unknown_text(c); break;
-    }
+    const json& r = c.result;
+    const auto elapsed = std::chrono::nanoseconds(std::llround(r.at("elapsed_ms").get<double>() * 1e6));
+    const std::string verdict = r.at("verdict").get<std::string>();
+    std::string text = fmt::format("{}: {} ({}: {} in {}, {} decided; {}, peak {}, {})\n", r.at("file").get<std::string>(),
+                                   verdict, r.at("model").get<std::string>(), plural(r.at("ops").get<std::size_t>(), "op"),
+                                   plural(r.at("partitions").get<std::size_t>(), "partition"),
+                                   r.at("partitions_decided").get<std::size_t>(), plural(r.at("steps").get<std::uint64_t>(), "step"),
+                                   format_bytes(r.at("peak_memory_bytes").get<std::size_t>()), format_duration(elapsed));
+    if (verdict == to_string(LinVerdict::not_linearizable)) text += failing_partition_text(c);
+    if (verdict == to_string(LinVerdict::unknown)) text += unknown_text(c);
     return text;
 }
 
-json op_json(const Checked& c, std::size_t i) {
-    const Operation& op = c.history[i];
-    return {{"line", op.source_line},
-            {"process", op.process},
-            {"op", op.op},
-            {"key", op.key ? json(*op.key) : json(nullptr)},
-            {"input", op.input},
-            {"output", op.is_info() ? json(nullptr) : op.output},
-            {"call", op.call},
-            {"return", op.is_info() ? json(nullptr) : json(op.ret)},
-            {"status", to_string(op.status)},
-            {"description", c.model.describe(op)}};
-}
-
-json result_json(const Checked& c) {
-    const LinResult& r = c.result;
-    json j = {{"file", c.shown},
-              {"model", c.model.name()},
-              {"verdict", to_string(r.verdict)},
-              {"unknown_reason", r.verdict == LinVerdict::unknown ? json(to_string(r.unknown_reason)) : json(nullptr)},
-              {"ops", c.history.size()},
-              {"partitions", r.partitions},
-              {"partitions_decided", r.partitions_decided},
-              {"steps", r.steps},
-              {"peak_memo_entries", r.peak_memo_entries},
-              {"peak_memory_bytes", r.peak_memory_bytes},
-              {"elapsed_ms", std::chrono::duration<double, std::milli>(c.elapsed).count()}};
-    switch (r.verdict) {
-        case LinVerdict::linearizable: break;
-        case LinVerdict::unknown:
-            j["key"] = r.key ? json(*r.key) : json(nullptr);
-            j["partition_size"] = r.partition_ops.size();
-            break;
-        case LinVerdict::not_linearizable: {
-            j["key"] = r.key ? json(*r.key) : json(nullptr);
-            json ops = json::array();
-            for (const std::size_t i : r.partition_ops) ops.push_back(op_json(c, i));
-            j["partition_ops"] = std::move(ops);
-            j["diagnosed"] = r.diagnosed;
-            j["diagnosis_complete"] = r.diagnosis_complete;
-            j["initial_state"] = r.diagnosed ? json(r.initial_state) : json(nullptr);
-            json prefix = json::array();
-            for (std::size_t k = 0; k < r.longest_prefix.size(); ++k) {
-                prefix.push_back({{"op", position_in(r, r.longest_prefix[k])},
-                                  {"line", c.history[r.longest_prefix[k]].source_line},
-                                  {"state", r.prefix_states[k]}});
-            }
-            j["longest_prefix"] = std::move(prefix);
-            json unplaced = json::array();
-            for (const std::size_t i : r.unplaced) unplaced.push_back(position_in(r, i));
-            j["unplaced"] = std::move(unplaced);
-            break;
-        }
+/// The ExitCode of a verdict's words.
+ExitCode exit_code_of(const json& result) {
+    const std::string verdict = result.at("verdict").get<std::string>();
+    for (const LinVerdict v : {LinVerdict::linearizable, LinVerdict::not_linearizable, LinVerdict::unknown}) {
+        if (verdict == to_string(v)) return exit_code_of(v);
     }
-    return j;
+    throw CliError(ExitCode::internal, fmt::format("a check result with the verdict '{}'", verdict));
 }
 
 }  // namespace
@@ -355,6 +301,10 @@ void setup_check_history(CLI::App& app, CheckHistoryOptions& o) {
                                defaults.memory_limit_bytes >> 20))
         ->check(whole_number(1, std::uint64_t{1} << 30));
     app.add_option("--initial", o.initial, "with --model register: its initial value, as JSON (default null)");
+    app.add_option("--target", o.target,
+                   "use this target's model (default for --model): its own, which its plain worker checks, or the "
+                   "built-in one it declares; the worker is the plain one in --worker-dir unless --worker names it");
+    app.add_option("--worker", o.worker, "with --target: the plain worker executable holding the target");
     app.footer(
         "FILE holds one operation per line (JSON Lines):\n"
         "  {\"process\": 3, \"op\": \"cas\", \"key\": \"x\", \"input\": [1, 4], \"output\": true, \"call\": 120, "
@@ -363,17 +313,128 @@ void setup_check_history(CLI::App& app, CheckHistoryOptions& o) {
         "input and output: JSON as the model expects (--list-models); call and return: integers on one clock;\n"
         "status: \"ok\", or \"info\" when the outcome is unknown (it may have taken effect or not; return and\n"
         "output may then be left out). Reference and examples: docs/check-history.md.\n"
+        "A target's own model (--target T): its plain worker checks the history (threadmill-worker --check-history).\n"
         "Exit codes: 0 linearizable; 1 not linearizable (the failing partition is printed); 2 usage error, an\n"
         "unreadable file, a malformed line or an op that does not fit the model (FILE:LINE is named); 3 internal\n"
-        "error; 4 unknown: the time or memory limit ran out before the check decided.");
+        "error, or a target's worker that cannot be asked or fails; 4 unknown: the time or memory limit ran out\n"
+        "before the check decided.");
 }
 
-ExitCode run_check_history(const CheckHistoryOptions& o) {
+namespace {
+
+/// Prints a check's result (check_result_json's fields) as asked and returns its exit code.
+ExitCode print_result(const CheckHistoryOptions& o, const json& result, const CheckOptions& options) {
+    if (o.json) {
+        fmt::print("{}\n", result.dump(2));
+    } else {
+        fmt::print("{}", result_text(Checked{result, options}));
+    }
+    std::fflush(stdout);
+    return exit_code_of(result);
+}
+
+/// A folder of its own under the temporary folder, removed with this object.
+class ScratchFolder {
+public:
+    ScratchFolder() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "threadmill-check-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr)
+            throw CliError(ExitCode::internal, fmt::format("cannot make a folder like {}: {}", pattern, std::strerror(errno)));
+        m_path = pattern;
+    }
+    ~ScratchFolder() {
+        std::error_code ec;
+        std::filesystem::remove_all(m_path, ec);
+    }
+    ScratchFolder(const ScratchFolder&) = delete;
+    ScratchFolder& operator=(const ScratchFolder&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+/// Checks the history against `target`'s own model, in its plain worker `worker`.
+ExitCode check_in_worker(const CheckHistoryOptions& o, const std::string& worker, const TargetInfo& target,
+                         const CheckOptions& options, const std::string& shown) {
+    if (!o.initial.empty())
+        throw CliError(ExitCode::usage, fmt::format("--initial applies to --model register only, not {}", target.model));
+    ScratchFolder scratch;
+    std::filesystem::path file = o.file;
+    if (o.file == "-") {  // the worker reads a file: stdin is copied into one
+        file = scratch.path() / "stdin.jsonl";
+        std::ofstream out(file, std::ios::binary);
+        out << std::cin.rdbuf();
+        if (!out) throw CliError(ExitCode::internal, fmt::format("cannot write {}", file.string()));
+    } else {
+        std::error_code ec;
+        if (std::filesystem::is_directory(file, ec))
+            throw CliError(ExitCode::usage, fmt::format("{} is a folder, not a history", o.file));
+        if (!std::ifstream(file)) throw CliError(ExitCode::usage, fmt::format("cannot read {}: {}", o.file, std::strerror(errno)));
+        file = std::filesystem::absolute(file);
+    }
+    ModelWorkerRequest request;
+    request.worker = worker;
+    request.target = target.name;
+    request.history = file;
+    request.shown = shown;
+    request.time_limit = options.time_limit;
+    request.diagnosis_time_limit = options.diagnosis_time_limit;
+    request.memory_limit_mib = static_cast<std::size_t>(o.memory_limit_mib);
+    request.scratch = scratch.path();
+    const ModelWorkerAnswer answer = run_model_worker(request);
+    switch (answer.status) {
+        case ModelWorkerAnswer::Status::checked: break;
+        case ModelWorkerAnswer::Status::rejected: fmt::print(stderr, "{}\n", answer.message); return ExitCode::usage;
+        case ModelWorkerAnswer::Status::failed:
+            throw CliError(ExitCode::internal, fmt::format("the model of target '{}' could not check {}: {}", target.name,
+                                                           shown, answer.message));
+    }
+    try {
+        return print_result(o, answer.result, options);
+    } catch (const json::exception& e) {
+        throw CliError(ExitCode::internal, fmt::format("{} --check-history answered a malformed result ({})", worker, e.what()));
+    }
+}
+
+}  // namespace
+
+ExitCode run_check_history(const CheckHistoryOptions& o, const GlobalOptions& global) {
     if (o.list_models || o.model == "help") {
         fmt::print("{}", models_help());
         return ExitCode::ok;
     }
-    const auto model = chosen_model(o);
+    if (!o.worker.empty() && o.target.empty())
+        throw CliError(ExitCode::usage, "--worker names the worker holding --target: give --target too");
+    CheckHistoryOptions chosen = o;
+    if (!o.target.empty()) {
+        // The target's model: its own (checked by its plain worker, the only place its code is), or
+        // the built-in one it declares; --model may name a built-in model instead.
+        const std::string worker = o.worker.empty() ? worker_path(resolve_worker_dir(global), "plain") : o.worker;
+        Catalog catalog;
+        try {
+            catalog = describe_worker(worker);
+        } catch (const std::exception& e) {
+            throw CliError(ExitCode::internal, e.what());
+        }
+        const TargetInfo* target = catalog.find(o.target);
+        if (target == nullptr) {
+            std::vector<std::string> names;
+            for (const auto& t : catalog.targets) names.push_back(t.name);
+            throw CliError(ExitCode::usage, fmt::format("--target: {} holds no target '{}'{} (it has: {})", worker, o.target,
+                                                        did_you_mean(o.target, names), joined(names)));
+        }
+        if (chosen.model.empty()) chosen.model = target->model;
+        if (chosen.model.empty())
+            throw CliError(ExitCode::usage,
+                           fmt::format("target '{}' declares no model: name one with --model ({})", o.target, joined(model_names())));
+        if (target->own_model && chosen.model == target->model) {
+            const CheckOptions options = check_options(o);
+            if (o.file.empty()) throw CliError(ExitCode::usage, "no history file given (FILE, or '-' for stdin)");
+            return check_in_worker(o, worker, *target, options, o.file == "-" ? "<stdin>" : o.file);
+        }
+    }
+    const auto model = chosen_model(chosen);
     const CheckOptions options = check_options(o);
     if (o.file.empty()) throw CliError(ExitCode::usage, "no history file given (FILE, or '-' for stdin)");
     const std::string shown = o.file == "-" ? "<stdin>" : o.file;
@@ -392,14 +453,8 @@ ExitCode run_check_history(const CheckHistoryOptions& o) {
 
     const auto start = std::chrono::steady_clock::now();
     const LinResult result = check_linearizability(history, *model, options);
-    const Checked checked{shown, history, *model, options, result, std::chrono::steady_clock::now() - start};
-    if (o.json) {
-        fmt::print("{}\n", result_json(checked).dump(2));
-    } else {
-        fmt::print("{}", result_text(checked));
-    }
-    std::fflush(stdout);
-    return exit_code_of(result.verdict);
+    return print_result(o, check_result_json(shown, history, *model, result, std::chrono::steady_clock::now() - start),
+                        options);
 }
 
 }  // namespace threadmill::cli

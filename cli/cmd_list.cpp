@@ -52,6 +52,12 @@ void list_targets(const Catalog& catalog, const std::string& worker_dir) {
         }
         fmt::print("  invariants:\n");
         for (const auto& inv : t.invariants) fmt::print("    {:<24} {}\n", inv.name, inv.help);
+        if (t.own_model) {
+            fmt::print("  history model (its own, checked by its plain worker): {}{}\n", t.model,
+                       t.model_help.empty() ? "" : fmt::format(" — {}", t.model_help));
+        } else if (!t.model.empty()) {
+            fmt::print("  history model: {}\n", t.model);
+        }
         if (t.has_arbiter) fmt::print("  arbiter (lockstep scenarios): {}\n", t.arbiter_help.empty() ? "declared" : t.arbiter_help);
         fmt::print("\n");
     }

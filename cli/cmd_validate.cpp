@@ -21,8 +21,9 @@ ExitCode run_validate(const ValidateOptions& o, const GlobalOptions& global) {
     const auto files = collect_scenario_files(o.paths);
     for (const auto& f : files) {
         try {
-            const Scenario sc = load_scenario(f, catalogs.for_file(f));
-            if (const auto why = check_model_problem(sc); !why.empty()) {
+            const Catalog& catalog = catalogs.for_file(f);
+            const Scenario sc = load_scenario(f, catalog);
+            if (const auto why = check_model_problem(sc, catalog.find(sc.target)); !why.empty()) {
                 fmt::print(stderr, "{}\n", why);
                 ++bad;
                 continue;

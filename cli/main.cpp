@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
         if (*compare_cmd) return exit_status(run_compare(compare));
         if (*validate_cmd) return exit_status(run_validate(validate, global));
         if (*doctor_cmd) return exit_status(run_doctor(doctor, global));
-        if (*check_history_cmd) return exit_status(run_check_history(check_history));
+        if (*check_history_cmd) return exit_status(run_check_history(check_history, global));
         return exit_status(ExitCode::usage);
     } catch (const CliError& e) {
         std::fprintf(stderr, "threadmill: error: %s\n", e.what());

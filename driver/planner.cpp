@@ -79,7 +79,7 @@ Plan::Plan(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, con
     for (const auto& sc : scenarios) {
         const TargetInfo* target = catalogs.target_of(sc);
         if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
-        if (const auto why = check_model_problem(sc); !why.empty()) throw UsageError(why);
+        if (const auto why = check_model_problem(sc, target); !why.empty()) throw UsageError(why);
 
         // Safe variants first, each group in the scenario's order.
         std::vector<std::string> variants = sc.variants;

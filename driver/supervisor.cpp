@@ -406,7 +406,9 @@ RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const Supervisor
             collect_worker_output(r, dir, options.frame_filter);
             const auto failed_write = write_failure(r, w, dir);
             classify_ending(r, w, sc.timeout, failed_write);
-            check_job_history(r, dir, sc);
+            // A target's own model runs in the plain worker of the job's build (a sanitizer worker has no checker).
+            check_job_history(r, dir, sc, *target,
+                              job_worker_path(scenario_worker_dir(sc, options), job.variant, "plain"), &stop);
             judge(r, job, *target, baselines);
             if (failed_write) fail(fmt::format("job {}: {}", r.index, *failed_write));
             try {

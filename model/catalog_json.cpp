@@ -125,6 +125,8 @@ json catalog_to_json(const Catalog& catalog) {
                            {"params", params},
                            {"invariants", named(t.invariants)}});
         if (t.has_arbiter) targets.back()["arbiter"] = {{"help", t.arbiter_help}};
+        // A model of the target's own: only its plain worker can check a history against it.
+        if (t.own_model) targets.back()["own_model"] = {{"help", t.model_help}};
     }
     return json{{"threadmill_catalog", 1}, {"targets", targets}};
 }
@@ -143,6 +145,10 @@ Catalog catalog_from_json(const json& j) {
         }
         info.ops = named_from<OpSpec>(t.at("ops"));
         info.invariants = named_from<InvariantSpec>(t.at("invariants"));
+        if (const auto m = t.find("own_model"); m != t.end() && m->is_object()) {
+            info.own_model = true;
+            info.model_help = m->value("help", "");
+        }
         if (const auto a = t.find("arbiter"); a != t.end() && a->is_object()) {
             info.has_arbiter = true;
             info.arbiter_help = a->value("help", "");

@@ -18,7 +18,8 @@ struct FrameFilter {
     std::vector<std::string> non_user = {TM_SOURCE_DIR "/api/",     TM_SOURCE_DIR "/model/",
                                          TM_SOURCE_DIR "/scenario/", TM_SOURCE_DIR "/worker/",
                                          TM_SOURCE_DIR "/driver/",  TM_SOURCE_DIR "/sanitizers/",
-                                         TM_SOURCE_DIR "/reports/", TM_SOURCE_DIR "/cli/"};
+                                         TM_SOURCE_DIR "/reports/", TM_SOURCE_DIR "/cli/",
+                                         TM_SOURCE_DIR "/worker_main/", TM_SOURCE_DIR "/check/"};
     /// False for a frame with neither function nor file, a sanitizer runtime or interceptor frame, a
     /// standard-library frame (see `is_standard_library_frame`) and a frame matching `non_user`.
     bool is_user(const Frame& f) const;

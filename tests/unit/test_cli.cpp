@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -216,6 +217,79 @@ TEST(Cli, AScenarioNamingAFolderWithoutWorkersIsAnErrorAtTheKey) {
             << args << r.err;
     }
     EXPECT_FALSE(fs::exists(dir / "out")) << "nothing runs when a scenario cannot be loaded";
+    fs::remove_all(dir);
+}
+
+/// The job lines of a run's results.jsonl, by variant.
+std::map<std::string, nlohmann::json> jobs_by_variant(const fs::path& out) {
+    std::map<std::string, nlohmann::json> jobs;
+    std::istringstream lines(slurp(out / "results.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+        const auto j = nlohmann::json::parse(line);
+        if (j.value("type", "") == "job") jobs[j.value("variant", "")] = j;
+    }
+    return jobs;
+}
+
+TEST(Cli, ATargetsOwnModelChecksItsHistoriesAndCatchesTheBrokenVariant) {
+    const auto out = out_dir("own-model");
+    const auto r = cli(fmt::format("run {} scenarios/selftest/own-model.toml --seed 3 --out '{}'", k_selftest, out));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("safe ok"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("last_write caught (expected) by linearizability"), std::string::npos) << r.out;
+    const auto jobs = jobs_by_variant(out);
+    ASSERT_EQ(jobs.size(), 2u);
+    const auto& safe = jobs.at("safe").at("linearizability");
+    EXPECT_EQ(safe.value("model", ""), "max_register");
+    EXPECT_EQ(safe.value("verdict", ""), "linearizable");
+    EXPECT_GT(safe.value("partitions", 0), 1);  // partitioned by key: the model says by_key
+    const auto& broken = jobs.at("last_write");
+    EXPECT_EQ(broken.at("linearizability").value("verdict", ""), "not linearizable");
+    EXPECT_FALSE(broken.at("linearizability").at("window").empty());
+    ASSERT_FALSE(broken.at("detections").empty());
+    EXPECT_EQ(broken.at("detections")[0].value("mechanism", ""), "linearizability");
+    EXPECT_NE(broken.at("detections")[0].value("detail", "").find("against model 'max_register'"), std::string::npos);
+    fs::remove_all(out);
+}
+
+TEST(Cli, AnOwnModelThatRefusesOrDiesOnTheHistoryIsAnErrorNotACrash) {
+    const auto out = out_dir("own-model-errors");
+    const auto r = cli(fmt::format("run {} scenarios/selftest/own-model-errors.toml --seed 3 --out '{}'", k_selftest, out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    const auto jobs = jobs_by_variant(out);
+    ASSERT_EQ(jobs.size(), 2u);
+    for (const auto& [variant, job] : jobs) {
+        EXPECT_EQ(job.value("verdict", ""), "error") << variant;
+        EXPECT_EQ(job.at("linearizability").value("verdict", ""), "error") << variant;
+    }
+    EXPECT_NE(jobs.at("model_throws").at("linearizability").value("error", "").find(
+                  "history.jsonl:1: error: op 0 (line 1, process 0, 'peek'): max_register: the model's step threw"),
+              std::string::npos)
+        << jobs.at("model_throws");
+    EXPECT_NE(jobs.at("model_crashes").at("linearizability").value("error", "").find("was killed by SIGABRT"),
+              std::string::npos)
+        << jobs.at("model_crashes");
+    fs::remove_all(out);
+}
+
+TEST(Cli, ValidateAcceptsATargetsOwnModelAndNamesItAmongTheChoices) {
+    auto r = cli(fmt::format("list targets {}", k_selftest));
+    EXPECT_NE(r.out.find("  history model (its own, checked by its plain worker): max_register — write: input n"),
+              std::string::npos)
+        << r.out;
+    r = cli(fmt::format("validate {} scenarios/selftest/own-model.toml", k_selftest));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const fs::path dir = out_dir("own-model-validate");
+    fs::create_directories(dir);
+    std::string text = slurp(fs::path(TM_TEST_DATA_DIR) / "scenarios" / "selftest" / "own-model.toml");
+    text.replace(text.find("history_limit"), 0, "model = \"max_registr\"\n");
+    std::ofstream(dir / "typo.toml") << text;
+    r = cli(fmt::format("validate {} '{}'", k_selftest, (dir / "typo.toml").string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("check.model 'max_registr' is neither a built-in model nor a model of target 'max_register'; "
+                         "did you mean 'max_register'? (one of: register, kv, queue, set, counter, max_register)"),
+              std::string::npos)
+        << r.err;
     fs::remove_all(dir);
 }
 

@@ -289,3 +289,79 @@ TEST(CliCheckHistory, ALimitThatRunsOutGivesUnknownWithExit4) {
 }
 
 }  // namespace
+
+// ---- a target's own model, checked by its plain worker (--target, --worker-dir / --worker) -----
+
+const std::string k_own = fmt::format("--target max_register --worker-dir '{}'", TM_SELFTEST_WORKER_DIR);
+
+TEST(CliCheckHistoryOwnModel, ATargetsOwnModelTellsALinearizableHistoryFromOneThatIsNot) {
+    const json yes = cli_json("histories/max-register-linearizable.jsonl " + k_own, 0);
+    EXPECT_EQ(yes.value("model", ""), "max_register");
+    EXPECT_EQ(yes.value("file", ""), "histories/max-register-linearizable.jsonl");
+    EXPECT_EQ(yes.value("partitions", 0), 2);
+
+    const json no = cli_json("histories/max-register-lost-max.jsonl " + k_own, 1);
+    EXPECT_EQ(no.value("verdict", ""), "not linearizable");
+    EXPECT_EQ(no.at("key"), "a");
+    EXPECT_EQ(no.at("unplaced"), json::array({2}));
+    EXPECT_EQ(no.at("longest_prefix").back().value("state", ""), "5");
+
+    // The same text as for a built-in model, from the worker's answer.
+    const auto r = cli("check-history histories/max-register-lost-max.jsonl " + k_own);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.out.rfind("histories/max-register-lost-max.jsonl: not linearizable (max_register: 3 ops in 1 partition", 0), 0u)
+        << r.out;
+    EXPECT_NE(r.out.find("✗ line 3, process 2, [40, 50]: read(a) -> 3"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("from the initial state 0"), std::string::npos) << r.out;
+}
+
+TEST(CliCheckHistoryOwnModel, WorkerNamesTheExecutableAndStdinIsRead) {
+    const auto r = cli(fmt::format("check-history - --target max_register --worker '{}/threadmill-worker' "
+                                   "< histories/max-register-lost-max.jsonl",
+                                   TM_SELFTEST_WORKER_DIR));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_EQ(r.out.rfind("<stdin>: not linearizable (max_register", 0), 0u) << r.out;
+}
+
+TEST(CliCheckHistoryOwnModel, AnOpTheModelRefusesIsAnErrorAtItsLine) {
+    const auto r = cli("check-history histories/max-register-unknown-op.jsonl " + k_own);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(r.err.rfind("histories/max-register-unknown-op.jsonl:2: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("unknown op 'peek' (this model has write and read)"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(CliCheckHistoryOwnModel, UsageErrorsNameWhatIsWrong) {
+    auto r = cli(fmt::format("check-history histories/max-register-lost-max.jsonl --target max_registr --worker-dir '{}'",
+                             TM_SELFTEST_WORKER_DIR));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("holds no target 'max_registr'; did you mean 'max_register'? (it has: selftest, max_register)"), std::string::npos) << r.err;
+    r = cli(fmt::format("check-history histories/max-register-lost-max.jsonl --target selftest --worker-dir '{}'",
+                        TM_SELFTEST_WORKER_DIR));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("target 'selftest' declares no model"), std::string::npos) << r.err;
+    r = cli("check-history histories/max-register-lost-max.jsonl --worker /nonexistent");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("give --target too"), std::string::npos) << r.err;
+    r = cli("check-history histories/max-register-lost-max.jsonl --initial 5 " + k_own);
+    EXPECT_EQ(r.exit_code, 2);
+    // A built-in model named instead of the target's own is checked here, as usual.
+    r = cli("check-history histories/register-stale-read.jsonl --model register " + k_own);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+}
+
+TEST(CliCheckHistoryOwnModel, TheWorkersCheckModeAnswersLikeCheckHistory) {
+    const auto r = threadmill::testing::run_command_split(
+        fmt::format("cd '{}' && '{}/threadmill-worker' --check-history histories/max-register-lost-max.jsonl "
+                    "--target max_register --diagnosis-time-limit 0s",
+                    TM_TEST_DATA_DIR, TM_SELFTEST_WORKER_DIR));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    const json j = json::parse(r.out);
+    EXPECT_EQ(j.value("verdict", ""), "not linearizable");
+    EXPECT_FALSE(j.value("diagnosed", true));
+    const auto no_model = threadmill::testing::run_command_split(
+        fmt::format("cd '{}' && '{}/threadmill-worker' --check-history histories/max-register-lost-max.jsonl --target selftest",
+                    TM_TEST_DATA_DIR, TM_SELFTEST_WORKER_DIR));
+    EXPECT_EQ(no_model.exit_code, 2);
+    EXPECT_NE(no_model.err.find("target 'selftest' has no sequential model of its own"), std::string::npos) << no_model.err;
+}

@@ -188,8 +188,8 @@ TEST(HistoryValue, WritesJsonText) {
     EXPECT_EQ(HistoryValue(true).json(), "true");
     EXPECT_EQ(HistoryValue(-12).json(), "-12");
     EXPECT_EQ(HistoryValue(std::uint64_t{18446744073709551615ULL}).json(), "18446744073709551615");
-    EXPECT_EQ(HistoryValue("a\"b\\c\n").json(), "\"a\\\"b\\\\c\\u000a\"");
-    EXPECT_EQ(HistoryValue::array({1, "x", nullptr}).json(), "[1, \"x\", null]");
+    EXPECT_EQ(HistoryValue("a\"b\\c\n\x01").json(), "\"a\\\"b\\\\c\\n\\u0001\"");
+    EXPECT_EQ(HistoryValue::array({1, "x", nullptr}).json(), "[1,\"x\",null]");
 }
 
 TEST(HistoryLoader, TheCheckNeedsAModelAndItsKeysNeedTheCheck) {

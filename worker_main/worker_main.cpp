@@ -1,5 +1,6 @@
 // threadmill-worker: runs exactly one job (scenario x variant x seed) in this process and
-// writes its measurement as JSON; `--describe` prints the catalog of targets it holds.
+// writes its measurement as JSON; `--describe` prints the catalog of targets it holds; the plain
+// worker's `--check-history` checks a history against a target's own sequential model.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,12 @@
 #include "model/scenario.hpp"
 #include "model/worker_protocol.hpp"
 #include "scenario/loader.hpp"
+// The check mode links the checker (check/), which is plain code: only the plain worker has it
+// (CMakeLists.txt defines TM_WORKER_CHECK_MODE=1 there), so a sanitizer worker holds no
+// uninstrumented harness code.
+#if TM_WORKER_CHECK_MODE
+#include "worker_main/check_mode.hpp"
+#endif
 
 using namespace threadmill;
 
@@ -24,6 +31,14 @@ using namespace threadmill;
 /// generates for it (cmake/threadmill_add_worker.cmake). Weak: a worker linked by hand, without
 /// that source, still runs and reports no build.
 extern "C" const char* const threadmill_worker_build[] __attribute__((weak));
+
+namespace {
+/// The check mode's options (its other one is --result).
+struct CheckModeArgs {
+    std::string target, name, time_limit, diagnosis_time_limit;
+    std::uint64_t memory_limit_mib = 0;
+};
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"threadmill-worker: runs one threadmill job in this process. The threadmill driver starts it; "
@@ -44,7 +59,30 @@ int main(int argc, char** argv) {
     app.add_option("--history", history_path,
                    "with [check] linearizability: write the job's history here (JSON Lines, as threadmill "
                    "check-history reads it; default: history.jsonl beside --result, none without --result)");
+    std::string check_history;
+    CheckModeArgs check;
+    app.add_option("--check-history", check_history,
+                   "plain worker only: check this history (JSON Lines) against --target's own sequential model and "
+                   "write the result as `threadmill check-history --json` does (exit 0 linearizable, 1 not, 4 "
+                   "unknown, 2 the history does not fit)");
+    app.add_option("--target", check.target, "with --check-history: the target whose model to use");
+    app.add_option("--name", check.name, "with --check-history: how the result names the file");
+    app.add_option("--time-limit", check.time_limit, "with --check-history: the check's time limit (default 10s)");
+    app.add_option("--diagnosis-time-limit", check.diagnosis_time_limit,
+                   "with --check-history: the diagnosis's time limit (default 5s; 0s: none)");
+    app.add_option("--memory-limit-mib", check.memory_limit_mib,
+                   "with --check-history: memory one partition's search may hold (default 512)");
     CLI11_PARSE(app, argc, argv);
+    if (!check_history.empty()) {
+#if TM_WORKER_CHECK_MODE
+        return run_check_mode({check_history, check.target, check.name, result_path, check.time_limit,
+                               check.diagnosis_time_limit, check.memory_limit_mib});
+#else
+        std::cerr << "threadmill-worker: error: --check-history runs in the plain worker (threadmill-worker) only: "
+                     "a sanitizer worker holds no checker\n";
+        return k_worker_exit_usage;
+#endif
+    }
     // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the worker reports,
     // instead of killing it with a signal that would look like a crash of the target.
     std::signal(SIGXFSZ, SIG_IGN);
