@@ -179,7 +179,8 @@ check_examples() {
   if grep -i "warning:" "$work/examples-build.log"; then fail "examples/ built with warnings"; fi
   (cd "$work/examples" && ctest -N) >"$work/examples-list.log" || fail "ctest -N in examples/"
   local t
-  for t in scoreboard-stale-scores.{plain,tsan,asan} scoreboard-contention.{plain,tsan,asan} unordered-map-unlocked.tsan; do
+  for t in scoreboard-stale-scores.{plain,tsan,asan} scoreboard-contention.{plain,tsan,asan} scoreboard-linearizable.plain \
+           unordered-map-unlocked.tsan; do
     grep -qE "Test +#[0-9]+: $t\$" "$work/examples-list.log" || { cat "$work/examples-list.log"; fail "examples/ registered no test $t"; }
   done
   if grep -q 'LIBCUCKOO_INCLUDE_DIR-NOTFOUND' "$work/examples/CMakeCache.txt"; then
@@ -208,6 +209,9 @@ check_examples() {
     grep '"type":"job"' "$work/examples/threadmill/scoreboard-stale-scores.$flavor/results.jsonl" | grep '"variant":"buggy"' \
       | grep -q '"outcome":"caught"' || fail "the buggy scoreboard was not caught in $flavor"
   done
+  # The scoreboard's own sequential model: its plain worker (built against the install) checked the history.
+  grep '"type":"job"' "$work/examples/threadmill/scoreboard-linearizable.plain/results.jsonl" \
+    | grep -q '"verdict":"linearizable"' || fail "the fixed scoreboard's history was not checked linearizable against its own model"
   local source=$work/examples-src/unordered_map/unordered_map_target.cpp put_line get_line
   put_line=$(grep -n 'the race: every thread writes the map' "$source" | cut -d: -f1)
   get_line=$(grep -n 'the race: reads while another thread writes' "$source" | cut -d: -f1)
