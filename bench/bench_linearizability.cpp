@@ -43,10 +43,12 @@ GenOptions kv_shape(int ops, std::uint64_t seed, bool broken) {
 }
 
 /// Checks `histories` once per iteration and reports the search's figures for the last one.
+/// `rule`: the read-only rule on (the default) or off (the baseline it is measured against).
 void run_checks(benchmark::State& state, const std::vector<History>& histories, const Model& model,
-                LinVerdict expected, bool diagnose) {
+                LinVerdict expected, bool diagnose, bool rule) {
     CheckOptions options;
     options.time_limit = std::chrono::seconds(60);
+    options.read_only_rule = rule;
     if (!diagnose) options.diagnosis_time_limit = std::chrono::nanoseconds::zero();
     LinResult last;
     for (auto _ : state) {
@@ -74,24 +76,28 @@ void run_checks(benchmark::State& state, const std::vector<History>& histories, 
     state.counters["maxrss_kb"] = max_rss_kb();
 }
 
-// ~1,700 linearizable kv ops, 50 clients, 10 keys; the argument is the seed.
+// ~1,700 linearizable kv ops, 50 clients, 10 keys: the seed, and the read-only rule off (0) or on (1).
 void BM_KvLinearizable1700(benchmark::State& state) {
     const auto model = make_model("kv");
     const std::vector<History> h = {generate_history(kv_shape(1700, static_cast<std::uint64_t>(state.range(0)), false)).history};
-    run_checks(state, h, *model, LinVerdict::linearizable, false);
+    run_checks(state, h, *model, LinVerdict::linearizable, false, state.range(1) != 0);
 }
-BENCHMARK(BM_KvLinearizable1700)->DenseRange(1, 10)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KvLinearizable1700)
+    ->ArgsProduct({benchmark::CreateDenseRange(1, 10, 1), {0, 1}})
+    ->ArgNames({"seed", "rule"})
+    ->Unit(benchmark::kMillisecond);
 
 // ~2,000 kv ops with one corrupted output (each of these seeds is not linearizable): the
-// fast check alone (diagnose 0), then with the diagnosis of the failing partition (1).
+// fast check alone (diagnose 0), then with the diagnosis of the failing partition (1); the
+// read-only rule off (0) or on (1).
 void BM_KvBroken2000(benchmark::State& state) {
     const auto model = make_model("kv");
     const std::vector<History> h = {generate_history(kv_shape(2000, static_cast<std::uint64_t>(state.range(0)), true)).history};
-    run_checks(state, h, *model, LinVerdict::not_linearizable, state.range(1) != 0);
+    run_checks(state, h, *model, LinVerdict::not_linearizable, state.range(1) != 0, state.range(2) != 0);
 }
 BENCHMARK(BM_KvBroken2000)
-    ->ArgsProduct({benchmark::CreateDenseRange(1, 10, 1), {0, 1}})
-    ->ArgNames({"seed", "diagnose"})
+    ->ArgsProduct({benchmark::CreateDenseRange(1, 10, 1), {0, 1}, {0, 1}})
+    ->ArgNames({"seed", "diagnose", "rule"})
     ->Unit(benchmark::kMillisecond);
 
 // Jepsen etcd register histories: 73-90 ops each, 5 clients, 20% timeouts (open to the end).
@@ -115,9 +121,9 @@ std::vector<History> register_histories(bool broken) {
 void BM_RegisterEtcdShape(benchmark::State& state) {
     const auto model = make_model("register");
     const std::vector<History> all = register_histories(false);
-    run_checks(state, all, *model, LinVerdict::linearizable, false);
+    run_checks(state, all, *model, LinVerdict::linearizable, false, state.range(0) != 0);
 }
-BENCHMARK(BM_RegisterEtcdShape)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RegisterEtcdShape)->Arg(0)->Arg(1)->ArgName("rule")->Unit(benchmark::kMicrosecond);
 
 void BM_RegisterEtcdShapeBroken(benchmark::State& state) {
     const auto model = make_model("register");
@@ -125,9 +131,9 @@ void BM_RegisterEtcdShapeBroken(benchmark::State& state) {
     for (History& h : register_histories(true)) {
         if (check_linearizability(h, *model).verdict == LinVerdict::not_linearizable) broken.push_back(std::move(h));
     }
-    run_checks(state, broken, *model, LinVerdict::not_linearizable, false);
+    run_checks(state, broken, *model, LinVerdict::not_linearizable, false, state.range(0) != 0);
 }
-BENCHMARK(BM_RegisterEtcdShapeBroken)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RegisterEtcdShapeBroken)->Arg(0)->Arg(1)->ArgName("rule")->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace threadmill

@@ -168,6 +168,10 @@ public:
         }
     }
 
+    bool read_only(std::uint32_t index) const override {
+        const CompiledOp& op = m_ops[index];
+        return op.kind == reg_read || (op.kind == reg_cas && !op.info && !op.flag);  // a cas that failed
+    }
     std::string describe_state(StateId state) const override {
         return m_values.value(static_cast<std::uint32_t>(state)).dump();
     }
@@ -256,6 +260,8 @@ public:
             case kv_delete: next.push_back(m_empty); return;
         }
     }
+
+    bool read_only(std::uint32_t index) const override { return m_ops[index].kind == kv_get; }
 
     std::string describe_state(StateId state) const override {
         const auto s = m_strings.get(static_cast<std::uint32_t>(state));
@@ -352,6 +358,11 @@ public:
         }
         m_cache.put(state, index, result);
         next.push_back(result);
+    }
+
+    bool read_only(std::uint32_t index) const override {
+        const CompiledOp& op = m_ops[index];
+        return op.kind == q_dequeue && !op.info && op.a == k_no_value;  // found the queue empty
     }
 
     std::string describe_state(StateId state) const override {
@@ -455,6 +466,13 @@ public:
         }
     }
 
+    bool read_only(std::uint32_t index) const override {
+        const CompiledOp& op = m_ops[index];
+        if (op.kind == set_contains) return true;
+        // An add that found it present, a remove that found it absent.
+        return !op.info && ((op.kind == set_add && !op.flag) || (op.kind == set_remove && !op.flag));
+    }
+
     std::string describe_state(StateId state) const override {
         std::string out = "{";
         for (std::uint32_t v = 0; v < m_values.size(); ++v) {
@@ -521,6 +539,8 @@ public:
                 return;
         }
     }
+
+    bool read_only(std::uint32_t index) const override { return m_ops[index].kind == counter_read; }
 
     std::string describe_state(StateId state) const override {
         return fmt::format("{}", static_cast<std::int64_t>(state));

@@ -81,6 +81,16 @@ public:
     /// every state appended. Never throws for ops that start() accepted.
     virtual void step(StateId state, std::uint32_t op, std::vector<StateId>& next) = 0;
 
+    /// True when op `op` never changes the state: in every state step() appends that same state
+    /// or nothing (a read; a compare-and-set that failed; a dequeue that found the queue empty).
+    /// The checker then takes it as soon as it may and its output fits, and tries nothing else
+    /// there, which loses no linearization (check/linearizability.cpp, the read-only rule). False
+    /// (the default) is always correct, only slower.
+    virtual bool read_only(std::uint32_t op) const {
+        (void)op;
+        return false;
+    }
+
     /// The state as short text for reports: "3", "\"ab\"", "[1, 2]", "{1, 4}".
     virtual std::string describe_state(StateId state) const = 0;
 

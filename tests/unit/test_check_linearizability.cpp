@@ -387,6 +387,43 @@ TEST(CheckRegister, InfoWriteMayTakeEffectLateOrNever) {
     EXPECT_EQ(verdict({info(0, "write", 1, 0), info(1, "write", 2, 0)}, "register"), k_yes) << "only info ops";
 }
 
+TEST(CheckRegister, ConcurrentReadsDoNotMultiplyTheSearch) {
+    // A long write of 1 and 24 reads of 1 during it, then one read of a value never written.
+    // Without the read-only rule the search would linearize every subset of the 24 reads (2^24
+    // configurations) before it could say no; with it each read is taken once, as soon as it fits.
+    History h = {ok(0, "write", 1, nullptr, 0, 1000)};
+    for (int p = 1; p <= 24; ++p) h.push_back(ok(p, "read", nullptr, 1, 1, 1000));
+    h.push_back(ok(25, "read", nullptr, 2, 1, 1000));
+    const auto model = make_model("register");
+    const LinResult no = check(h, *model);
+    EXPECT_EQ(no.verdict, k_no);
+    EXPECT_LT(no.steps, 10'000u);
+    h.pop_back();
+    const LinResult yes = check(h, *model);
+    EXPECT_EQ(yes.verdict, k_yes);
+    EXPECT_LT(yes.steps, 10'000u);
+}
+
+TEST(CheckModels, ReadOnlyOpsAreTheOnesThatNeverChangeTheState) {
+    const History h = {ok(0, "read", nullptr, 1, 0, 1), ok(0, "cas", json::array({1, 2}), false, 2, 3),
+                       ok(0, "cas", json::array({1, 2}), true, 4, 5), ok(0, "write", 3, nullptr, 6, 7),
+                       info(0, "cas", json::array({1, 2}), 8)};
+    const std::vector<std::size_t> ops = {0, 1, 2, 3, 4};
+    const auto session = make_model("register")->start(h, ops);
+    EXPECT_TRUE(session->read_only(0)) << "read";
+    EXPECT_TRUE(session->read_only(1)) << "a cas that failed";
+    EXPECT_FALSE(session->read_only(2)) << "a cas that swapped";
+    EXPECT_FALSE(session->read_only(3)) << "write";
+    EXPECT_FALSE(session->read_only(4)) << "a cas of unknown outcome";
+    const History q = {ok(0, "dequeue", nullptr, nullptr, 0, 1), ok(0, "dequeue", nullptr, 5, 2, 3),
+                       ok(0, "enqueue", 5, nullptr, 4, 5)};
+    const std::vector<std::size_t> q_ops = {0, 1, 2};
+    const auto queue = make_model("queue")->start(q, q_ops);
+    EXPECT_TRUE(queue->read_only(0)) << "a dequeue that found the queue empty";
+    EXPECT_FALSE(queue->read_only(1));
+    EXPECT_FALSE(queue->read_only(2));
+}
+
 TEST(CheckRegister, OpenInfoOpsDoNotMultiplyTheSearch) {
     // 24 timed-out writes of 1, then a read of a value never written. Without the memo's
     // covering rule for info ops the search would try every subset of the 24 writes.
