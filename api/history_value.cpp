@@ -189,29 +189,20 @@ HistoryValue::HistoryValue(std::string_view s) {
     m_json += '"';
 }
 
-HistoryValue HistoryValue::array(std::initializer_list<HistoryValue> items) {
-    std::string text(1, '[');
-    for (const auto& item : items) {
-        if (text.size() > 1) text += ',';
-        text += item.m_json;
-    }
-    text += ']';
+HistoryValue HistoryValue::joined(const HistoryValue* items, std::size_t count) {
     HistoryValue v;
-    v.m_json = std::move(text);
+    v.m_json = "[";
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) v.m_json += ',';
+        v.m_json += items[i].m_json;
+    }
+    v.m_json += ']';
     return v;
 }
 
-HistoryValue HistoryValue::array_of(const std::vector<HistoryValue>& items) {
-    std::string text(1, '[');
-    for (const auto& item : items) {
-        if (text.size() > 1) text += ',';
-        text += item.m_json;
-    }
-    text += ']';
-    HistoryValue v;
-    v.m_json = std::move(text);
-    return v;
-}
+HistoryValue HistoryValue::array(std::initializer_list<HistoryValue> items) { return joined(items.begin(), items.size()); }
+
+HistoryValue HistoryValue::array_of(const std::vector<HistoryValue>& items) { return joined(items.data(), items.size()); }
 
 HistoryValue HistoryValue::parse(std::string_view text) {
     Scanner scan(text);

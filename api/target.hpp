@@ -178,6 +178,8 @@ public:
     friend bool operator==(const HistoryValue& a, const HistoryValue& b) { return a.m_json == b.m_json; }
 
 private:
+    static HistoryValue joined(const HistoryValue* items, std::size_t count);  // array() and array_of()
+
     std::string m_json;
 };
 

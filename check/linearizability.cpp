@@ -544,6 +544,13 @@ std::string_view to_string(LinVerdict v) {
     return "?";
 }
 
+std::optional<LinVerdict> verdict_named(std::string_view words) {
+    for (const LinVerdict v : {LinVerdict::linearizable, LinVerdict::not_linearizable, LinVerdict::unknown}) {
+        if (words == to_string(v)) return v;
+    }
+    return std::nullopt;
+}
+
 std::string_view to_string(UnknownReason r) {
     switch (r) {
         case UnknownReason::none: return "none";

@@ -27,6 +27,23 @@ enum class LinVerdict {
 /// "linearizable", "not linearizable", "unknown".
 std::string_view to_string(LinVerdict v);
 
+/// The verdict whose to_string() is `words`, or nullopt.
+std::optional<LinVerdict> verdict_named(std::string_view words);
+
+/// check-history's exit status for a verdict: 0, 1, or 4 for unknown. The command line and the
+/// plain worker's check mode (`threadmill-worker --check-history`) exit with it, and the driver
+/// reads the worker's exit by it.
+constexpr int check_exit_status(LinVerdict v) {
+    switch (v) {
+        case LinVerdict::linearizable: return 0;
+        case LinVerdict::not_linearizable: return 1;
+        case LinVerdict::unknown: return 4;
+    }
+    return 3;
+}
+/// check-history's exit status for a history that cannot be read or does not fit the model.
+inline constexpr int k_check_exit_rejected = 2;
+
 /// Why a check gave `unknown`.
 enum class UnknownReason { none, time_limit, memory_limit };
 

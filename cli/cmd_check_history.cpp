@@ -62,15 +62,11 @@ std::string models_help() {
     return text;
 }
 
-/// The ExitCode of a verdict.
-ExitCode exit_code_of(LinVerdict v) {
-    switch (v) {
-        case LinVerdict::linearizable: return ExitCode::ok;
-        case LinVerdict::not_linearizable: return ExitCode::failed;
-        case LinVerdict::unknown: return ExitCode::unknown;
-    }
-    return ExitCode::internal;
-}
+// check-history's exit statuses are the gate table's rows of the same meaning.
+static_assert(check_exit_status(LinVerdict::linearizable) == exit_status(ExitCode::ok));
+static_assert(check_exit_status(LinVerdict::not_linearizable) == exit_status(ExitCode::failed));
+static_assert(check_exit_status(LinVerdict::unknown) == exit_status(ExitCode::unknown));
+static_assert(k_check_exit_rejected == exit_status(ExitCode::usage));
 
 /// A duration option: `text` as parse_duration reads it, `fallback` when empty.
 std::chrono::nanoseconds duration_option(std::string_view name, const std::string& text, bool allow_zero,
@@ -269,11 +265,10 @@ std::string result_text(const Checked& c) {
 
 /// The ExitCode of a verdict's words.
 ExitCode exit_code_of(const json& result) {
-    const std::string verdict = result.at("verdict").get<std::string>();
-    for (const LinVerdict v : {LinVerdict::linearizable, LinVerdict::not_linearizable, LinVerdict::unknown}) {
-        if (verdict == to_string(v)) return exit_code_of(v);
-    }
-    throw CliError(ExitCode::internal, fmt::format("a check result with the verdict '{}'", verdict));
+    const std::string words = result.at("verdict").get<std::string>();
+    const auto verdict = verdict_named(words);
+    if (!verdict) throw CliError(ExitCode::internal, fmt::format("a check result with the verdict '{}'", words));
+    return static_cast<ExitCode>(check_exit_status(*verdict));
 }
 
 }  // namespace

@@ -152,9 +152,7 @@ struct Answer {
 };
 
 LinVerdict verdict_from(const std::string& words) {
-    for (const LinVerdict v : {LinVerdict::linearizable, LinVerdict::not_linearizable, LinVerdict::unknown}) {
-        if (words == to_string(v)) return v;
-    }
+    if (const auto v = verdict_named(words)) return *v;
     throw std::out_of_range(fmt::format("an unknown verdict '{}'", words));
 }
 

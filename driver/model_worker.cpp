@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "check/linearizability.hpp"
 #include "driver/worker_process.hpp"
 #include "model/units.hpp"
 
@@ -22,12 +23,6 @@ using nlohmann::json;
 constexpr std::chrono::seconds k_margin{10};
 /// The worker's output kept in a message.
 constexpr std::size_t k_max_log = 2000;
-
-/// The exit statuses of the check mode: those of `threadmill check-history`.
-constexpr int k_exit_linearizable = 0;
-constexpr int k_exit_not_linearizable = 1;
-constexpr int k_exit_rejected = 2;
-constexpr int k_exit_unknown = 4;
 
 std::string trimmed(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -80,12 +75,13 @@ ModelWorkerAnswer run_model_worker(const ModelWorkerRequest& q) {
     if (WIFSIGNALED(w.status))
         return said(fmt::format("{} --check-history was killed by {}", q.worker, signal_name(WTERMSIG(w.status))));
     const int code = WIFEXITED(w.status) ? WEXITSTATUS(w.status) : -1;
-    if (code == k_exit_rejected) {
+    if (code == k_check_exit_rejected) {
         a.status = ModelWorkerAnswer::Status::rejected;
         a.message = output.empty() ? fmt::format("{} --check-history refused the history (exit 2)", q.worker) : output;
         return a;
     }
-    if (code != k_exit_linearizable && code != k_exit_not_linearizable && code != k_exit_unknown)
+    if (code != check_exit_status(LinVerdict::linearizable) && code != check_exit_status(LinVerdict::not_linearizable) &&
+        code != check_exit_status(LinVerdict::unknown))
         return said(fmt::format("{} --check-history failed (exit {})", q.worker, code));
     std::ifstream in(answer);
     if (!in) return said(fmt::format("{} --check-history wrote no answer to {}", q.worker, answer.string()));

@@ -21,21 +21,12 @@
 namespace threadmill {
 namespace {
 
-constexpr int k_exit_usage = 2;
+constexpr int k_exit_usage = k_check_exit_rejected;  // check-history's: a usage error too
 constexpr int k_exit_internal = 3;
 
 int usage(const std::string& message) {
     std::cerr << "threadmill-worker: error: " << message << "\n";
     return k_exit_usage;
-}
-
-int exit_code_of(LinVerdict v) {
-    switch (v) {
-        case LinVerdict::linearizable: return 0;
-        case LinVerdict::not_linearizable: return 1;
-        case LinVerdict::unknown: return 4;
-    }
-    return k_exit_internal;
 }
 
 }  // namespace
@@ -106,7 +97,7 @@ int run_check_mode(const CheckModeOptions& o) {
             return k_exit_internal;
         }
     }
-    return exit_code_of(result.verdict);
+    return check_exit_status(result.verdict);
 }
 
 }  // namespace threadmill

@@ -19,6 +19,7 @@
 #include "check/history_gen.hpp"
 #include "check/history_jsonl.hpp"
 #include "check/models.hpp"
+#include "tests/support/history_ops.hpp"
 
 namespace threadmill {
 namespace {
@@ -26,25 +27,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-Operation ok(int process, std::string name, json input, json output, std::int64_t call, std::int64_t ret,
-             std::optional<std::string> key = std::nullopt) {
-    Operation op;
-    op.process = process;
-    op.op = std::move(name);
-    op.key = std::move(key);
-    op.input = std::move(input);
-    op.output = std::move(output);
-    op.call = call;
-    op.ret = ret;
-    return op;
-}
-
-Operation info(int process, std::string name, json input, std::int64_t call,
-               std::optional<std::string> key = std::nullopt) {
-    Operation op = ok(process, std::move(name), std::move(input), nullptr, call, k_never_returned, std::move(key));
-    op.status = OpStatus::info;
-    return op;
-}
+using test::info;
+using test::ok;
 
 LinResult check(const History& h, const Model& model, CheckOptions options = {}) {
     return check_linearizability(h, model, options);

@@ -13,31 +13,15 @@
 #include "check/linearizability.hpp"
 #include "check/result_json.hpp"
 #include "check/user_model.hpp"
+#include "tests/support/history_ops.hpp"
 
 namespace threadmill {
 namespace {
 
 using nlohmann::json;
 
-Operation ok(int process, std::string name, json input, json output, std::int64_t call, std::int64_t ret,
-             std::optional<std::string> key = std::nullopt) {
-    Operation op;
-    op.process = process;
-    op.op = std::move(name);
-    op.key = std::move(key);
-    op.input = std::move(input);
-    op.output = std::move(output);
-    op.call = call;
-    op.ret = ret;
-    op.source_line = process + 1;
-    return op;
-}
-
-Operation info(int process, std::string name, json input, std::int64_t call, std::optional<std::string> key = std::nullopt) {
-    Operation op = ok(process, std::move(name), std::move(input), nullptr, call, k_never_returned, std::move(key));
-    op.status = OpStatus::info;
-    return op;
-}
+using test::info;
+using test::ok;
 
 /// A register whose `write_any` writes one of the two values of its input, and `read` reads.
 SequentialModel either_register(int* calls = nullptr) {
@@ -91,7 +75,8 @@ TEST(UserModel, AnInfoOpMayHaveTakenEffectOrNot) {
 TEST(UserModel, AStepThatThrowsIsAModelErrorNamingTheOp) {
     const SequentialModel m = either_register();
     const auto model = make_user_model(m);
-    const History h = {ok(0, "read", nullptr, nullptr, 0, 10), ok(1, "peek", nullptr, 1, 20, 30)};
+    History h = {ok(0, "read", nullptr, nullptr, 0, 10), ok(1, "peek", nullptr, 1, 20, 30)};
+    h[1].source_line = 2;
     try {
         check_ops_fit(h, *model);
         FAIL() << "no ModelError";
