@@ -44,6 +44,7 @@ extern "C" void on_interrupt(int) {
 /// Largest --seeds, --repeat and --iterations.
 constexpr std::uint64_t k_max_seed_count = 1000;
 constexpr std::uint64_t k_max_repeat = 100;
+constexpr std::uint64_t k_max_confirm = 1000;
 constexpr std::uint64_t k_max_iterations = 1'000'000'000;
 
 /// What a previous run left in `out_dir` and this run replaces ("results.jsonl, 40 job
@@ -106,6 +107,10 @@ void setup_run(CLI::App& app, RunOptions& o) {
                    "run each job N times, for the spread of its figures (see --baseline); each time is a round "
                    "through every scenario")
         ->check(whole_number(1, k_max_repeat));
+    app.add_option("--confirm", o.confirm,
+                   "rerun each job that misses its expectation K times with the same seed, and say whether the miss "
+                   "is deterministic, reproduced x of K times (flaky), or not reproduced")
+        ->check(whole_number(0, k_max_confirm));
     app.add_option("--baseline", o.baseline,
                    "compare this run's latency and throughput with a saved results.jsonl; a regression fails the run")
         ->check(CLI::ExistingFile);
@@ -209,6 +214,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     if (std::any_of(run_flavors.begin(), run_flavors.end(), sanitized)) sup.suppressions = run_suppressions(sup.worker_dir);
     sup.frame_filter = resolve_frame_filter();
     sup.run_length = run_length;
+    sup.confirm = o.confirm;
     std::vector<WorkerUse> workers;
     try {
         workers = check_workers(plan, sup);
@@ -242,6 +248,10 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
 
     RunContext context = current_context(command_line);
     context.repeat = o.repeat;
+    std::error_code cwd_error;
+    context.working_directory = std::filesystem::current_path(cwd_error).string();
+    context.duration_override = o.duration;
+    context.iterations_override = o.iterations;
     context.planned = planned;
     context.seeds = plan.seeds();
     context.workers = workers;

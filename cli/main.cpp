@@ -13,7 +13,9 @@
 #include "cli/cmd_doctor.hpp"
 #include "cli/cmd_list.hpp"
 #include "cli/cmd_report.hpp"
+#include "cli/cmd_replay.hpp"
 #include "cli/cmd_run.hpp"
+#include "cli/cmd_shrink.hpp"
 #include "cli/cmd_validate.hpp"
 #include "cli/common.hpp"
 #include "model/text.hpp"
@@ -73,6 +75,14 @@ int main(int argc, char** argv) {
     auto* run_cmd = app.add_subcommand("run", "run scenarios and gate on their expectations");
     setup_run(*run_cmd, run);
 
+    ReplayOptions replay;
+    auto* replay_cmd = app.add_subcommand("replay", "rerun one recorded job exactly (RESULTS.jsonl#INDEX), optionally K times");
+    setup_replay(*replay_cmd, replay);
+
+    ShrinkOptions shrink;
+    auto* shrink_cmd = app.add_subcommand("shrink", "make a failing job's scenario smaller while it still fails (RESULTS.jsonl#INDEX)");
+    setup_shrink(*shrink_cmd, shrink);
+
     ListOptions list;
     auto* list_cmd = app.add_subcommand("list", "list targets (variants, operations, parameters) or scenarios");
     setup_list(*list_cmd, list);
@@ -110,6 +120,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
     try {
         if (*run_cmd) return exit_status(run_run(run, global, command_line));
+        if (*replay_cmd) return exit_status(run_replay(replay, global, command_line));
+        if (*shrink_cmd) return exit_status(run_shrink(shrink, global));
         if (*list_cmd) return exit_status(run_list(list, global));
         if (*merge_cmd) return exit_status(run_report_merge(report));
         if (*report_cmd) return exit_status(run_report(report));

@@ -14,4 +14,7 @@ namespace threadmill {
 RunSummary summarize_run(const std::vector<JobResult>& results, int planned, bool interrupted, double elapsed,
                          std::string results_path);
 
+/// The detection rate of every scenario × variant × flavor of `results`, in the order first run.
+std::vector<DetectionRate> detection_rates(const std::vector<JobResult>& results);
+
 }  // namespace threadmill

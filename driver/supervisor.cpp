@@ -20,12 +20,14 @@
 
 #include "driver/describe.hpp"
 #include "driver/detections.hpp"
+#include "driver/first_detection.hpp"
 #include "driver/history_check.hpp"
 #include "driver/results_file.hpp"
 #include "driver/verdict.hpp"
 #include "driver/worker_process.hpp"
 #include "model/activity.hpp"
 #include "model/flavor.hpp"
+#include "model/outcome.hpp"
 #include "model/paths.hpp"
 #include "model/text.hpp"
 #include "model/units.hpp"
@@ -164,6 +166,21 @@ std::optional<std::string> write_failure(const JobResult& r, const WaitResult& w
     if (const auto probe = check_writable_folder(dir.string(), k_probe_bytes))
         return fmt::format("{}; the worker's files may be cut short, so its ending is not blamed on the target", *probe);
     return std::nullopt;
+}
+
+std::int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// Whether a sanitizer runtime has started writing a report: a `sanitizer.<pid>` log (log_path)
+/// with something in it.
+bool sanitizer_log_started(const fs::path& dir) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.starts_with("sanitizer.") && it->file_size(ec) > 0 && !ec) return true;
+    }
+    return false;
 }
 
 /// How the worker ended, as detections: a file system that failed the worker's writes (an
@@ -346,6 +363,94 @@ std::string replay_command(const Job& job, const SupervisorOptions& options) {
     return cmd;
 }
 
+namespace {
+
+/// One run of a job in `dir`, judged, and what stopped it short.
+struct SingleRun {
+    JobResult result;
+    bool stopped = false;  ///< `stop` was raised: the worker was killed, the result means nothing
+    std::optional<std::string> failed_write;  ///< the job's files could not be written
+};
+
+SingleRun run_once(const Job& job, const fs::path& dir, JobResult r, const TargetInfo& target,
+                   const SupervisorOptions& options, const std::atomic<bool>& stop, Baselines& baselines) {
+    const Scenario& sc = *job.scenario;
+    fs::create_directories(dir / "work");
+    // A sanitizer job reads one suppression file per runtime: every file that applies,
+    // merged into its folder; the job records which files (and patterns) it ran with.
+    std::string suppression_dir;
+    if (!runtimes(flavor_of(job.flavor)).empty()) {
+        r.suppression_files = job_suppressions(options.suppressions, sc, job.flavor);
+        suppression_dir = (dir / "suppressions").string();
+        write_job_suppressions(suppression_dir, job.flavor, r.suppression_files);
+    }
+    const pid_t pid = spawn_worker(worker_argv(job, dir, options), dir / "worker.log",
+                                   sanitizer_environment(job.flavor, dir.string(), suppression_dir, sc));
+    JobTiming timing;
+    const bool watch_sanitizer_log = !suppression_dir.empty();
+    const std::string board = (dir / "activity.bin").string();
+    const WaitResult w = wait_worker(
+        pid, sc.timeout, stop,
+        [&] {
+            r.last_activity = read_activity(board, sc, target);
+            if (options.hang_backtraces) {
+                r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
+                // The whole file, not the tail kept in `backtraces`: a worker with many threads prints more.
+                if (!r.backtraces.starts_with("("))
+                    r.hang_stacks = parse_gdb_backtraces(read_tail(dir / "backtraces.txt", k_max_backtraces_bytes),
+                                                          options.frame_filter);
+            }
+        },
+        [&] {
+            if (watch_sanitizer_log && !timing.sanitizer_log_ns && sanitizer_log_started(dir)) {
+                timing.sanitizer_log_ns = steady_ns();
+                timing.sanitizer_log_ops = read_board_timing(board).ops_done;
+            }
+        });
+    timing.ended_ns = steady_ns();
+    timing.board = read_board_timing(board);
+    SingleRun run;
+    if (w.ending == Ending::stopped) {
+        run.stopped = true;
+        return run;
+    }
+    r.elapsed_seconds = w.seconds;
+    collect_worker_output(r, dir, options.frame_filter);
+    run.failed_write = write_failure(r, w, dir);
+    classify_ending(r, w, sc.timeout, run.failed_write);
+    // A target's own model runs in the plain worker of the job's build (a sanitizer worker has no checker).
+    check_job_history(r, dir, sc, target, job_worker_path(scenario_worker_dir(sc, options), job.variant, "plain"), &stop);
+    judge(r, job, target, baselines);
+    time_detections(r, timing);
+    run.result = std::move(r);
+    return run;
+}
+
+/// Reruns a job that missed its expectation options.confirm times with the same seed, each in
+/// `dir`/confirm-<k>, and records how many reruns ended in the same outcome.
+void confirm(JobResult& r, const Job& job, const fs::path& dir, const TargetInfo& target,
+             const SupervisorOptions& options, const std::atomic<bool>& stop, Baselines& baselines) {
+    Confirmation c;
+    const Outcome original = outcome_of(r);
+    for (int k = 1; k <= options.confirm && !stop.load(); ++k) {
+        const fs::path rerun_dir = dir / fmt::format("confirm-{}", k);
+        SingleRun rerun = run_once(job, rerun_dir, job_identity(job, "", options), target, options, stop, baselines);
+        if (rerun.stopped) return;  // interrupted: no verdict on a partial confirmation
+        ++c.runs;
+        const Outcome again = outcome_of(rerun.result);
+        if (again == original) ++c.reproduced;
+        if (c.outcomes.size() < k_max_confirmation_details)
+            c.outcomes.push_back(fmt::format("{}: {}", info(again).name, rerun.result.expectation_detail));
+        if (rerun.failed_write) {
+            c.outcomes.push_back(fmt::format("stopped: {}", *rerun.failed_write));
+            break;
+        }
+    }
+    r.confirmation = std::move(c);
+}
+
+}  // namespace
+
 RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop) {
     const auto workers = check_workers(plan, options);  // before a previous run in `out` is touched
@@ -375,41 +480,16 @@ RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const Supervisor
             if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
             const std::string dir_name = job_dir_name(job);
             const fs::path dir = out / "jobs" / dir_name;
-            fs::create_directories(dir / "work");
-            JobResult r = job_identity(job, dir_name, options);
-
-            // A sanitizer job reads one suppression file per runtime: every file that applies,
-            // merged into its folder; the job records which files (and patterns) it ran with.
-            std::string suppression_dir;
-            if (!runtimes(flavor_of(job.flavor)).empty()) {
-                r.suppression_files = job_suppressions(options.suppressions, sc, job.flavor);
-                suppression_dir = (dir / "suppressions").string();
-                write_job_suppressions(suppression_dir, job.flavor, r.suppression_files);
-            }
-            const pid_t pid = spawn_worker(worker_argv(job, dir, options), dir / "worker.log",
-                                           sanitizer_environment(job.flavor, dir.string(), suppression_dir, sc));
-            const WaitResult w = wait_worker(pid, sc.timeout, stop, [&] {
-                r.last_activity = read_activity((dir / "activity.bin").string(), sc, *target);
-                if (options.hang_backtraces) {
-                    r.backtraces = gdb_backtraces(pid, dir / "backtraces.txt");
-                    // The whole file, not the tail kept in `backtraces`: a worker with many threads prints more.
-                    if (!r.backtraces.starts_with("("))
-                        r.hang_stacks = parse_gdb_backtraces(read_tail(dir / "backtraces.txt", k_max_backtraces_bytes),
-                                                              options.frame_filter);
-                }
-            });
-            if (w.ending == Ending::stopped) {
+            SingleRun run = run_once(job, dir, job_identity(job, dir_name, options), *target, options, stop, baselines);
+            if (run.stopped) {
                 outcome.interrupted = true;
                 break;
             }
-            r.elapsed_seconds = w.seconds;
-            collect_worker_output(r, dir, options.frame_filter);
-            const auto failed_write = write_failure(r, w, dir);
-            classify_ending(r, w, sc.timeout, failed_write);
-            // A target's own model runs in the plain worker of the job's build (a sanitizer worker has no checker).
-            check_job_history(r, dir, sc, *target,
-                              job_worker_path(scenario_worker_dir(sc, options), job.variant, "plain"), &stop);
-            judge(r, job, *target, baselines);
+            JobResult& r = run.result;
+            const auto& failed_write = run.failed_write;
+            // A miss is rerun with the same seed to tell a deterministic failure from a flaky
+            // one; a stop during it leaves the job unconfirmed, and recorded (the next job sees the stop).
+            if (options.confirm > 0 && is_miss(r) && !failed_write) confirm(r, job, dir, *target, options, stop, baselines);
             if (failed_write) fail(fmt::format("job {}: {}", r.index, *failed_write));
             try {
                 results.append(r);

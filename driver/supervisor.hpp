@@ -30,6 +30,9 @@ struct SupervisorOptions {
     std::string replay_program = "threadmill";  ///< how the replay command starts
     std::string replay_worker_dir;  ///< named in the replay command (`--worker-dir`) when not ""
     std::string replay_out_dir;     ///< named in the replay command (`--out`) when not ""
+    /// Rerun each job that misses its expectation this many times with the same seed, and record
+    /// how many reruns ended the same way (JobResult::confirmation); 0: never.
+    int confirm = 0;
     std::function<void(const Job&)> on_job_start;
     std::function<void(const JobResult&)> on_job_end;
 };

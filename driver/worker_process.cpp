@@ -104,7 +104,7 @@ std::string gdb_backtraces(pid_t pid, const fs::path& out) {
 }
 
 WaitResult wait_worker(pid_t pid, Nanos timeout, const std::atomic<bool>& stop,
-                       const std::function<void()>& before_kill) {
+                       const std::function<void()>& before_kill, const std::function<void()>& on_poll) {
     const auto start = Clock::now();
     const auto deadline = start + timeout;
     WaitResult r;
@@ -127,6 +127,7 @@ WaitResult wait_worker(pid_t pid, Nanos timeout, const std::atomic<bool>& stop,
             r.status = status;
             break;
         }
+        if (on_poll) on_poll();
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     r.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -29,9 +29,11 @@ struct WaitResult {
     double seconds = 0;
 };
 
-/// Waits for `pid`. At `timeout` it calls `before_kill` (to look at the hung worker), then
-/// kills the worker's process group; when `stop` becomes true it kills it at once.
-WaitResult wait_worker(pid_t pid, Nanos timeout, const std::atomic<bool>& stop, const std::function<void()>& before_kill);
+/// Waits for `pid`, polling every 2 ms. At `timeout` it calls `before_kill` (to look at the hung
+/// worker), then kills the worker's process group; when `stop` becomes true it kills it at once.
+/// `on_poll`, when given, runs at every poll while the worker lives (to watch its files).
+WaitResult wait_worker(pid_t pid, Nanos timeout, const std::atomic<bool>& stop, const std::function<void()>& before_kill,
+                       const std::function<void()>& on_poll = {});
 
 /// gdb's backtraces of every thread of `pid` (also written to `out`), or a line saying why
 /// there are none.

@@ -266,6 +266,29 @@ void from_json(const json& j, BudgetResult& v) {
     get_opt(j, "met", v.met);
 }
 
+std::optional<double> JobResult::detections_per_million_ops() const {
+    if (!ops_run || *ops_run == 0) return std::nullopt;
+    return static_cast<double>(detection_events) * 1e6 / static_cast<double>(*ops_run);
+}
+
+void to_json(json& j, const FirstDetection& v) {
+    j = json{{"mechanism", v.mechanism}, {"seconds", v.seconds}, {"ops", v.ops ? json(*v.ops) : json(nullptr)}};
+}
+void from_json(const json& j, FirstDetection& v) {
+    j.at("mechanism").get_to(v.mechanism);
+    j.at("seconds").get_to(v.seconds);
+    if (auto it = j.find("ops"); it != j.end() && !it->is_null()) v.ops = it->get<std::uint64_t>();
+}
+
+void to_json(json& j, const Confirmation& v) {
+    j = json{{"runs", v.runs}, {"reproduced", v.reproduced}, {"outcomes", v.outcomes}};
+}
+void from_json(const json& j, Confirmation& v) {
+    j.at("runs").get_to(v.runs);
+    j.at("reproduced").get_to(v.reproduced);
+    get_opt(j, "outcomes", v.outcomes);
+}
+
 void to_json(json& j, const JobResult& v) {
     j = json{{"type", "job"},
              {"index", v.index},
@@ -301,6 +324,12 @@ void to_json(json& j, const JobResult& v) {
     if (!v.outcomes.empty()) j["outcomes"] = v.outcomes;
     if (!v.suppression_files.empty()) j["suppression_files"] = v.suppression_files;
     if (v.linearizability) j["linearizability"] = *v.linearizability;
+    if (v.first_detection) j["first_detection"] = *v.first_detection;
+    if (v.ops_run) j["ops_run"] = *v.ops_run;
+    if (v.detection_events != 0) j["detection_events"] = v.detection_events;
+    if (v.confirmation) j["confirmation"] = *v.confirmation;
+    // Derived (never read back): for readers of the file that do not divide.
+    if (const auto rate = v.detections_per_million_ops()) j["detections_per_million_ops"] = *rate;
 }
 
 void from_json(const json& j, JobResult& v) {
@@ -336,6 +365,10 @@ void from_json(const json& j, JobResult& v) {
     if (auto it = j.find("measurement"); it != j.end() && !it->is_null()) v.measurement = it->get<Measurement>();
     if (auto it = j.find("linearizability"); it != j.end() && !it->is_null())
         v.linearizability = it->get<LinearizabilityResult>();
+    if (auto it = j.find("first_detection"); it != j.end() && !it->is_null()) v.first_detection = it->get<FirstDetection>();
+    if (auto it = j.find("ops_run"); it != j.end() && !it->is_null()) v.ops_run = it->get<std::uint64_t>();
+    get_opt(j, "detection_events", v.detection_events);
+    if (auto it = j.find("confirmation"); it != j.end() && !it->is_null()) v.confirmation = it->get<Confirmation>();
 }
 
 void to_json(json& j, const RunContext& v) {
@@ -357,6 +390,9 @@ void to_json(json& j, const RunContext& v) {
              {"planned", v.planned}};
     j["workers"] = v.workers;
     if (!v.merged_from.empty()) j["merged_from"] = v.merged_from;
+    if (!v.working_directory.empty()) j["working_directory"] = v.working_directory;
+    if (!v.duration_override.empty()) j["duration_override"] = v.duration_override;
+    if (v.iterations_override) j["iterations_override"] = *v.iterations_override;
 }
 void from_json(const json& j, RunContext& v) {
     get_opt(j, "tool_version", v.tool_version);
@@ -376,6 +412,9 @@ void from_json(const json& j, RunContext& v) {
     get_opt(j, "planned", v.planned);
     get_opt(j, "merged_from", v.merged_from);
     get_opt(j, "workers", v.workers);
+    get_opt(j, "working_directory", v.working_directory);
+    get_opt(j, "duration_override", v.duration_override);
+    if (auto it = j.find("iterations_override"); it != j.end() && !it->is_null()) v.iterations_override = it->get<std::uint64_t>();
 }
 
 void to_json(json& j, const RunEnd& v) {

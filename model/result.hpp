@@ -157,6 +157,25 @@ struct LinearizabilityResult {
 enum class Verdict { pass, fail, error };
 const char* to_string(Verdict v);
 
+/// When a job's first detection happened: what the statistics of how fast a bug shows are made of.
+struct FirstDetection {
+    std::string mechanism;  ///< `invariant`, `exception`, a sanitizer's (`race`, `memory:...`), `crash`, `timeout`, `linearizability`
+    double seconds = 0;     ///< after the start barrier
+    /// Operations completed over all threads by then; none when not known (a linearizability
+    /// violation is found after the job, in its history).
+    std::optional<std::uint64_t> ops;
+};
+
+/// The reruns of a job that missed its expectation, with the same seed (`--confirm K`).
+struct Confirmation {
+    int runs = 0;        ///< reruns that ran to their end
+    int reproduced = 0;  ///< of them, those that ended in the job's outcome again
+    /// Each rerun's outcome and why, in order (at most k_max_confirmation_details).
+    std::vector<std::string> outcomes;
+    bool deterministic() const { return runs > 0 && reproduced == runs; }
+};
+inline constexpr std::size_t k_max_confirmation_details = 20;
+
 /// One mechanism that caught the job: `invariant:<name>`, `exception`, `crash`, `timeout`,
 /// `slo`, `error`; later flavors add sanitizer kinds.
 struct Detection {
@@ -213,6 +232,17 @@ struct JobResult {
     /// exact entries never seen); empty otherwise.
     std::vector<GradedOutcome> outcomes;
     std::vector<Detection> detections;
+    /// The earliest detection whose time is known (driver/first_detection.hpp says how each is timed).
+    std::optional<FirstDetection> first_detection;
+    /// Operations completed over all threads: the measurement's, else the activity board's count
+    /// when the worker died after its start barrier; none when it never got there.
+    std::optional<std::uint64_t> ops_run;
+    /// Detection events: violations, exceptions, sanitizer reports (dropped ones too), and one for
+    /// each crash, hang, non-linearizable history, forbidden lockstep round and exceeded budget.
+    std::uint64_t detection_events = 0;
+    /// detection_events per million of ops_run; none without ops.
+    std::optional<double> detections_per_million_ops() const;
+    std::optional<Confirmation> confirmation;  ///< when it missed and the run confirmed misses
     Verdict verdict = Verdict::error;
     std::vector<std::string> expected;  ///< the mechanisms expected (`pass`, `any`, ...)
     bool expectation_met = false;
@@ -234,6 +264,11 @@ struct RunContext {
     std::vector<std::uint64_t> seeds;  ///< distinct seeds of the run's jobs, in plan order
     int repeat = 1;                    ///< runs of each job (`--repeat`)
     std::string command_line;
+    /// The folder the run started in: a job's scenario_path is relative to it (`threadmill replay`).
+    std::string working_directory;
+    /// The run's overrides of every scenario's run length (`--duration`, `--iterations`), as given.
+    std::string duration_override;
+    std::optional<std::uint64_t> iterations_override;
     std::string host;
     unsigned cpu_count = 0;
     std::string start_time;  ///< ISO 8601, UTC

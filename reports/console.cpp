@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "model/scenario.hpp"
 #include "model/bugs.hpp"
@@ -221,6 +222,41 @@ void ConsoleReporter::print_detections(const JobResult& r) {
     if (unlisted > 0) fmt::print(m_out, "  (+{} more; every detection is in results.jsonl)\n", unlisted);
 }
 
+void ConsoleReporter::print_detection_timing(const JobResult& r) {
+    if (r.detections.empty()) return;
+    std::string line = r.first_detection ? "first detection: " + first_detection_text(r) : "first detection: not timed";
+    if (r.ops_run) line += fmt::format("; {} ops run", group_thousands(*r.ops_run));
+    if (const auto rate = r.detections_per_million_ops())
+        line += fmt::format(", {} detection events ({:.3g} per million ops)", group_thousands(r.detection_events), *rate);
+    fmt::print(m_out, "  {}\n", line);
+}
+
+void ConsoleReporter::print_rates(const RunSummary& s) {
+    if (!has_repeated_jobs(s)) return;
+    // A long run lists only what the statistics have something to say about: mutants not caught
+    // in every job and safe variants flagged in any; the rest are counted.
+    std::vector<const DetectionRate*> shown;
+    int quiet = 0;
+    for (const auto& d : s.detection_rates) {
+        if (d.jobs < 2) continue;
+        if (s.detection_rates.size() <= k_max_rates_listed || d.notable()) shown.push_back(&d);
+        else ++quiet;
+    }
+    fmt::print(m_out, "detection rates ({:.0f}% Wilson intervals; runs for a {:.0f}% chance of a detection):\n",
+               k_detection_confidence * 100, k_detection_goal * 100);
+    for (const DetectionRate* d : shown) {
+        const bool safe = d->safe();
+        std::vector<std::string> parts{fmt::format("{} {}", safe ? "flagged" : "detected", rate_text(*d))};
+        if (d->zero_bound) parts.push_back("rate " + rate_bound_text(*d));
+        if (const auto goal = rate_goal_text(*d); !goal.empty() && !(safe && d->detected == 0)) parts.push_back(goal);
+        if (const auto first = rate_first_text(*d); !first.empty()) parts.push_back("first detection " + first);
+        fmt::print(m_out, "  {} · {} · {}: {}\n", d->scenario, d->variant, d->flavor, fmt::join(parts, "; "));
+    }
+    if (quiet > 0)
+        fmt::print(m_out, "  ({} more: mutants caught in every job, safe variants never flagged; every rate is in the JSON and HTML reports)\n",
+                   quiet);
+}
+
 void ConsoleReporter::print_findings(const JobResult& r, bool only_new) {
     std::vector<std::string> shown;
     int folded_findings = 0;
@@ -328,10 +364,12 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
         m_group.last = r.index;
         m_group.planned = planned;
         m_group.elapsed += r.elapsed_seconds;
-        m_group.parts.push_back(fmt::format("{} {}{}", r.variant, paint(std::string(word.label), outcome_colour(outcome)),
+        const std::string when = r.detections.empty() ? "" : first_detection_when(r);
+        m_group.parts.push_back(fmt::format("{} {}{}{}", r.variant, paint(std::string(word.label), outcome_colour(outcome)),
                                             reason.empty()           ? ""
                                             : reason.starts_with("by ") ? " " + reason
-                                                                        : ", " + reason));
+                                                                        : ", " + reason,
+                                            when.empty() ? "" : " " + when));
         print_findings(r, true);  // a distinct bug not seen earlier in the run: one line
         for (const auto& o : r.outcomes) {
             if (o.grade != OutcomeGrade::interesting || o.count == 0) continue;
@@ -350,9 +388,11 @@ void ConsoleReporter::job_finished(const JobResult& r, int planned) {
                reason.empty() || word.fails_gate ? "" : " · " + reason);
     print_tables(r);
     print_detections(r);
+    print_detection_timing(r);
     print_findings(r, false);
     print_process(r);
     if (word.fails_gate) fmt::print(m_out, "  {}: {}\n", paint(std::string(word.word), k_red), reason);
+    if (const auto confirmed = confirmation_text(r); !confirmed.empty()) fmt::print(m_out, "  {}\n", confirmed);
     std::fflush(m_out);
 }
 
@@ -381,13 +421,16 @@ void ConsoleReporter::run_finished(const std::vector<JobResult>& results, const 
         fmt::print(m_out, "suppression {} {} matched {} time{}\n", u.tool, u.pattern, u.count, u.count == 1 ? "" : "s");
     }
     for (const auto& line : stale_suppression_lines(s, m_source_root)) fmt::print(m_out, "{}\n", paint(line, k_yellow));
+    print_rates(s);
     bool header = false;
     for (const auto& r : results) {
         if (!is_miss(r)) continue;
         if (!header) fmt::print(m_out, "replay the jobs that need a look:\n");
         header = true;
         const Outcome o = outcome_of(r);
-        fmt::print(m_out, "  {}   # {}\n", r.replay, paint(std::string(info(o).word), outcome_colour(o)));
+        const auto confirmed = confirmation_text(r);
+        fmt::print(m_out, "  {}   # {}{}\n", r.replay, paint(std::string(info(o).word), outcome_colour(o)),
+                   confirmed.empty() ? "" : "; " + confirmed);
     }
     if (!s.unrecorded.empty()) fmt::print(m_out, "{}\n", paint(unrecorded_text(s), k_red));
     if (!s.results_path.empty()) fmt::print(m_out, "results: {}\n", s.results_path);

@@ -35,6 +35,10 @@ private:
     /// Lockstep: the graded outcome table (result, count, frequency, grade, description).
     void print_outcomes(const JobResult& job);
     void print_detections(const JobResult& job);
+    void print_detection_timing(const JobResult& job);
+    void print_rates(const RunSummary& s);
+    /// Up to this many scenario × variant × flavor rates are all listed; past it, only the notable ones.
+    static constexpr std::size_t k_max_rates_listed = 40;
     /// The job's findings; with `only_new`, those whose fingerprint no earlier job reported.
     void print_findings(const JobResult& job, bool only_new);
     void print_process(const JobResult& job);

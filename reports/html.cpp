@@ -76,6 +76,7 @@ std::string Page::render() {
     summary();
     missed();
     bugs();
+    rates();
     suppressions();
     jobs_table();
     job_details();

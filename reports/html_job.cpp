@@ -111,6 +111,22 @@ void Page::facts(const JobResult& j) {
         process = fmt::format("exit status {}", j.exit_code);
     }
     add(m_html, "<dt>Worker</dt><dd>{} after {:.2f}s</dd>\n", process, j.elapsed_seconds);
+    if (!j.detections.empty()) {
+        std::string timing = j.first_detection ? first_detection_text(j) : "not timed";
+        if (j.ops_run) timing += fmt::format(" · {} ops run", j.ops_run.value());
+        if (const auto rate = j.detections_per_million_ops())
+            timing += fmt::format(" · {} detection events ({:.3g} per million ops)", j.detection_events, *rate);
+        add(m_html, "<dt>First detection</dt><dd>{}</dd>\n", html_escape(timing));
+    }
+    if (const auto confirmed = confirmation_text(j); !confirmed.empty()) {
+        add(m_html, "<dt>Confirmation</dt><dd>{}", html_escape(confirmed));
+        if (!j.confirmation->outcomes.empty()) {
+            m_html += "<ul>";
+            for (const auto& o : j.confirmation->outcomes) add(m_html, "<li>{}</li>", html_escape(o));
+            m_html += "</ul>";
+        }
+        m_html += "</dd>\n";
+    }
     if (!j.job_dir.empty() && !m_in.settings.results_dir.empty()) {
         const std::string dir = relative_link((fs::path(m_in.settings.results_dir) / j.job_dir).string(), m_out_path);
         add(m_html, "<dt>Logs</dt><dd><a href=\"{0}/\">{0}/</a></dd>\n", html_escape(dir));

@@ -57,6 +57,7 @@ private:
     void summary();
     void missed();
     void bugs();
+    void rates();
     void suppressions();
 
     // html_jobs.cpp: the jobs table.

@@ -103,6 +103,30 @@ void Page::bugs() {
     m_html += "</tbody></table></div>\n</section>\n";
 }
 
+void Page::rates() {
+    const RunSummary& s = m_in.summary;
+    if (!has_repeated_jobs(s)) return;
+    m_html += "<section id=\"rates\">\n";
+    add(m_html,
+        "<h2>Detection rates <span class=\"sub\">per scenario, variant and flavor over its jobs · {:.0f}% Wilson "
+        "intervals · jobs for a {:.0f}% chance of a detection</span></h2>\n<div class=\"tbl\"><table>\n",
+        k_detection_confidence * 100, k_detection_goal * 100);
+    m_html += "<thead><tr><th>Scenario</th><th>Variant</th><th>Flavor</th><th>Expects</th><th>Detected</th>"
+              "<th title=\"when none was detected: the per-job rate that seeing none rules out\">Bound</th>"
+              "<th>Run length</th><th>First detection</th></tr></thead><tbody>\n";
+    for (const auto& d : s.detection_rates) {
+        if (d.jobs < 2) continue;
+        const bool safe = d.safe();
+        const bool notable = d.notable();  // stands out
+        add(m_html, "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            notable ? " class=\"notable\"" : "", html_escape(d.scenario), html_escape(d.variant), html_escape(d.flavor),
+            html_escape(fmt::format("{}", fmt::join(d.expected, " or "))), html_escape(rate_text(d)),
+            html_escape(rate_bound_text(d)), safe && d.detected == 0 ? "" : html_escape(rate_goal_text(d)),
+            html_escape(rate_first_text(d)));
+    }
+    m_html += "</tbody></table></div>\n</section>\n";
+}
+
 void Page::suppressions() {
     const auto& files = m_in.summary.suppression_files;
     if (!files.empty()) {

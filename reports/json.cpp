@@ -6,6 +6,30 @@
 #include "model/outcome.hpp"
 
 namespace threadmill {
+namespace {
+
+nlohmann::json rate_json(const DetectionRate& d) {
+    const auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    return {{"scenario", d.scenario},
+            {"target", d.target},
+            {"variant", d.variant},
+            {"flavor", d.flavor},
+            {"expected", d.expected},
+            {"jobs", d.jobs},
+            {"detected", d.detected},
+            {"met", d.met},
+            {"rate_low", d.rate.low},
+            {"rate_high", d.rate.high},
+            {"zero_bound", opt(d.zero_bound)},
+            {"jobs_for_goal", opt(d.jobs_for_goal)},
+            {"ops_run", d.ops_run},
+            {"seconds_run", d.seconds_run},
+            {"timed", d.timed},
+            {"median_first_seconds", opt(d.median_first_seconds)},
+            {"median_first_ops", opt(d.median_first_ops)}};
+}
+
+}  // namespace
 
 std::string render_json(const ReportInput& in) {
     const RunSummary& s = in.summary;
@@ -18,6 +42,8 @@ std::string render_json(const ReportInput& in) {
     for (const auto& p : s.not_run)
         not_run.push_back({{"index", p.index}, {"scenario", p.scenario}, {"variant", p.variant}, {"flavor", p.flavor},
                            {"seed", p.seed}, {"repeat", p.repeat}});
+    nlohmann::json rates = nlohmann::json::array();
+    for (const auto& d : s.detection_rates) rates.push_back(rate_json(d));
     doc["summary"] = {{"planned", s.planned},
                       {"ran", s.ran},
                       {"pass", s.pass},
@@ -30,6 +56,9 @@ std::string render_json(const ReportInput& in) {
                       {"findings", s.findings},
                       {"distinct_bugs", s.distinct_bugs},
                       {"suppression_files", s.suppression_files},
+                      {"detection_confidence", k_detection_confidence},
+                      {"detection_goal", k_detection_goal},
+                      {"detection_rates", rates},
                       {"interrupted", s.interrupted},
                       {"incomplete", s.incomplete},
                       {"unrecorded", s.unrecorded},

@@ -150,6 +150,8 @@ std::string system_out(const JobResult& j, const ReportInput& in) {
     text += fmt::format("expected: {}\n", fmt::join(j.expected, ", "));
     text += fmt::format("outcome: {} — {}\n", info(outcome_of(j)).word, j.expectation_detail);
     text += caught_by(j, in.settings.source_root);
+    if (const auto first = first_detection_text(j); !first.empty()) text += fmt::format("first detection: {}\n", first);
+    if (const auto confirmed = confirmation_text(j); !confirmed.empty()) text += fmt::format("confirmation: {}\n", confirmed);
     if (!j.budgets.empty()) {
         text += "budgets:\n";
         for (const auto& b : j.budgets) {

@@ -87,8 +87,9 @@ std::string render_markdown(const ReportInput& in) {
         const std::size_t shown = std::min<std::size_t>(missed.size(), 20);
         for (std::size_t i = 0; i < shown; ++i) {
             const JobResult& j = *missed[i];
-            md += fmt::format("| {}{} | {} | {} | `{}` |\n", cell(job_title(j)), link_to_job(j), outcome_label(j),
-                              cell(j.expectation_detail), cell(j.replay));
+            const auto confirmed = confirmation_text(j);
+            md += fmt::format("| {}{} | {} | {}{} | `{}` |\n", cell(job_title(j)), link_to_job(j), outcome_label(j),
+                              cell(j.expectation_detail), confirmed.empty() ? "" : "; " + cell(confirmed), cell(j.replay));
         }
         if (missed.size() > shown) md += fmt::format("\n…and {} more (see the full report).\n", missed.size() - shown);
         md += "\n";
@@ -135,6 +136,29 @@ std::string render_markdown(const ReportInput& in) {
                               b.fingerprints.size(), cell(job_title(*b.first_job)));
         }
         if (bugs.size() > shown) md += fmt::format("\n…and {} more.\n", bugs.size() - shown);
+        md += "\n";
+    }
+
+    // Detection rates over repeated jobs: the notable ones first (a mutant missed in some job, a
+    // safe variant flagged in some), at most 20 rows; the full table is in the JSON and HTML reports.
+    if (has_repeated_jobs(s)) {
+        std::vector<const DetectionRate*> rows;
+        for (const auto& d : s.detection_rates)
+            if (d.jobs > 1) rows.push_back(&d);
+        std::stable_partition(rows.begin(), rows.end(), [](const DetectionRate* d) { return d->notable(); });
+        md += fmt::format("### Detection rates ({:.0f}% Wilson intervals; jobs for a {:.0f}% chance of a detection)\n\n",
+                          k_detection_confidence * 100, k_detection_goal * 100);
+        md += "| scenario | variant | flavor | expects | detected | bound | run length | first detection |\n"
+              "|---|---|---|---|---|---|---|---|\n";
+        const std::size_t shown = std::min<std::size_t>(rows.size(), 20);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const DetectionRate& d = *rows[i];
+            const char* bold = d.notable() ? "**" : "";
+            md += fmt::format("| {} | {} | {} | {} | {}{}{} | {} | {} | {} |\n", cell(d.scenario), cell(d.variant), d.flavor,
+                              cell(fmt::format("{}", fmt::join(d.expected, " or "))), bold, rate_text(d), bold,
+                              rate_bound_text(d), d.safe() && d.detected == 0 ? "" : rate_goal_text(d), rate_first_text(d));
+        }
+        if (rows.size() > shown) md += fmt::format("\n…and {} more (see the full report).\n", rows.size() - shown);
         md += "\n";
     }
 

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "model/mechanism.hpp"
+#include "model/outcome.hpp"
 
 #include "model/text.hpp"
 #include "model/units.hpp"
@@ -99,6 +100,67 @@ std::vector<std::string> stale_suppression_lines(const RunSummary& s, const std:
                                   source_relative(f.path, source_root), f.origin, list, f.jobs, f.jobs == 1 ? "" : "s"));
     }
     return out;
+}
+
+std::string first_detection_when(const JobResult& job) {
+    if (!job.first_detection) return "";
+    const FirstDetection& f = *job.first_detection;
+    std::string text = "after " + format_duration_ns(f.seconds * 1e9);
+    if (f.ops) text += fmt::format(" and {} ops", format_count_rate(static_cast<double>(*f.ops)));
+    return text;
+}
+
+std::string first_detection_text(const JobResult& job) {
+    if (!job.first_detection) return "";
+    return job.first_detection->mechanism + " " + first_detection_when(job);
+}
+
+std::string rate_text(const DetectionRate& d) {
+    return fmt::format("{}/{} job{} ({}-{})", d.detected, d.jobs, d.jobs == 1 ? "" : "s", format_percent(d.rate.low),
+                       format_percent(d.rate.high));
+}
+
+std::string rate_bound_text(const DetectionRate& d) {
+    if (!d.zero_bound) return "";
+    return fmt::format("under {} per job ({:.0f}%)", format_percent(*d.zero_bound), k_detection_confidence * 100);
+}
+
+std::string rate_goal_text(const DetectionRate& d) {
+    if (!d.jobs_for_goal) return "";
+    return fmt::format("{} job{} for {:.0f}%", *d.jobs_for_goal, *d.jobs_for_goal == 1 ? "" : "s", k_detection_goal * 100);
+}
+
+std::string rate_first_text(const DetectionRate& d) {
+    if (!d.median_first_seconds) return "";
+    std::string text = "median " + format_duration_ns(*d.median_first_seconds * 1e9);
+    if (d.median_first_ops) text += ", " + format_count_rate(*d.median_first_ops) + " ops";
+    return text;
+}
+
+std::string confirmation_text(const JobResult& job) {
+    if (!job.confirmation) return "";
+    const Confirmation& c = *job.confirmation;
+    const std::string word(info(outcome_of(job)).word);
+    if (c.runs == 0) return "not confirmed: no rerun ran to its end";
+    std::string text;
+    if (c.deterministic()) {
+        text = fmt::format("deterministic: {} again in {} of {} reruns with the same seed", word, c.reproduced, c.runs);
+    } else if (c.reproduced == 0) {
+        text = fmt::format("not reproduced in {} rerun{} with the same seed", c.runs, c.runs == 1 ? "" : "s");
+    } else {
+        text = fmt::format("flaky: {} again in {} of {} reruns with the same seed", word, c.reproduced, c.runs);
+    }
+    // A safe variant that fails at all is a finding, however rarely: the target misbehaves
+    // under some schedules, and the seed does not fix the schedule.
+    const bool safe = job.expected == std::vector<std::string>{"pass"};
+    if (safe && outcome_of(job) == Outcome::unexpected && !c.deterministic())
+        text += " (a safe variant that fails only sometimes is a real finding about the target: it misbehaves under "
+                "some schedules)";
+    return text;
+}
+
+bool has_repeated_jobs(const RunSummary& s) {
+    return std::any_of(s.detection_rates.begin(), s.detection_rates.end(), [](const DetectionRate& d) { return d.jobs > 1; });
 }
 
 }  // namespace threadmill

@@ -44,4 +44,28 @@ std::string suppression_count_text(const SuppressionPatternUse& p);
 /// per file: "stale suppressions in x.supp (scenario): race:a, race:b matched nothing in 4 jobs".
 std::vector<std::string> stale_suppression_lines(const RunSummary& s, const std::string& source_root);
 
+/// A job's first detection in words: "race after 12.3ms and 4.1k ops", "linearizability after 80ms";
+/// "" when it has none. first_detection_when leaves out the mechanism: "after 12.3ms and 4.1k ops".
+std::string first_detection_text(const JobResult& job);
+std::string first_detection_when(const JobResult& job);
+
+/// A detection rate's figures in words, for every format:
+/// - rate: "18/20 jobs (70%-97%)", the Wilson interval at k_detection_confidence;
+/// - bound (none detected): "under 14% per job (95%)";
+/// - goal: "7 jobs for 99%", the run length for k_detection_goal;
+/// - first: "median 12ms, 4.1k ops" over the timed jobs; "" when none was timed.
+std::string rate_text(const DetectionRate& d);
+std::string rate_bound_text(const DetectionRate& d);
+std::string rate_goal_text(const DetectionRate& d);
+std::string rate_first_text(const DetectionRate& d);
+
+/// What the reruns of a missed job said, in words (`run --confirm K`); "" when it was not rerun:
+/// "deterministic: MISSED again in 5 of 5 reruns with the same seed",
+/// "flaky: MISSED again in 2 of 5 reruns with the same seed", "not reproduced in 5 reruns with the
+/// same seed". A safe variant that fails only sometimes is named a finding about the target.
+std::string confirmation_text(const JobResult& job);
+
+/// Whether the run has a rate worth showing: some scenario × variant × flavor ran more than once.
+bool has_repeated_jobs(const RunSummary& s);
+
 }  // namespace threadmill

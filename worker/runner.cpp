@@ -27,6 +27,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+std::uint64_t violations_in(const InvariantSink& sink) {
+    std::uint64_t n = 0;
+    for (const auto& e : sink.entries) n += e.violations;
+    return n;
+}
+
 /// Picks ops by weight from one group's mix, with keys and args, from the plan stream.
 /// Every call consumes exactly three plan values, so the sequence depends on the seed only.
 class OpPlan {
@@ -69,6 +75,7 @@ struct alignas(64) ThreadSlot {
     std::vector<std::uint64_t> exceptions;
     std::vector<std::string> first_exception;
     std::uint64_t ops_done = 0;
+    bool detected = false;  ///< this thread told the board of a detection (the board keeps the job's first)
     Clock::time_point end;
     ThreadHistory history;  ///< used only when the job records a history
 };
@@ -147,8 +154,10 @@ public:
         const double wall = std::chrono::duration<double>(end - m_start).count();
 
         collect_online_violations();
+        const std::uint64_t before_final = violations_in(m_sink);
         m_instance->check(m_sink, CheckPoint::final);
         m_sink.count_check();
+        if (violations_in(m_sink) > before_final) note_detection(WorkerDetection::invariant, end);
         Measurement m = measurement(wall);
         if (m_sc.check.linearizability && !m_opt.history_path.empty()) m.history = write_history();
         return m;
@@ -236,6 +245,7 @@ private:
 
     void on_start() {
         m_start = Clock::now();
+        m_board.started(std::chrono::duration_cast<std::chrono::nanoseconds>(m_start.time_since_epoch()).count());
         if (m_sc.duration) m_deadline = m_start + *m_sc.duration;
     }
 
@@ -249,8 +259,10 @@ private:
         const std::uint32_t every = m_sc.sync.checkpoint_every;
         if (!m_finished && every > 0 && m_rounds % every == 0) {
             collect_online_violations();
+            const std::uint64_t before = violations_in(m_sink);
             m_instance->check(m_sink, CheckPoint::quiescent);
             m_sink.count_check();
+            if (violations_in(m_sink) > before) note_detection(WorkerDetection::invariant, Clock::now());
         }
         if (!m_finished) m_instance->reset();
     }
@@ -282,6 +294,16 @@ private:
         }
         a.in_op.store(0, std::memory_order_relaxed);
         a.ops_done.store(++s.ops_done, std::memory_order_relaxed);
+        // The first detection's time and operation count (statistics of how fast a bug shows):
+        // a test per op on this thread's own state until it has one, then none.
+        if (!s.detected && (threw || !s.ctx.m_violations.empty())) [[unlikely]] {
+            s.detected = true;
+            note_detection(threw ? WorkerDetection::exception : WorkerDetection::invariant, Clock::now());
+        }
+    }
+
+    void note_detection(WorkerDetection what, Clock::time_point at) {
+        m_board.detected(what, std::chrono::duration_cast<std::chrono::nanoseconds>(at - m_start).count());
     }
 
     static void note_exception(ThreadSlot& s, int op, const char* what) {

@@ -306,6 +306,173 @@ TEST(Cli, JsonOutputIsOneDocument) {
     fs::remove_all(out);
 }
 
+// Each caught job says when its first detection happened and after how many operations, and the
+// run's detection rates cover every scenario x variant x flavor over its seeds.
+TEST(Cli, CaughtJobsAreTimedAndRepeatedJobsGetDetectionRates) {
+    const std::string out = out_dir("rates");
+    const auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe,throw,broken,crash --seed 7 "
+                                   "--seeds 3 --json --out '{}'",
+                                   k_selftest, out));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    int checked = 0;
+    for (const auto& job : doc.at("jobs")) {
+        const std::string variant = job.at("variant");
+        if (variant == "safe") {
+            EXPECT_FALSE(job.contains("first_detection")) << job.dump();
+            EXPECT_GT(job.at("ops_run").get<std::uint64_t>(), 0u);
+            continue;
+        }
+        ASSERT_TRUE(job.contains("first_detection")) << job.dump();
+        const auto& first = job.at("first_detection");
+        EXPECT_GE(first.at("seconds").get<double>(), 0.0);
+        EXPECT_LE(first.at("seconds").get<double>(), job.at("elapsed_seconds").get<double>());
+        const auto ops = first.at("ops").get<std::uint64_t>();
+        if (variant == "throw") {
+            // trigger_after = 50 ops over both threads: the 50th counted op throws, and at most
+            // the other thread's one op is still in flight then.
+            EXPECT_EQ(first.at("mechanism"), "exception");
+            EXPECT_GE(ops, 49u);
+            EXPECT_LE(ops, job.at("ops_run").get<std::uint64_t>());
+        } else if (variant == "broken") {
+            // Broken at the final check: after every operation.
+            EXPECT_EQ(first.at("mechanism"), "invariant");
+            EXPECT_EQ(ops, job.at("ops_run").get<std::uint64_t>());
+            EXPECT_EQ(job.at("detection_events"), 1);
+        } else {
+            EXPECT_EQ(first.at("mechanism"), "crash");
+            EXPECT_GE(ops, 49u);
+        }
+        ++checked;
+    }
+    EXPECT_EQ(checked, 9);
+    const auto& rates = doc.at("summary").at("detection_rates");
+    ASSERT_EQ(rates.size(), 4u) << rates.dump();
+    for (const auto& rate : rates) {
+        EXPECT_EQ(rate.at("jobs"), 3);
+        if (rate.at("variant") == "safe") {
+            EXPECT_EQ(rate.at("detected"), 0);
+            EXPECT_NEAR(rate.at("zero_bound").get<double>(), 0.6316, 1e-4);  // 1 - 0.05^(1/3)
+        } else {
+            EXPECT_EQ(rate.at("detected"), 3);
+            EXPECT_NEAR(rate.at("rate_low").get<double>(), 0.4385, 1e-4);  // Wilson, 3 of 3 at 95%
+            EXPECT_EQ(rate.at("jobs_for_goal"), 8);  // 1 - (1 - 0.4385)^8 >= 0.99
+            EXPECT_EQ(rate.at("timed"), 3);
+        }
+    }
+    // The console and the HTML report say the same in words.
+    const auto text = cli(fmt::format("report '{0}/results.jsonl' --console --report html='{0}/r.html'", out));
+    EXPECT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("detection rates (95% Wilson intervals"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("misbehave · safe · plain: flagged 0/3 jobs (0%-56.1%); rate under 63.2% per job (95%)"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("misbehave · throw · plain: detected 3/3 jobs (43.9%-100.0%); 8 jobs for 99%; first detection median "),
+              std::string::npos)
+        << text.out;
+    const std::string html = slurp(fs::path(out) / "r.html");
+    EXPECT_NE(html.find("Detection rates"), std::string::npos);
+    EXPECT_NE(html.find("3/3 jobs (43.9%-100.0%)"), std::string::npos);
+    EXPECT_NE(html.find("<dt>First detection</dt><dd>exception after "), std::string::npos);
+    fs::remove_all(out);
+}
+
+// --confirm reruns a miss with its seed: a crash expected to be a timeout misses every time.
+TEST(Cli, ConfirmCallsADeterministicMissDeterministicAndReplayRerunsTheRecordedJob) {
+    const std::string out = out_dir("confirm");
+    auto r = cli(fmt::format("run {} scenarios/selftest/wrong-expectation.toml --seed 4 --confirm 2 --out '{}'", k_selftest, out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("deterministic: UNEXPECTED again in 2 of 2 reruns with the same seed"), std::string::npos) << r.out;
+    const auto results = slurp(fs::path(out) / "results.jsonl");
+    EXPECT_NE(results.find("\"confirmation\":{\"outcomes\":"), std::string::npos) << results;
+    EXPECT_TRUE(fs::exists(fs::path(out) / "jobs"));
+
+    // The recorded job, rerun from another folder: its scenario is found from the folder the run
+    // started in, its workers from the run's record, and its seed is the same.
+    const std::string replay_out = out + "-replay";
+    r = cli_command(fmt::format("cd / && '{}' replay '{}/results.jsonl#1' --out '{}' --json", TM_DRIVER_PATH, out, replay_out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // it fails again
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc.at("jobs").size(), 1u);
+    const auto& job = doc.at("jobs").at(0);
+    EXPECT_EQ(job.at("scenario"), "wrong-expectation");
+    EXPECT_EQ(job.at("variant"), "crash");
+    EXPECT_EQ(job.at("seed"), 4);
+    EXPECT_EQ(job.at("outcome"), "unexpected");  // a crash where a timeout was expected
+    EXPECT_FALSE(doc.at("context").contains("iterations_override"));
+
+    r = cli(fmt::format("replay '{}/results.jsonl#9'", out));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("has no job 9: its jobs are 1 to 1"), std::string::npos) << r.err;
+    r = cli(fmt::format("replay '{}/results.jsonl'", out));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("RESULTS.jsonl#INDEX"), std::string::npos) << r.err;
+    fs::remove_all(out);
+    fs::remove_all(replay_out);
+}
+
+// A safe variant that fails in every other run (the selftest `alternating`, counting its runs in a
+// file) is flaky: one of three reruns fails again, and the report says it is a finding about the target.
+TEST(Cli, ConfirmCallsAnIntermittentFailureOfASafeVariantFlakyAndAFinding) {
+    const std::string out = out_dir("flaky");
+    const std::string counter = out + "-runs";
+    fs::remove(counter);
+    const auto r = cli_command(fmt::format("TM_SELFTEST_RUN_COUNTER='{}' '{}' run {} scenarios/selftest/flaky.toml --seed 3 "
+                                           "--confirm 3 --out '{}'",
+                                           counter, TM_DRIVER_PATH, k_selftest, out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("flaky: UNEXPECTED again in 1 of 3 reruns with the same seed (a safe variant that fails only "
+                         "sometimes is a real finding about the target"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(slurp(counter), "4\n");  // the run and its three reruns
+    fs::remove_all(out);
+    fs::remove(counter);
+}
+
+// Shrinking a deterministic failure (a throw where a hang was expected: UNEXPECTED): everything
+// that is not needed for `throw` to throw goes, and the smaller scenario, which says what was
+// removed, still fails the same way.
+TEST(Cli, ShrinkRemovesWhatTheMissDoesNotNeedAndTheResultStillMisses) {
+    const std::string out = out_dir("shrink");
+    auto r = cli(fmt::format("run {} scenarios/selftest/shrinkable.toml --seed 9 --out '{}' -q", k_selftest, out));
+    ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+    const std::string shrunk = out + "/small.toml";
+    r = cli(fmt::format("shrink '{}/results.jsonl#1' --runs 2 -o '{}'", out, shrunk));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("the job as recorded: UNEXPECTED in 2 of 2 runs"), std::string::npos) << r.out;
+    const std::string text = slurp(shrunk);
+    EXPECT_NE(text.find("# Removed: "), std::string::npos) << text;
+    EXPECT_NE(text.find("group 'idlers'"), std::string::npos) << text;
+    EXPECT_NE(text.find("threads of 'workers' 3 -> 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("operation 'idle' from the mix of 'workers'"), std::string::npos) << text;
+    EXPECT_NE(text.find("keys 64 -> 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("ends UNEXPECTED in 2 of 2 runs"), std::string::npos) << text;
+    // `work` throws from its 10th op on: one thread needs at least 10 iterations, and halving
+    // from 400 stops at 12 (6 would never throw).
+    EXPECT_NE(text.find("iterations = 12"), std::string::npos) << text;
+    EXPECT_NE(text.find("iterations 400 -> 12"), std::string::npos) << text;  // the halvings in one entry
+    const auto first_group = text.find("[[group]]");
+    ASSERT_NE(first_group, std::string::npos) << text;
+    EXPECT_EQ(text.find("[[group]]", first_group + 1), std::string::npos) << text;  // one group left
+
+    // The written file runs on its own and misses the same way.
+    r = cli(fmt::format("run {} '{}' --out '{}/again' -q --json", k_selftest, shrunk, out));
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc.at("jobs").size(), 1u);
+    EXPECT_EQ(doc.at("jobs").at(0).at("outcome"), "unexpected");
+    EXPECT_EQ(doc.at("jobs").at(0).at("seed"), 9);
+
+    // A job that did what it should has nothing to shrink.
+    r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe --seed 1 --out '{}/ok' -q", k_selftest, out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = cli(fmt::format("shrink '{}/ok/results.jsonl#1'", out));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("only a job that needs a look"), std::string::npos) << r.err;
+    fs::remove_all(out);
+}
+
 bool flavor_workers_built() {
     return fs::exists(fs::path(TM_DRIVER_PATH).parent_path() / "threadmill-worker-tsan") &&
            fs::exists(fs::path(TM_DRIVER_PATH).parent_path() / "threadmill-worker-asan");
@@ -819,7 +986,7 @@ TEST(CliFaults, MistypedNamesGetASuggestion) {
 }
 
 TEST(CliFaults, EverySubcommandsHelpStatesItsExitCodes) {
-    for (const std::string command : {"run", "list", "validate", "report", "report merge", "compare", "doctor", "check-history"}) {
+    for (const std::string command : {"run", "list", "validate", "report", "report merge", "compare", "doctor", "check-history", "replay", "shrink"}) {
         const auto r = cli(command + " --help");
         EXPECT_EQ(r.exit_code, 0) << command;
         EXPECT_TRUE(r.out.find("Exit codes: 0") != std::string::npos || r.out.find("Exit status: 0") != std::string::npos)
