@@ -15,8 +15,10 @@ constexpr std::uint64_t splitmix64(std::uint64_t& state) {
 }
 
 /// Streams a job draws from; each thread has one of each, so that what a target does
-/// cannot shift the ops and keys the harness draws (the plan stream).
-enum class Stream : std::uint64_t { plan = 1, target = 2, chaos = 3, setup = 4, fault = 5 };
+/// cannot shift the ops and keys the harness draws (the plan stream). `schedule` holds the
+/// decisions of a `[chaos] strategy` other than the default (worker/schedule.hpp), apart from the
+/// chaos stream so that turning a strategy on does not shift the yields and delays.
+enum class Stream : std::uint64_t { plan = 1, target = 2, chaos = 3, setup = 4, fault = 5, schedule = 6 };
 
 /// The seed of stream `stream` of thread `thread` of a job seeded with `job_seed`.
 constexpr std::uint64_t derive_seed(std::uint64_t job_seed, Stream stream, std::uint64_t thread) {

@@ -115,17 +115,33 @@ Params Params::defaults(const TargetInfo& info) {
     return p;
 }
 
-void ThreadContext::chaos() {
-    if (m_yield_probability > 0 && m_chaos_rng.chance(m_yield_probability)) std::this_thread::yield();
-    if (m_delay_probability > 0 && m_chaos_rng.chance(m_delay_probability)) {
-        const auto span = static_cast<std::uint64_t>((m_delay_max - m_delay_min).count());
-        const auto extra = span == 0 ? 0 : m_chaos_rng.below(span + 1);
-        const auto until = std::chrono::steady_clock::now() + m_delay_min + Nanos(extra);
+namespace {
+
+/// The uniform strategy's yield and delay, inlined into chaos() so that the default path costs
+/// what it did before strategies existed, plus one test of m_schedule.
+[[gnu::always_inline]] inline void uniform_noise(ThreadContext& c) {
+    if (c.m_yield_probability > 0 && c.m_chaos_rng.chance(c.m_yield_probability)) std::this_thread::yield();
+    if (c.m_delay_probability > 0 && c.m_chaos_rng.chance(c.m_delay_probability)) {
+        const auto span = static_cast<std::uint64_t>((c.m_delay_max - c.m_delay_min).count());
+        const auto extra = span == 0 ? 0 : c.m_chaos_rng.below(span + 1);
+        const auto until = std::chrono::steady_clock::now() + c.m_delay_min + Nanos(extra);
         // Busy-wait: sleeping would round short delays up to the scheduler's tick.
         while (std::chrono::steady_clock::now() < until) {
         }
     }
 }
+
+}  // namespace
+
+void ThreadContext::chaos() {
+    if (m_schedule != nullptr) {
+        m_schedule->at_point(*this);
+        return;
+    }
+    uniform_noise(*this);
+}
+
+void ThreadContext::noise() { uniform_noise(*this); }
 
 void ThreadContext::chaos_point() { chaos(); }
 

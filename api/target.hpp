@@ -273,6 +273,19 @@ struct ThreadHistory {
     void end_op(std::int64_t call, std::int64_t ret, bool threw);
 };
 
+class ThreadContext;
+
+/// A schedule strategy other than the default (`[chaos] strategy`, worker/schedule.hpp), installed
+/// by the harness; a target never implements or calls it.
+class ChaosSchedule {
+public:
+    /// At every chaos point of the thread of `ctx`, instead of ThreadContext::noise().
+    virtual void at_point(ThreadContext& ctx) = 0;
+
+protected:
+    ~ChaosSchedule() = default;
+};
+
 /// Per worker thread; only its own thread touches it while a round runs.
 class ThreadContext {
 public:
@@ -313,7 +326,10 @@ public:
     Rng m_fault_rng{1};
     double m_fault_probability = 0;
     std::uint64_t m_faults = 0;  ///< how often fault() said yes
+    /// nullptr for the default strategy (uniform): then a chaos point is noise() alone.
+    ChaosSchedule* m_schedule = nullptr;
     void chaos();  ///< the same decision, used by the runner around operations
+    void noise();  ///< the seeded yield and delay of `[chaos]` (the uniform strategy's whole work)
 };
 
 enum class CheckPoint { quiescent, final };

@@ -225,6 +225,23 @@ void from_json(const json& j, GradedOutcome& v) {
     get_opt(j, "desc", v.desc);
 }
 
+const StrategySlice* slice_at(const std::vector<StrategySlice>& schedule, double seconds) {
+    const StrategySlice* at = schedule.empty() ? nullptr : &schedule.front();
+    for (const auto& s : schedule) {
+        if (s.start_seconds <= seconds) at = &s;
+    }
+    return at;
+}
+
+void to_json(json& j, const StrategySlice& v) {
+    j = json{{"strategy", v.strategy}, {"start_seconds", v.start_seconds}, {"start_ops", v.start_ops}};
+}
+void from_json(const json& j, StrategySlice& v) {
+    j.at("strategy").get_to(v.strategy);
+    get_opt(j, "start_seconds", v.start_seconds);
+    get_opt(j, "start_ops", v.start_ops);
+}
+
 void to_json(json& j, const Measurement& v) {
     j = json{{"wall_seconds", v.wall_seconds}, {"total_ops", v.total_ops}, {"throughput", v.throughput},
              {"rounds", v.rounds}, {"threads", v.threads}, {"ops", v.ops}, {"invariants", v.invariants}};
@@ -233,6 +250,7 @@ void to_json(json& j, const Measurement& v) {
     // Lockstep only: files of other jobs (and older files) read the same without them.
     if (!v.outcomes.empty()) j["outcomes"] = v.outcomes;
     if (v.outcomes_uncounted != 0) j["outcomes_uncounted"] = v.outcomes_uncounted;
+    if (!v.schedule.empty()) j["schedule"] = v.schedule;
 }
 void from_json(const json& j, Measurement& v) {
     j.at("wall_seconds").get_to(v.wall_seconds);
@@ -246,6 +264,7 @@ void from_json(const json& j, Measurement& v) {
     if (auto it = j.find("history"); it != j.end() && !it->is_null()) v.history = it->get<HistoryRecording>();
     get_opt(j, "outcomes", v.outcomes);
     get_opt(j, "outcomes_uncounted", v.outcomes_uncounted);
+    get_opt(j, "schedule", v.schedule);
 }
 
 void to_json(json& j, const Detection& v) { j = json{{"mechanism", v.mechanism}, {"detail", v.detail}}; }

@@ -102,6 +102,18 @@ struct HistoryRecording {
     std::uint64_t open_at_cut = 0;  ///< operations in flight at the cut, written with outcome unknown (`info`)
 };
 
+/// One part of a job run under one schedule strategy (model/schedule.hpp): a portfolio job has one
+/// per slice it reached, in order; any other job one, from the start.
+struct StrategySlice {
+    std::string strategy;       ///< a name of the strategy table: "uniform", "pct", "uniform+spread", "none"
+    double start_seconds = 0;   ///< since the start barrier
+    std::uint64_t start_ops = 0;  ///< operations the job had done (all threads) when it began
+};
+
+/// The slice of `schedule` that ran at `seconds` since the start barrier (the last one begun by
+/// then), or nullptr when `schedule` is empty.
+const StrategySlice* slice_at(const std::vector<StrategySlice>& schedule, double seconds);
+
 /// The worker's part of a job result.
 struct Measurement {
     double wall_seconds = 0;  ///< from the start barrier to the last thread's end
@@ -116,6 +128,7 @@ struct Measurement {
     /// Lockstep: each distinct result of the arbiter with its count, in the order first seen.
     std::vector<ObservedResult> outcomes;
     std::uint64_t outcomes_uncounted = 0;  ///< rounds whose result was past k_max_distinct_results
+    std::vector<StrategySlice> schedule;   ///< which `[chaos] strategy` ran when; empty in older files
 };
 
 /// One operation of a history, as the linearizability result shows it (the HTML timeline).

@@ -10,6 +10,7 @@
 
 #include "api/target.hpp"
 #include "model/outcome_grade.hpp"
+#include "model/schedule.hpp"
 #include "model/suppressions.hpp"
 #include "model/units.hpp"
 
@@ -62,6 +63,11 @@ struct ChaosSpec {
     double delay_probability = 0;
     Nanos delay_min{0};
     Nanos delay_max{0};
+    Strategy strategy = Strategy::uniform;  ///< a selectable row of model/schedule.hpp
+    int pct_depth = k_default_pct_depth;    ///< pct and portfolio: PCT's bug depth d (d - 1 change points)
+    /// Each thread waits a seeded 0..start_spread before its first op of the job and of each round
+    /// (0: all leave the barrier together). In a portfolio: the uniform+spread slice's spread, 0 for its default.
+    Nanos start_spread{0};
     bool enabled() const { return yield_probability > 0 || delay_probability > 0; }
 };
 

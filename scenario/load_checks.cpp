@@ -1,4 +1,4 @@
-// The loader's [chaos] (yields and delays), [faults] (injected failures), [check] (invariants) and
+// The loader's [chaos] (yields, delays and the schedule strategy), [faults] (injected failures), [check] (invariants) and
 // [sanitizers] (runtime options and suppression files).
 #include <algorithm>
 #include <filesystem>
@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "model/flavor.hpp"
+#include "model/schedule.hpp"
 #include "model/suppressions.hpp"
 #include "model/units.hpp"
 #include "scenario/loader_state.hpp"
@@ -35,6 +36,30 @@ void Loader::read_chaos() {
     if (delay == nullptr && probability != nullptr) {
         error(*key_of(*t, "delay_probability"),
               "chaos.delay_probability needs chaos.delay (such as \"5us\" or \"0-20us\")");
+    }
+    read_strategy(*t);
+}
+
+/// `strategy` (model/schedule.hpp's selectable rows), `pct_depth` (pct and portfolio only) and
+/// `start_spread` (any strategy).
+void Loader::read_strategy(const toml::table& t) {
+    auto& chaos = m_scenario.chaos;
+    bool strategy_ok = true;
+    if (const auto* n = t.get("strategy")) {
+        const auto name = read_choice(*n, "chaos.strategy", selectable_strategy_names());
+        strategy_ok = name.has_value();
+        if (name) chaos.strategy = *parse_strategy(*name);
+    }
+    if (const auto* n = t.get("pct_depth")) {
+        if (auto v = read_integer(*n, "chaos.pct_depth", 1, k_max_pct_depth)) chaos.pct_depth = static_cast<int>(*v);
+        if (strategy_ok && chaos.strategy != Strategy::pct && chaos.strategy != Strategy::portfolio) {
+            error(*key_of(t, "pct_depth"), fmt::format("chaos.pct_depth is only used with strategy = \"pct\" or "
+                                                       "\"portfolio\" (the strategy here is \"{}\")",
+                                                       info(chaos.strategy).name));
+        }
+    }
+    if (const auto* n = t.get("start_spread")) {
+        if (auto v = read_duration(*n, "chaos.start_spread", Nanos(0), true, k_max_chaos_delay)) chaos.start_spread = *v;
     }
 }
 

@@ -38,7 +38,7 @@ inline const Names k_keys_keys = {"count", "distribution", "zipf_theta"};
 inline const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint"};
 inline const Names k_group_keys = {"name", "threads", "mix"};
 inline const Names k_outcome_keys = {"match", "grade", "desc"};
-inline const Names k_chaos_keys = {"yield", "delay", "delay_probability"};
+inline const Names k_chaos_keys = {"yield", "delay", "delay_probability", "strategy", "pct_depth", "start_spread"};
 inline const Names k_fault_keys = {"rate"};
 inline const Names k_check_keys = {"invariants", "linearizability", "model", "history_limit", "time_limit"};
 inline const Names k_distributions = {"uniform", "zipf", "sequential"};
@@ -93,6 +93,7 @@ private:
     // load_checks.cpp: [chaos], [check] and [sanitizers].
     void read_chaos();
     void read_delay(const toml::node& n);
+    void read_strategy(const toml::table& t);
     void read_faults();
     void read_check();
     void read_check_invariants(const toml::node& n);

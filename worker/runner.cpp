@@ -21,6 +21,7 @@
 #include "model/paths.hpp"
 #include "worker/barrier.hpp"
 #include "worker/keys.hpp"
+#include "worker/schedule.hpp"
 
 namespace threadmill {
 namespace {
@@ -135,6 +136,13 @@ public:
             m_total_rounds = (*sc.iterations + sc.sync.ops_per_round - 1) / sc.sync.ops_per_round;
         }
         if (sc.sync.mode == SyncMode::lockstep) prepare_lockstep();
+        // The default (uniform, no spread) has none: its chaos points stay ThreadContext::noise().
+        if (Scheduler::wanted(sc.chaos)) {
+            m_schedule = std::make_unique<Scheduler>(sc, seed);
+            if (m_schedule->hooks_chaos_points()) {
+                for (int i = 0; i < m_threads; ++i) slot(i).ctx.m_schedule = m_schedule.get();
+            }
+        }
     }
 
     Measurement run() {
@@ -144,6 +152,7 @@ public:
 
         m_start_barrier.arrive_and_wait([this] { on_start(); });
         if (m_sc.duration && m_sc.sync.mode == SyncMode::start) {
+            if (m_schedule) step_time_slices();
             std::this_thread::sleep_until(m_deadline);
             m_stop.store(true, std::memory_order_relaxed);
         }
@@ -170,16 +179,57 @@ private:
         ThreadSlot& s = slot(t);
         // Whoever arrives last runs the completion, so every participant passes the same one.
         m_start_barrier.arrive_and_wait([this] { on_start(); });
+        if (m_schedule) m_schedule->begin(s.ctx, 0);
         if (m_sc.sync.mode == SyncMode::rounds) {
             run_rounds(s);
         } else if (m_sc.sync.mode == SyncMode::lockstep) {
             run_lockstep(s);
         } else if (m_sc.iterations) {
-            for (std::uint64_t i = 0; i < *m_sc.iterations; ++i) one_op(s);
+            run_counted(s);
         } else {
             while (!m_stop.load(std::memory_order_relaxed)) one_op(s);
         }
+        if (m_schedule) m_schedule->leave(t);
         s.end = Clock::now();
+    }
+
+    /// Start mode with iterations; a portfolio moves each thread on after its own share of them.
+    void run_counted(ThreadSlot& s) {
+        const std::uint64_t total = *m_sc.iterations;
+        const int slices = m_schedule ? m_schedule->slice_count() : 1;
+        std::uint64_t i = 0;
+        for (int k = 0; k < slices; ++k) {
+            const std::uint64_t end = slices == 1 ? total : Portfolio::slice_start(k + 1, total);
+            if (k > 0 && i < end) m_schedule->enter_slice(s.ctx, k);
+            for (; i < end; ++i) one_op(s);
+        }
+    }
+
+    /// Start mode with a duration and a portfolio: the main thread moves the job to each slice at
+    /// its share of the duration; the threads follow at their next chaos point.
+    void step_time_slices() {
+        const int slices = m_schedule->slice_count();
+        for (int k = 1; k < slices; ++k) {
+            std::this_thread::sleep_until(m_start + *m_sc.duration * k / slices);
+            std::uint64_t ops = 0;
+            for (int t = 0; t < m_threads; ++t) ops += m_board.slot(t).ops_done.load(std::memory_order_relaxed);
+            m_schedule->set_slice(k, std::chrono::duration<double>(Clock::now() - m_start).count(), ops);
+        }
+    }
+
+    /// A round's completion: a portfolio chooses the next round's slice by rounds done (iterations)
+    /// or by time (duration); PCT's priorities for the next round are published before the release.
+    void schedule_next_round() {
+        if (!m_schedule || m_finished) return;
+        if (m_schedule->slice_count() > 1) {
+            const auto now = Clock::now();
+            const int k = m_sc.iterations ? Portfolio::slice_at(m_rounds, m_total_rounds)
+                                          : Portfolio::slice_at_time(now - m_start, *m_sc.duration);
+            std::uint64_t ops = 0;
+            for (int t = 0; t < m_threads; ++t) ops += slot(t).ops_done;
+            m_schedule->set_slice(k, std::chrono::duration<double>(now - m_start).count(), ops);
+        }
+        m_schedule->publish(m_rounds);
     }
 
     void run_rounds(ThreadSlot& s) {
@@ -188,10 +238,13 @@ private:
             std::uint64_t n = per_round;
             if (m_sc.iterations && round + 1 == m_total_rounds) n = *m_sc.iterations - per_round * round;
             for (std::uint64_t i = 0; i < n; ++i) one_op(s);
+            if (m_schedule) m_schedule->leave(s.ctx.thread_index);
             // The barrier orders this round's ops before the next round's: the scenario asks
             // for exactly that edge. m_finished is written by the completion, read after it.
             m_round_barrier.arrive_and_wait([this] { end_of_round(); });
             if (m_finished) return;
+            // PCT draws fresh priorities each round: see Scheduler.
+            if (m_schedule) m_schedule->begin(s.ctx, round + 1);
         }
     }
 
@@ -205,12 +258,15 @@ private:
     }
 
     void run_lockstep(ThreadSlot& s) {
-        do {
+        for (std::uint64_t round = 1;; ++round) {
             one_op(s);
+            if (m_schedule) m_schedule->leave(s.ctx.thread_index);
             // The completion observes the round with no op in flight; the release starts the next
-            // round on every thread at once.
+            // round on every thread at once (unless [chaos] start_spread spreads them).
             m_round_barrier.arrive_and_wait([this] { end_of_lockstep_round(); });
-        } while (!m_finished);
+            if (m_finished) return;
+            if (m_schedule) m_schedule->begin(s.ctx, round);
+        }
     }
 
     void end_of_lockstep_round() {
@@ -228,6 +284,7 @@ private:
         }
         count_result(m_round_outcome.text());
         if (!m_finished) m_instance->reset();
+        schedule_next_round();
     }
 
     /// Interns the round's result: a handful of distinct results, each counted; no allocation
@@ -247,6 +304,7 @@ private:
         m_start = Clock::now();
         m_board.started(std::chrono::duration_cast<std::chrono::nanoseconds>(m_start.time_since_epoch()).count());
         if (m_sc.duration) m_deadline = m_start + *m_sc.duration;
+        if (m_schedule) m_schedule->start(m_start);
     }
 
     void end_of_round() {
@@ -265,6 +323,7 @@ private:
             if (violations_in(m_sink) > before) note_detection(WorkerDetection::invariant, Clock::now());
         }
         if (!m_finished) m_instance->reset();
+        schedule_next_round();
     }
 
     void one_op(ThreadSlot& s) {
@@ -429,6 +488,8 @@ private:
         m.throughput = wall > 0 ? static_cast<double>(m.total_ops) / wall : 0;
         m.outcomes = m_results;
         m.outcomes_uncounted = m_results_uncounted;
+        if (m_schedule) m.schedule = m_schedule->schedule(m_threads, m_sc.iterations.value_or(0));
+        else m.schedule = {StrategySlice{std::string(info(Strategy::uniform).name), 0, 0}};
         for (int i : m_sc.check.invariants) {
             const auto& e = m_sink.entries[static_cast<std::size_t>(i)];
             InvariantResult r;
@@ -453,6 +514,7 @@ private:
     InvariantSink m_sink;
     std::unique_ptr<TargetInstance> m_instance;
     std::unique_ptr<ThreadSlot[]> m_slots;
+    std::unique_ptr<Scheduler> m_schedule;  ///< [chaos] strategy other than plain uniform, or a start_spread
 
     Clock::time_point m_start;
     Clock::time_point m_deadline;

@@ -27,6 +27,8 @@ struct RunnerOptions {
 ///    arbiter observes the result, which is counted (Measurement::outcomes), then the target is
 ///    reset; `iterations` counts rounds;
 ///  - each thread draws its ops, keys and args from its own plan stream, derived from the seed;
+///  - `[chaos] strategy` and `start_spread` act at chaos points and after each barrier
+///    (worker/schedule.hpp); Measurement::schedule says which strategy ran when;
 ///  - latency of every op is recorded per thread and merged at the end;
 ///  - with `[check] linearizability`, the ops' history records (Call::invoke) are kept per thread
 ///    and written to options.history_path after the last op, cut consistently at the limit;

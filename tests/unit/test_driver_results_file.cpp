@@ -275,6 +275,35 @@ TEST_F(ResultsFileTest, LockstepOutcomesRoundTripAndOtherJobsGoWithout) {
     EXPECT_NE(message_of(bad).find("unknown outcome grade 'fine'"), std::string::npos) << message_of(bad);
 }
 
+TEST_F(ResultsFileTest, TheScheduleOfAJobRoundTripsAndOlderLinesReadWithout) {
+    JobResult job;
+    job.index = 1;
+    job.scenario = "s";
+    job.target = "t";
+    job.variant = "safe";
+    job.flavor = "plain";
+    job.verdict = Verdict::pass;
+    job.measurement = Measurement{};
+    job.measurement->schedule = {{"pct", 0, 0}, {"none", 0.25, 1200}, {"uniform+spread", 0.5, 2400}};
+    const auto path = (dir / "results.jsonl").string();
+    {
+        ResultsWriter writer(path, RunContext{});
+        writer.append(job);
+    }
+    const auto run = read_results_file(path);
+    ASSERT_EQ(run.jobs.size(), 1u);
+    ASSERT_TRUE(run.jobs[0].measurement);
+    const auto& schedule = run.jobs[0].measurement->schedule;
+    ASSERT_EQ(schedule.size(), 3u);
+    EXPECT_EQ(schedule[1].strategy, "none");
+    EXPECT_DOUBLE_EQ(schedule[1].start_seconds, 0.25);
+    EXPECT_EQ(schedule[2].start_ops, 2400u);
+    EXPECT_EQ(nlohmann::json(run.jobs[0]), nlohmann::json(job));
+    // A measurement written before schedules existed reads with none.
+    const auto old = nlohmann::json::parse(R"({"wall_seconds": 1, "total_ops": 5})").get<Measurement>();
+    EXPECT_TRUE(old.schedule.empty());
+}
+
 const char* k_context3 = R"({"type":"run","schema_version":3,"planned":3,"seeds":[7]})";
 std::string end_line(int planned, int ran, bool interrupted = false, const std::string& error = "") {
     return R"({"type":"run_end","planned":)" + std::to_string(planned) + R"(,"ran":)" + std::to_string(ran) +

@@ -367,6 +367,31 @@ TEST(ScenarioLoader, OtherSpellingsOfMixAndInvariants) {
     EXPECT_TRUE(b.check.invariants.empty());
 }
 
+TEST(ScenarioLoader, ChaosStrategyDefaultsToUniformAndReadsPctAndSpread) {
+    const auto load = [](const std::string& chaos) {
+        return parse_scenario("name = 'x'\ntarget = 'cache'\nvariants = ['safe']\n[[group]]\nname = 'g'\n"
+                              "mix = { get = 1 }\n[chaos]\n" + chaos,
+                              "t.toml", catalog());
+    };
+    const Scenario plain = load("yield = 0.1\n");
+    EXPECT_EQ(plain.chaos.strategy, Strategy::uniform);
+    EXPECT_EQ(plain.chaos.pct_depth, 3);
+    EXPECT_EQ(plain.chaos.start_spread, 0ns);
+    const Scenario pct = load("strategy = 'pct'\npct_depth = 5\nstart_spread = '20us'\n");
+    EXPECT_EQ(pct.chaos.strategy, Strategy::pct);
+    EXPECT_EQ(pct.chaos.pct_depth, 5);
+    EXPECT_EQ(pct.chaos.start_spread, 20us);
+    EXPECT_FALSE(pct.chaos.enabled());  // no yields or delays: PCT's priorities alone
+    const Scenario portfolio = load("strategy = 'portfolio'\npct_depth = 1\n");
+    EXPECT_EQ(portfolio.chaos.strategy, Strategy::portfolio);
+    EXPECT_EQ(portfolio.chaos.pct_depth, 1);
+    // A spread needs no other strategy than the default.
+    EXPECT_EQ(load("start_spread = '50us'\n").chaos.start_spread, 50us);
+    // Only the table's selectable rows: the portfolio's own slices are not strategies of their own.
+    EXPECT_THROW(load("strategy = 'none'\n"), ScenarioError);
+    EXPECT_THROW(load("strategy = 'uniform+spread'\n"), ScenarioError);
+}
+
 TEST(ScenarioLoader, SloBudgetSetTwice) {
     try {
         parse_scenario("name = 'x'\ntarget = 'cache'\nvariants = ['safe']\n[[group]]\nname = 'g'\n"
