@@ -108,6 +108,7 @@ ReplayPlan plan_replay(const ReplayOptions& o, const GlobalOptions& global) {
     run.seeds = {job.seed};
     run.duration = recorded.file.context.duration_override;
     run.iterations = recorded.file.context.iterations_override;
+    run.sets = recorded.file.context.key_overrides;
     run.confirm = o.confirm;
     run.out_dir = !o.out_dir.empty() ? o.out_dir
                                      : (fs::path(recorded.results_path).parent_path() / fmt::format("replay-{}", job.index)).string();

@@ -107,6 +107,10 @@ void setup_run(CLI::App& app, RunOptions& o) {
                    "run each job N times, for the spread of its figures (see --baseline); each time is a round "
                    "through every scenario")
         ->check(whole_number(1, k_max_repeat));
+    app.add_option("--set", o.sets,
+                   "override a key of every scenario before it is checked, KEY=VALUE (repeatable): "
+                   "chaos.strategy=pct, sync.mode=rounds, keys.count=8, chaos.yield=0.05; VALUE is TOML, or a string")
+        ->type_name("KEY=VALUE");
     app.add_option("--confirm", o.confirm,
                    "rerun each job that misses its expectation K times with the same seed, and say whether the miss "
                    "is deterministic, reproduced x of K times (flaky), or not reproduced")
@@ -136,11 +140,20 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     }
     run_length.iterations = o.iterations;
 
+    std::vector<KeyOverride> sets;
+    for (const auto& text : o.sets) {
+        try {
+            sets.push_back(parse_key_override(text));
+        } catch (const std::invalid_argument& e) {
+            throw CliError(ExitCode::usage, e.what());
+        }
+    }
+
     std::vector<Scenario> scenarios;
     bool bad = false;
     for (const auto& f : files) {
         try {
-            scenarios.push_back(load_scenario(f, catalogs.for_file(f)));
+            scenarios.push_back(load_scenario(f, catalogs.for_file(f), sets));
             apply_override(scenarios.back(), run_length);
         } catch (const ScenarioError& e) {
             print_diagnostics(e);
@@ -215,6 +228,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     sup.frame_filter = resolve_frame_filter();
     sup.run_length = run_length;
     sup.confirm = o.confirm;
+    sup.sets = sets;
     std::vector<WorkerUse> workers;
     try {
         workers = check_workers(plan, sup);
@@ -252,6 +266,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     context.working_directory = std::filesystem::current_path(cwd_error).string();
     context.duration_override = o.duration;
     context.iterations_override = o.iterations;
+    context.key_overrides = o.sets;
     context.planned = planned;
     context.seeds = plan.seeds();
     context.workers = workers;

@@ -28,7 +28,8 @@ struct RunOptions {
     std::vector<std::string> reports;  ///< FORMAT=PATH
     std::string source_root;           ///< "" = the current folder
     int repeat = 1;
-    int confirm = 0;  ///< reruns of each missed job with its seed (--confirm K)
+    int confirm = 0;
+    std::vector<std::string> sets;  ///< --set KEY=VALUE  ///< reruns of each missed job with its seed (--confirm K)
     std::string baseline;   ///< results.jsonl to compare this run's latencies with
     std::string tolerance = "10%";
     std::string tail_tolerance = "100%";

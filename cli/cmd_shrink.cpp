@@ -14,6 +14,7 @@
 #include "driver/shrink.hpp"
 #include "model/outcome.hpp"
 #include "model/paths.hpp"
+#include "scenario/overrides.hpp"
 
 namespace threadmill::cli {
 namespace {
@@ -91,6 +92,14 @@ ExitCode run_shrink(const ShrinkOptions& o, const GlobalOptions& global) {
         current = toml::parse_file(recorded.scenario_path);
     } catch (const toml::parse_error& e) {
         throw CliError(ExitCode::usage, fmt::format("{}: {}", recorded.scenario_path, e.description()));
+    }
+    // The run's --set overrides go into the file: the smaller scenario runs the same job on its own.
+    try {
+        std::vector<KeyOverride> sets;
+        for (const auto& text : recorded.file.context.key_overrides) sets.push_back(parse_key_override(text));
+        apply_key_overrides(current, sets);
+    } catch (const std::invalid_argument& e) {
+        throw CliError(ExitCode::usage, e.what());
     }
     pin_scenario(current, job.variant, job.flavor, job.seed, fs::path(recorded.scenario_path).parent_path());
     const auto& context = recorded.file.context;

@@ -44,7 +44,7 @@ void time_detections(JobResult& job, const JobTiming& t) {
     const auto consider = [&](std::string mechanism, double seconds, std::optional<std::uint64_t> ops) {
         seconds = std::max(0.0, seconds);
         if (!job.first_detection || seconds < job.first_detection->seconds)
-            job.first_detection = FirstDetection{std::move(mechanism), seconds, ops};
+            job.first_detection = FirstDetection{std::move(mechanism), seconds, ops, ""};
     };
     if (b.first == WorkerDetection::invariant && has_detection(job, "invariant"))
         consider("invariant", static_cast<double>(b.first_ns) * 1e-9, b.first_ops);
@@ -63,6 +63,11 @@ void time_detections(JobResult& job, const JobTiming& t) {
             if (!earliest || at < *earliest) earliest = at;
         }
         if (earliest) consider("linearizability", static_cast<double>(*earliest) * 1e-9, std::nullopt);
+    }
+    // Which strategy found it: a portfolio's slices are known only from a measurement.
+    if (job.first_detection && job.measurement) {
+        if (const StrategySlice* slice = slice_at(job.measurement->schedule, job.first_detection->seconds))
+            job.first_detection->strategy = slice->strategy;
     }
 }
 

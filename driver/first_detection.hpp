@@ -28,7 +28,8 @@ struct JobTiming {
 ///  - crash and timeout: when the worker ended (a hang is timed at its timeout, not at its start);
 ///  - linearizability: the return of the earliest operation that cannot be placed (no op count).
 /// The earliest of those that the job's detections include is the first detection; none without
-/// the start barrier's time (the worker never started its threads).
+/// the start barrier's time (the worker never started its threads). Its strategy is the schedule
+/// slice running then (a portfolio's), when the worker wrote its measurement.
 void time_detections(JobResult& job, const JobTiming& timing);
 
 }  // namespace threadmill

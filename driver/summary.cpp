@@ -46,6 +46,14 @@ std::vector<DetectionRate> detection_rates(const std::vector<JobResult>& results
             ++d.timed;
             seconds[it->second].push_back(r.first_detection->seconds);
             if (r.first_detection->ops) ops[it->second].push_back(static_cast<double>(*r.first_detection->ops));
+            const bool portfolio = r.measurement && r.measurement->schedule.size() > 1;
+            if (portfolio && !r.first_detection->strategy.empty()) {
+                auto& found = d.found_by;
+                const auto f = std::find_if(found.begin(), found.end(),
+                                            [&](const auto& e) { return e.first == r.first_detection->strategy; });
+                if (f == found.end()) found.emplace_back(r.first_detection->strategy, 1);
+                else ++f->second;
+            }
         }
     }
     for (std::size_t i = 0; i < rates.size(); ++i) {
@@ -58,6 +66,7 @@ std::vector<DetectionRate> detection_rates(const std::vector<JobResult>& results
         } else {
             d.jobs_for_goal = trials_for_detection(d.rate.low, k_detection_goal);
         }
+        std::stable_sort(d.found_by.begin(), d.found_by.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
         d.median_first_seconds = median(std::move(seconds[i]));
         d.median_first_ops = median(std::move(ops[i]));
     }

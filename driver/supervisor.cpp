@@ -88,6 +88,10 @@ std::vector<std::string> worker_argv(const Job& job, const fs::path& dir, const 
         argv.push_back("--iterations");
         argv.push_back(std::to_string(*options.run_length.iterations));
     }
+    for (const auto& set : options.sets) {
+        argv.push_back("--set");
+        argv.push_back(set.text());
+    }
     return argv;
 }
 
@@ -360,6 +364,7 @@ std::string replay_command(const Job& job, const SupervisorOptions& options) {
     if (!options.replay_out_dir.empty()) cmd += " --out " + word(options.replay_out_dir);
     if (options.run_length.duration) cmd += " --duration " + format_duration(*options.run_length.duration);
     if (options.run_length.iterations) cmd += fmt::format(" --iterations {}", *options.run_length.iterations);
+    for (const auto& set : options.sets) cmd += " --set " + word(set.text());
     return cmd;
 }
 

@@ -292,11 +292,13 @@ std::optional<double> JobResult::detections_per_million_ops() const {
 
 void to_json(json& j, const FirstDetection& v) {
     j = json{{"mechanism", v.mechanism}, {"seconds", v.seconds}, {"ops", v.ops ? json(*v.ops) : json(nullptr)}};
+    if (!v.strategy.empty()) j["strategy"] = v.strategy;
 }
 void from_json(const json& j, FirstDetection& v) {
     j.at("mechanism").get_to(v.mechanism);
     j.at("seconds").get_to(v.seconds);
     if (auto it = j.find("ops"); it != j.end() && !it->is_null()) v.ops = it->get<std::uint64_t>();
+    get_opt(j, "strategy", v.strategy);
 }
 
 void to_json(json& j, const Confirmation& v) {
@@ -412,6 +414,7 @@ void to_json(json& j, const RunContext& v) {
     if (!v.working_directory.empty()) j["working_directory"] = v.working_directory;
     if (!v.duration_override.empty()) j["duration_override"] = v.duration_override;
     if (v.iterations_override) j["iterations_override"] = *v.iterations_override;
+    if (!v.key_overrides.empty()) j["key_overrides"] = v.key_overrides;
 }
 void from_json(const json& j, RunContext& v) {
     get_opt(j, "tool_version", v.tool_version);
@@ -434,6 +437,7 @@ void from_json(const json& j, RunContext& v) {
     get_opt(j, "working_directory", v.working_directory);
     get_opt(j, "duration_override", v.duration_override);
     if (auto it = j.find("iterations_override"); it != j.end() && !it->is_null()) v.iterations_override = it->get<std::uint64_t>();
+    get_opt(j, "key_overrides", v.key_overrides);
 }
 
 void to_json(json& j, const RunEnd& v) {

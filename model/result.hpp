@@ -177,6 +177,9 @@ struct FirstDetection {
     /// Operations completed over all threads by then; none when not known (a linearizability
     /// violation is found after the job, in its history).
     std::optional<std::uint64_t> ops;
+    /// The schedule strategy running then (Measurement::schedule); "" when the job has no
+    /// schedule (a worker that died before writing its measurement, an older file).
+    std::string strategy;
 };
 
 /// The reruns of a job that missed its expectation, with the same seed (`--confirm K`).
@@ -282,6 +285,7 @@ struct RunContext {
     /// The run's overrides of every scenario's run length (`--duration`, `--iterations`), as given.
     std::string duration_override;
     std::optional<std::uint64_t> iterations_override;
+    std::vector<std::string> key_overrides;  ///< `--set KEY=VALUE`, as given
     std::string host;
     unsigned cpu_count = 0;
     std::string start_time;  ///< ISO 8601, UTC

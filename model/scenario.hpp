@@ -44,6 +44,9 @@ struct SyncSpec {
     std::uint32_t ops_per_round = 64;  ///< rounds mode: rendezvous after this many ops per thread
     /// Quiescent invariant checks in rounds mode: every Nth round boundary; 0 = only at the end.
     std::uint32_t checkpoint_every = 1;
+    /// `start_barrier = false` (start mode only): each thread starts as soon as it is created,
+    /// the way a hand-written stress loop does; the baseline a barrier is measured against.
+    bool start_barrier = true;
 };
 
 struct MixEntry {

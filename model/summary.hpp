@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/detection_stats.hpp"
@@ -56,6 +57,8 @@ struct DetectionRate {
     std::optional<double> median_first_seconds;
     std::optional<double> median_first_ops;
     int timed = 0;  ///< jobs with a timed first detection
+    /// Portfolio jobs: how many first detections each strategy made, most first.
+    std::vector<std::pair<std::string, int>> found_by;
 
     /// A safe variant's (its jobs expect `pass`): its rate is how often it was flagged.
     bool safe() const { return expected.size() == 1 && expected.front() == "pass"; }

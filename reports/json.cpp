@@ -10,6 +10,8 @@ namespace {
 
 nlohmann::json rate_json(const DetectionRate& d) {
     const auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    nlohmann::json found_by = nlohmann::json::object();
+    for (const auto& [strategy, n] : d.found_by) found_by[strategy] = n;
     return {{"scenario", d.scenario},
             {"target", d.target},
             {"variant", d.variant},
@@ -26,7 +28,8 @@ nlohmann::json rate_json(const DetectionRate& d) {
             {"seconds_run", d.seconds_run},
             {"timed", d.timed},
             {"median_first_seconds", opt(d.median_first_seconds)},
-            {"median_first_ops", opt(d.median_first_ops)}};
+            {"median_first_ops", opt(d.median_first_ops)},
+            {"found_by", found_by}};
 }
 
 }  // namespace

@@ -107,6 +107,8 @@ std::string first_detection_when(const JobResult& job) {
     const FirstDetection& f = *job.first_detection;
     std::string text = "after " + format_duration_ns(f.seconds * 1e9);
     if (f.ops) text += fmt::format(" and {} ops", format_count_rate(static_cast<double>(*f.ops)));
+    // Only a portfolio says which strategy: a job of one strategy names it in its scenario.
+    if (!f.strategy.empty() && job.measurement && job.measurement->schedule.size() > 1) text += fmt::format(" ({})", f.strategy);
     return text;
 }
 
@@ -134,6 +136,11 @@ std::string rate_first_text(const DetectionRate& d) {
     if (!d.median_first_seconds) return "";
     std::string text = "median " + format_duration_ns(*d.median_first_seconds * 1e9);
     if (d.median_first_ops) text += ", " + format_count_rate(*d.median_first_ops) + " ops";
+    if (!d.found_by.empty()) {
+        std::vector<std::string> by;
+        for (const auto& [strategy, n] : d.found_by) by.push_back(fmt::format("{} {}", strategy, n));
+        text += fmt::format("; found by {}", fmt::join(by, ", "));
+    }
     return text;
 }
 

@@ -53,7 +53,8 @@ std::string first_detection_when(const JobResult& job);
 /// - rate: "18/20 jobs (70%-97%)", the Wilson interval at k_detection_confidence;
 /// - bound (none detected): "under 14% per job (95%)";
 /// - goal: "7 jobs for 99%", the run length for k_detection_goal;
-/// - first: "median 12ms, 4.1k ops" over the timed jobs; "" when none was timed.
+/// - first: "median 12ms, 4.1k ops" over the timed jobs, and for portfolio jobs the strategies
+///   that made the first detections ("; found by pct 3, uniform 2"); "" when none was timed.
 std::string rate_text(const DetectionRate& d);
 std::string rate_bound_text(const DetectionRate& d);
 std::string rate_goal_text(const DetectionRate& d);

@@ -98,6 +98,11 @@ void Loader::read_sync() {
         }
         rounds_only("checkpoint");
     }
+    if (const auto* n = t->get("start_barrier")) {
+        if (const auto v = read_boolean(*n, "sync.start_barrier")) sync.start_barrier = *v;
+        if (mode_ok && sync.mode != SyncMode::start)
+            error(*n, "sync.start_barrier is only used with mode = \"start\": rounds and lockstep are barriers");
+    }
 }
 
 void Loader::read_groups() {

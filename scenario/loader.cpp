@@ -23,6 +23,11 @@ Scenario Loader::load(std::string_view text) {
         error(e.source().begin, toml_message(e.description()));
         throw ScenarioError(take_sorted_diagnostics());
     }
+    try {
+        apply_key_overrides(root, m_sets);
+    } catch (const std::invalid_argument& e) {
+        throw ScenarioError({Diagnostic{SourceLoc{path(), 0, 0}, e.what()}});
+    }
     m_root = &root;
     m_scenario.path = path();
     check_root_keys();
@@ -85,7 +90,7 @@ void Loader::check_root_keys() {
 
 }  // namespace loader_detail
 
-Scenario load_scenario(const std::string& path, const Catalog& catalog) {
+Scenario load_scenario(const std::string& path, const Catalog& catalog, const std::vector<KeyOverride>& sets) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw ScenarioError({Diagnostic{SourceLoc{path, 0, 0}, "cannot open the scenario file"}});
@@ -93,11 +98,12 @@ Scenario load_scenario(const std::string& path, const Catalog& catalog) {
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) throw ScenarioError({Diagnostic{SourceLoc{path, 0, 0}, "cannot read the scenario file"}});
-    return parse_scenario(text.str(), path, catalog);
+    return parse_scenario(text.str(), path, catalog, sets);
 }
 
-Scenario parse_scenario(std::string_view toml_text, const std::string& path, const Catalog& catalog) {
-    return loader_detail::Loader(path, catalog).load(toml_text);
+Scenario parse_scenario(std::string_view toml_text, const std::string& path, const Catalog& catalog,
+                        const std::vector<KeyOverride>& sets) {
+    return loader_detail::Loader(path, catalog, sets).load(toml_text);
 }
 
 std::string resolve_scenario_worker(const std::string& scenario_path, const std::string& value) {

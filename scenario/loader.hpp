@@ -5,16 +5,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/target.hpp"
 #include "model/scenario.hpp"
+#include "scenario/overrides.hpp"
 
 namespace threadmill {
 
-/// Loads and validates a scenario file against the targets of `catalog`. Throws ScenarioError.
-Scenario load_scenario(const std::string& path, const Catalog& catalog);
+/// Loads and validates a scenario file against the targets of `catalog`, with `sets` (`--set`)
+/// applied to its keys first. Throws ScenarioError (a bad override is a diagnostic too).
+Scenario load_scenario(const std::string& path, const Catalog& catalog, const std::vector<KeyOverride>& sets = {});
 /// The same from TOML text; `path` is used in messages and to resolve the files the scenario names.
-Scenario parse_scenario(std::string_view toml_text, const std::string& path, const Catalog& catalog);
+Scenario parse_scenario(std::string_view toml_text, const std::string& path, const Catalog& catalog,
+                        const std::vector<KeyOverride>& sets = {});
 
 /// The folder a scenario's `worker = "..."` names: `value` resolved against the folder of the scenario
 /// file at `scenario_path`, absolute and normalized (an absolute `value` is kept).

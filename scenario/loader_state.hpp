@@ -13,6 +13,7 @@
 
 #include "api/target.hpp"
 #include "model/scenario.hpp"
+#include "scenario/overrides.hpp"
 #include "scenario/toml_reader.hpp"
 
 namespace threadmill::loader_detail {
@@ -35,7 +36,7 @@ inline const Names k_root_keys = {"name",     "description", "target",  "worker"
                                   "sync",     "group",       "outcome", "chaos",  "faults",   "check",
                                   "expect",   "slo",         "sanitizers"};
 inline const Names k_keys_keys = {"count", "distribution", "zipf_theta"};
-inline const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint"};
+inline const Names k_sync_keys = {"mode", "ops_per_round", "checkpoint", "start_barrier"};
 inline const Names k_group_keys = {"name", "threads", "mix"};
 inline const Names k_outcome_keys = {"match", "grade", "desc"};
 inline const Names k_chaos_keys = {"yield", "delay", "delay_probability", "strategy", "pct_depth", "start_spread"};
@@ -57,7 +58,8 @@ Names names_of(const std::vector<Spec>& specs) {
 /// a section that cannot be read leaves its defaults and the others are still checked.
 class Loader : private TomlReader {
 public:
-    Loader(const std::string& path, const Catalog& catalog) : TomlReader(path), m_catalog(catalog) {}
+    Loader(const std::string& path, const Catalog& catalog, const std::vector<KeyOverride>& sets)
+        : TomlReader(path), m_catalog(catalog), m_sets(sets) {}
 
     /// The validated scenario with every default applied. Throws ScenarioError holding every
     /// diagnostic, in file order.
@@ -115,6 +117,7 @@ private:
     void check_expect_reachable();
 
     const Catalog& m_catalog;
+    const std::vector<KeyOverride>& m_sets;  ///< `--set`, applied to the TOML before anything is read
     const toml::table* m_root = nullptr;
     const TargetInfo* m_target = nullptr;
     Scenario m_scenario;

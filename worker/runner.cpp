@@ -148,9 +148,13 @@ public:
     Measurement run() {
         std::vector<std::thread> threads;
         threads.reserve(static_cast<std::size_t>(m_threads));
+        // Without a start barrier the job starts before its first thread is created, and each
+        // thread runs as soon as it exists (creating a thread orders m_start before it).
+        const bool barrier = m_sc.sync.start_barrier;
+        if (!barrier) on_start();
         for (int t = 0; t < m_threads; ++t) threads.emplace_back([this, t] { thread_main(t); });
 
-        m_start_barrier.arrive_and_wait([this] { on_start(); });
+        if (barrier) m_start_barrier.arrive_and_wait([this] { on_start(); });
         if (m_sc.duration && m_sc.sync.mode == SyncMode::start) {
             if (m_schedule) step_time_slices();
             std::this_thread::sleep_until(m_deadline);
@@ -178,7 +182,7 @@ private:
     void thread_main(int t) {
         ThreadSlot& s = slot(t);
         // Whoever arrives last runs the completion, so every participant passes the same one.
-        m_start_barrier.arrive_and_wait([this] { on_start(); });
+        if (m_sc.sync.start_barrier) m_start_barrier.arrive_and_wait([this] { on_start(); });
         if (m_schedule) m_schedule->begin(s.ctx, 0);
         if (m_sc.sync.mode == SyncMode::rounds) {
             run_rounds(s);

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
     app.add_option("--seed", seed, "the job's seed");
     app.add_option("--duration", duration_text, "override the scenario's duration (e.g. 200ms)");
     app.add_option("--iterations", iterations, "override: ops per thread");
+    std::vector<std::string> set_texts;
+    app.add_option("--set", set_texts, "override a scenario key, KEY=VALUE (repeatable), as `threadmill run --set`");
     app.add_option("--result", result_path, "write the result JSON here (default: stdout)");
     app.add_option("--activity", activity_path, "publish per-thread activity in this file");
     app.add_option("--work-dir", work_dir, "scratch directory for the target");
@@ -99,7 +101,9 @@ int main(int argc, char** argv) {
             std::cerr << "threadmill-worker: error: --scenario and --variant are required (or --describe)\n";
             return k_worker_exit_usage;
         }
-        Scenario sc = load_scenario(scenario_path, catalog);
+        std::vector<KeyOverride> sets;
+        for (const auto& text : set_texts) sets.push_back(parse_key_override(text));
+        Scenario sc = load_scenario(scenario_path, catalog, sets);
         RunLengthOverride o;
         if (!duration_text.empty()) {
             o.duration = parse_duration(duration_text);

@@ -430,6 +430,43 @@ TEST(Cli, ConfirmCallsAnIntermittentFailureOfASafeVariantFlakyAndAFinding) {
     fs::remove(counter);
 }
 
+// --set changes every scenario's key for the run, the workers' too; replay commands and
+// `threadmill replay` carry it.
+TEST(Cli, SetOverridesScenarioKeysInTheWorkersAndReplaysCarryIt) {
+    const std::string out = out_dir("set");
+    auto r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe --seed 3 --iterations 400 "
+                             "--set sync.mode=rounds --set sync.ops_per_round=10 --set chaos.strategy=portfolio --json --out '{}'",
+                             k_selftest, out));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto doc = nlohmann::json::parse(r.out);
+    const auto& m = doc.at("jobs").at(0).at("measurement");
+    EXPECT_EQ(m.at("rounds"), 40);  // 400 ops per thread, 10 a round
+    EXPECT_EQ(m.at("schedule").size(), 4u);  // a portfolio's four slices
+    const std::string replay = doc.at("jobs").at(0).at("replay");
+    EXPECT_NE(replay.find("--set sync.mode=rounds --set sync.ops_per_round=10 --set chaos.strategy=portfolio"),
+              std::string::npos)
+        << replay;
+    r = cli(fmt::format("replay '{0}/results.jsonl#1' --json --out '{0}/again'", out));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc.at("jobs").at(0).at("measurement").at("rounds"), 40);
+
+    // Without a start barrier (the naive loop a barrier is measured against) every op still runs.
+    r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --variant safe --seed 3 --iterations 100 "
+                        "--set sync.start_barrier=false --json --out '{}'",
+                        k_selftest, out));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).at("jobs").at(0).at("measurement").at("total_ops"), 200);
+
+    r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --set keys.count=0 --out '{}'", k_selftest, out));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("keys.count"), std::string::npos) << r.err;
+    r = cli(fmt::format("run {} scenarios/selftest/misbehave.toml --set nonsense --out '{}'", k_selftest, out));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("write KEY=VALUE"), std::string::npos) << r.err;
+    fs::remove_all(out);
+}
+
 // Shrinking a deterministic failure (a throw where a hang was expected: UNEXPECTED): everything
 // that is not needed for `throw` to throw goes, and the smaller scenario, which says what was
 // removed, still fails the same way.

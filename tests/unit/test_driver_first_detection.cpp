@@ -83,6 +83,21 @@ TEST(TimeDetections, TheEarliestTimedDetectionOfTheJobIsTheFirst) {
     EXPECT_EQ(j.detection_events, 1u);  // the crash; no measurement holds the violations
 }
 
+TEST(TimeDetections, APortfolioNamesTheStrategyRunningAtTheFirstDetection) {
+    JobResult j = job_with({"exception"});
+    j.measurement.emplace();
+    j.measurement->total_ops = 4'000;
+    j.measurement->schedule = {{"none", 0.0, 0}, {"pct", 0.25, 1'000}, {"uniform", 0.5, 2'000}};
+    JobTiming t = started_at(0);
+    t.board.first = WorkerDetection::exception;
+    t.board.first_ns = 300'000'000;  // in the pct slice
+    t.board.first_ops = 1'200;
+    time_detections(j, t);
+    ASSERT_TRUE(j.first_detection.has_value());
+    EXPECT_EQ(j.first_detection->strategy, "pct");
+    EXPECT_EQ(*j.ops_run, 4'000u);  // the measurement's count
+}
+
 TEST(TimeDetections, ASanitizerLogSeenBeforeTheCrashIsTheFirst) {
     JobResult j = job_with({"memory:heap-use-after-free", "crash"});
     Finding f;
@@ -153,7 +168,7 @@ JobResult seed_job(const std::string& variant, bool detected, std::optional<doub
     if (detected) j.detections.push_back({"invariant:x", ""});
     j.expectation_met = (variant == "safe") != detected;
     j.ops_run = 1000;
-    if (first_seconds) j.first_detection = FirstDetection{"invariant", *first_seconds, 10};
+    if (first_seconds) j.first_detection = FirstDetection{"invariant", *first_seconds, 10, ""};
     return j;
 }
 
@@ -185,6 +200,24 @@ TEST(DetectionRates, OneRowPerScenarioVariantFlavorWithIntervalBoundAndMedians) 
     ASSERT_TRUE(mutant.median_first_seconds.has_value());
     EXPECT_NEAR(*mutant.median_first_seconds, 0.3, 1e-12);  // of 0.1 .. 0.5
     EXPECT_DOUBLE_EQ(*mutant.median_first_ops, 10.0);
+}
+
+TEST(DetectionRates, PortfolioJobsCountTheStrategiesThatFoundTheBug) {
+    std::vector<JobResult> jobs;
+    for (const char* strategy : {"pct", "uniform", "pct"}) {
+        JobResult j = seed_job("mutant", true, 0.1);
+        j.measurement.emplace();
+        j.measurement->schedule = {{"uniform", 0, 0}, {"pct", 0.05, 10}};
+        j.first_detection->strategy = strategy;
+        jobs.push_back(std::move(j));
+    }
+    JobResult single = seed_job("mutant", true, 0.1);  // one strategy: not a portfolio's finding
+    single.first_detection->strategy = "uniform";
+    jobs.push_back(std::move(single));
+    const auto rates = detection_rates(jobs);
+    ASSERT_EQ(rates.size(), 1u);
+    const std::vector<std::pair<std::string, int>> expected{{"pct", 2}, {"uniform", 1}};
+    EXPECT_EQ(rates[0].found_by, expected);
 }
 
 }  // namespace

@@ -392,6 +392,35 @@ TEST(ScenarioLoader, ChaosStrategyDefaultsToUniformAndReadsPctAndSpread) {
     EXPECT_THROW(load("strategy = 'uniform+spread'\n"), ScenarioError);
 }
 
+// --set overrides a key before the scenario is checked: tables made on the way, TOML values or
+// bare words, and a value the loader refuses is refused as the file's own would be.
+TEST(ScenarioLoader, SetOverridesAKeyBeforeTheScenarioIsChecked) {
+    const std::string text = "name = 'x'\ntarget = 'cache'\nvariants = ['safe']\nduration = '1s'\n[[group]]\nname = 'g'\n"
+                             "mix = { get = 1 }\n";
+    const auto load = [&](std::vector<std::string> sets) {
+        std::vector<KeyOverride> parsed;
+        for (const auto& s : sets) parsed.push_back(parse_key_override(s));
+        return parse_scenario(text, "t.toml", catalog(), parsed);
+    };
+    const Scenario sc = load({"chaos.strategy=pct", "chaos.pct_depth=4", "keys.count=8", "duration=\"20ms\"",
+                              "sync.mode=rounds"});
+    EXPECT_EQ(sc.chaos.strategy, Strategy::pct);
+    EXPECT_EQ(sc.chaos.pct_depth, 4);
+    EXPECT_EQ(sc.keys.count, 8u);
+    EXPECT_EQ(sc.duration, std::chrono::milliseconds(20));
+    EXPECT_EQ(sc.sync.mode, SyncMode::rounds);
+    EXPECT_EQ(load({"keys.count=1", "keys.count=3"}).keys.count, 3u);  // the last one wins
+    EXPECT_THROW(load({"keys.count=0"}), ScenarioError);                // checked like the file's own
+    EXPECT_THROW(load({"chaos.strategy=sometimes"}), ScenarioError);
+    EXPECT_THROW(load({"group.threads=2"}), ScenarioError);  // [[group]] is an array, not a table
+    EXPECT_FALSE(load({"sync.start_barrier=false"}).sync.start_barrier);
+    EXPECT_TRUE(load({}).sync.start_barrier);
+    EXPECT_THROW(load({"sync.mode=rounds", "sync.start_barrier=false"}), ScenarioError);  // rounds are barriers
+    EXPECT_THROW(parse_key_override("chaos.strategy"), std::invalid_argument);
+    EXPECT_THROW(parse_key_override("=3"), std::invalid_argument);
+    EXPECT_THROW(parse_key_override("chaos..yield=1"), std::invalid_argument);
+}
+
 TEST(ScenarioLoader, SloBudgetSetTwice) {
     try {
         parse_scenario("name = 'x'\ntarget = 'cache'\nvariants = ['safe']\n[[group]]\nname = 'g'\n"
