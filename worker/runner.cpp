@@ -21,6 +21,7 @@
 #include "model/paths.hpp"
 #include "worker/barrier.hpp"
 #include "worker/keys.hpp"
+#include "worker/tsc_clock.hpp"
 
 namespace threadmill {
 namespace {
@@ -131,6 +132,8 @@ public:
     }
 
     Measurement run() {
+        // Chosen (and calibrated, once per process) before any thread reads it.
+        m_clock = m_opt.tsc_clock ? &TscClock::process() : &TscClock::steady();
         std::vector<std::thread> threads;
         threads.reserve(static_cast<std::size_t>(m_threads));
         for (int t = 0; t < m_threads; ++t) threads.emplace_back([this, t] { thread_main(t); });
@@ -236,6 +239,7 @@ private:
 
     void on_start() {
         m_start = Clock::now();
+        m_start_ticks = m_clock->before_op();
         if (m_sc.duration) m_deadline = m_start + *m_sc.duration;
     }
 
@@ -263,7 +267,10 @@ private:
         a.in_op.store(1, std::memory_order_relaxed);
         const bool history = s.ctx.m_history != nullptr;
         if (history) s.history.begin_op();
-        const auto t0 = m_opt.record_latency || history ? Clock::now() : Clock::time_point{};
+        // History intervals must contain their op (the linearizability check orders ops across
+        // threads by them): fenced reads. Latency alone takes the plain, cheaper reads.
+        const bool timed = m_opt.record_latency || history;
+        const std::uint64_t t0 = !timed ? 0 : history ? m_clock->before_op() : m_clock->now();
         bool threw = false;
         try {
             m_instance->run(op, s.ctx);
@@ -274,14 +281,18 @@ private:
             threw = true;
             note_exception(s, op.index, "an exception not derived from std::exception");
         }
-        if (m_opt.record_latency || history) {
-            const auto t1 = Clock::now();
-            if (m_opt.record_latency)
-                s.latency[static_cast<std::size_t>(op.index)].record(static_cast<std::uint64_t>((t1 - t0).count()));
-            if (history) s.history.end_op((t0 - m_start).count(), (t1 - m_start).count(), threw);
+        if (timed) {
+            const std::uint64_t t1 = history ? m_clock->after_op() : m_clock->now();
+            if (m_opt.record_latency) s.latency[static_cast<std::size_t>(op.index)].record(m_clock->elapsed_ns(t0, t1));
+            if (history) s.history.end_op(ns_since_start(t0), ns_since_start(t1), threw);
         }
         a.in_op.store(0, std::memory_order_relaxed);
         a.ops_done.store(++s.ops_done, std::memory_order_relaxed);
+    }
+
+    /// A per-op clock reading as nanoseconds since on_start().
+    std::int64_t ns_since_start(std::uint64_t ticks) const {
+        return m_clock->to_ns(static_cast<std::int64_t>(ticks - m_start_ticks));
     }
 
     static void note_exception(ThreadSlot& s, int op, const char* what) {
@@ -434,6 +445,8 @@ private:
 
     Clock::time_point m_start;
     Clock::time_point m_deadline;
+    const TscClock* m_clock = nullptr;  ///< the per-op clock, set by run()
+    std::uint64_t m_start_ticks = 0;    ///< m_clock's reading at m_start
     std::atomic<bool> m_stop{false};  ///< start mode with a duration: relaxed, orders nothing
     /// History records left to hand out ([check] history_limit), taken in grants by the threads.
     std::atomic<std::int64_t> m_history_budget{static_cast<std::int64_t>(m_sc.check.history_limit)};
