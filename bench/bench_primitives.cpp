@@ -1,5 +1,6 @@
-// Microbenchmarks of the harness's per-op primitives: histogram recording, clock reads, and
-// the rendezvous barrier against std::barrier (figures and command in docs/performance.md).
+// Microbenchmarks of the harness's per-op primitives: histogram recording, clock reads
+// (steady_clock against the TSC), and the rendezvous barrier against std::barrier (figures and
+// command in docs/performance.md).
 #include <benchmark/benchmark.h>
 #include <pthread.h>
 #include <sched.h>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "worker/barrier.hpp"
+#include "worker/tsc_clock.hpp"
 #include "model/histogram.hpp"
 #include "api/rng.hpp"
 
@@ -47,6 +49,26 @@ void BM_TwoClockReads(benchmark::State& state) {
 }
 BENCHMARK(BM_TwoClockReads);
 
+// The TSC as the runner reads it when it trusts it (here whether trusted or not), with the
+// conversion of the difference to nanoseconds; `fenced`: the reads that bracket a history record.
+void tsc_reads(benchmark::State& state, bool fenced) {
+    const TscClock* clock = TscClock::tsc_untrusted();
+    if (clock == nullptr) {
+        state.SkipWithError("no TSC on this CPU");
+        return;
+    }
+    state.SetLabel(TscClock::process().source() == ClockSource::tsc ? "trusted" : "not trusted here");
+    for (auto _ : state) {
+        const std::uint64_t start = fenced ? clock->before_op() : clock->now();
+        const std::uint64_t end = fenced ? clock->after_op() : clock->now();
+        benchmark::DoNotOptimize(clock->elapsed_ns(start, end));
+    }
+}
+void BM_TwoTscReads(benchmark::State& state) { tsc_reads(state, false); }
+void BM_TwoTscReadsFenced(benchmark::State& state) { tsc_reads(state, true); }
+BENCHMARK(BM_TwoTscReads);
+BENCHMARK(BM_TwoTscReadsFenced);
+
 // What the runner does per op, without the op.
 void BM_ClockReadsAndRecord(benchmark::State& state) {
     Histogram h;
@@ -59,6 +81,23 @@ void BM_ClockReadsAndRecord(benchmark::State& state) {
     benchmark::DoNotOptimize(h.count());
 }
 BENCHMARK(BM_ClockReadsAndRecord);
+
+void BM_TscReadsAndRecord(benchmark::State& state) {
+    const TscClock* clock = TscClock::tsc_untrusted();
+    if (clock == nullptr) {
+        state.SkipWithError("no TSC on this CPU");
+        return;
+    }
+    Histogram h;
+    for (auto _ : state) {
+        const std::uint64_t start = clock->now();
+        const std::uint64_t end = clock->now();
+        h.record(clock->elapsed_ns(start, end));
+        benchmark::ClobberMemory();
+    }
+    benchmark::DoNotOptimize(h.count());
+}
+BENCHMARK(BM_TscReadsAndRecord);
 
 // ---- rendezvous ------------------------------------------------------------------------------
 
@@ -91,12 +130,13 @@ void set_affinity(const benchmark::State& state, bool pinned) {
 // same number of arrivals on every thread, so a barrier is back at a round start between runs.
 template <typename B>
 B& shared_barrier(int threads) {
-    if (threads == 2) {
-        static B two(2);
-        return two;
+    static B two(2), three(3), four(4), eight(8);
+    switch (threads) {
+        case 2: return two;
+        case 3: return three;
+        case 4: return four;
+        default: return eight;
     }
-    static B eight(8);
-    return eight;
 }
 
 template <typename B>
@@ -115,6 +155,11 @@ BENCHMARK(BM_Rendezvous_Ours_Pinned)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Rendezvous_Std_Pinned)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Rendezvous_Ours)->Threads(2)->UseRealTime();
 BENCHMARK(BM_Rendezvous_Std)->Threads(2)->UseRealTime();
+// More threads than the 2 cores of the project's machines: most built-in scenarios run 3.
+BENCHMARK(BM_Rendezvous_Ours)->Threads(3)->UseRealTime();
+BENCHMARK(BM_Rendezvous_Std)->Threads(3)->UseRealTime();
+BENCHMARK(BM_Rendezvous_Ours)->Threads(4)->UseRealTime();
+BENCHMARK(BM_Rendezvous_Std)->Threads(4)->UseRealTime();
 BENCHMARK(BM_Rendezvous_Ours)->Threads(8)->UseRealTime();
 BENCHMARK(BM_Rendezvous_Std)->Threads(8)->UseRealTime();
 

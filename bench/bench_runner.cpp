@@ -1,16 +1,18 @@
 // Harness overhead: ops/s of a no-op target through the real runner, with latency recording
-// on and off, on 1 and 2 threads, per lockstep round, and with history recording ([check]
+// on (timed by the TSC where trusted, and by steady_clock) and off, on 1 and 2 threads, per lockstep round, and with history recording ([check]
 // linearizability) on and off for a no-op target that records every operation
 // (docs/performance.md).
 #include <unistd.h>
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
 #include "worker/runner.hpp"
+#include "worker/tsc_clock.hpp"
 #include "model/scenario.hpp"
 #include "scenario/loader.hpp"
 
@@ -60,7 +62,7 @@ TM_REGISTER_TARGET(make_noop_history);
 
 constexpr std::uint64_t k_ops_per_thread = 200000;
 
-void run_noop(benchmark::State& state, bool record, const char* sync) {
+void run_noop(benchmark::State& state, bool record, const char* sync, bool tsc_clock = true) {
     const int threads = static_cast<int>(state.range(0));
     const std::string text = fmt::format(
         "name = \"bench\"\ntarget = \"bench_noop\"\niterations = {}\n[sync]\nmode = \"{}\"\n{}"
@@ -74,6 +76,8 @@ void run_noop(benchmark::State& state, bool record, const char* sync) {
     const TargetSpec& target = *Registry::instance().find("bench_noop");
     RunnerOptions options;
     options.record_latency = record;
+    options.tsc_clock = tsc_clock;
+    if (record) state.SetLabel(std::string(clock_source_name(tsc_clock ? TscClock::process().source() : ClockSource::steady)));
     for (auto _ : state) {
         const Measurement m = run_job(sc, target, "safe", 1, options);
         benchmark::DoNotOptimize(m.total_ops);
@@ -104,6 +108,8 @@ void run_noop_history(benchmark::State& state, bool history, bool file = true) {
 }
 
 void BM_RunnerNoopRecording(benchmark::State& s) { run_noop(s, true, "start"); }
+/// As before the TSC clock: every op timed by two steady_clock reads.
+void BM_RunnerNoopRecordingSteady(benchmark::State& s) { run_noop(s, true, "start", false); }
 void BM_RunnerHistoryOff(benchmark::State& s) { run_noop_history(s, false); }
 void BM_RunnerHistoryOn(benchmark::State& s) { run_noop_history(s, true); }
 /// Recording only: no file is written after the run.
@@ -115,6 +121,7 @@ void BM_RunnerNoopRoundsRecording(benchmark::State& s) { run_noop(s, true, "roun
 void BM_RunnerNoopLockstep(benchmark::State& s) { run_noop(s, true, "lockstep"); }
 
 BENCHMARK(BM_RunnerNoopRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RunnerNoopRecordingSteady)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerNoopNotRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerNoopRoundsRecording)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RunnerHistoryOff)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);

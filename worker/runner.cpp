@@ -22,6 +22,7 @@
 #include "worker/barrier.hpp"
 #include "worker/keys.hpp"
 #include "worker/schedule.hpp"
+#include "worker/tsc_clock.hpp"
 
 namespace threadmill {
 namespace {
@@ -146,6 +147,12 @@ public:
     }
 
     Measurement run() {
+        // Chosen (and calibrated, once per process) before any thread reads it.
+        // A job that records a history orders operations of different threads by their times:
+        // it reads the operating system's clock, which is kept consistent across CPUs whatever
+        // the TSC does (a kernel may distrust it, as VMs booted with tsc=unstable do). Latency
+        // alone is one thread's difference of two readings, which the TSC serves.
+        m_clock = m_opt.tsc_clock && !m_sc.check.linearizability ? &TscClock::process() : &TscClock::steady();
         std::vector<std::thread> threads;
         threads.reserve(static_cast<std::size_t>(m_threads));
         // Without a start barrier the job starts before its first thread is created, and each
@@ -307,6 +314,7 @@ private:
     void on_start() {
         m_start = Clock::now();
         m_board.started(std::chrono::duration_cast<std::chrono::nanoseconds>(m_start.time_since_epoch()).count());
+        m_start_ticks = m_clock->before_op();
         if (m_sc.duration) m_deadline = m_start + *m_sc.duration;
         if (m_schedule) m_schedule->start(m_start);
     }
@@ -338,7 +346,10 @@ private:
         a.in_op.store(1, std::memory_order_relaxed);
         const bool history = s.ctx.m_history != nullptr;
         if (history) s.history.begin_op();
-        const auto t0 = m_opt.record_latency || history ? Clock::now() : Clock::time_point{};
+        // History intervals must contain their op (the linearizability check orders ops across
+        // threads by them): fenced reads. Latency alone takes the plain, cheaper reads.
+        const bool timed = m_opt.record_latency || history;
+        const std::uint64_t t0 = !timed ? 0 : history ? m_clock->before_op() : m_clock->now();
         bool threw = false;
         try {
             m_instance->run(op, s.ctx);
@@ -349,11 +360,10 @@ private:
             threw = true;
             note_exception(s, op.index, "an exception not derived from std::exception");
         }
-        if (m_opt.record_latency || history) {
-            const auto t1 = Clock::now();
-            if (m_opt.record_latency)
-                s.latency[static_cast<std::size_t>(op.index)].record(static_cast<std::uint64_t>((t1 - t0).count()));
-            if (history) s.history.end_op((t0 - m_start).count(), (t1 - m_start).count(), threw);
+        if (timed) {
+            const std::uint64_t t1 = history ? m_clock->after_op() : m_clock->now();
+            if (m_opt.record_latency) s.latency[static_cast<std::size_t>(op.index)].record(m_clock->elapsed_ns(t0, t1));
+            if (history) s.history.end_op(ns_since_start(t0), ns_since_start(t1), threw);
         }
         a.in_op.store(0, std::memory_order_relaxed);
         a.ops_done.store(++s.ops_done, std::memory_order_relaxed);
@@ -367,6 +377,11 @@ private:
 
     void note_detection(WorkerDetection what, Clock::time_point at) {
         m_board.detected(what, std::chrono::duration_cast<std::chrono::nanoseconds>(at - m_start).count());
+    }
+
+    /// A per-op clock reading as nanoseconds since on_start().
+    std::int64_t ns_since_start(std::uint64_t ticks) const {
+        return m_clock->to_ns(static_cast<std::int64_t>(ticks - m_start_ticks));
     }
 
     static void note_exception(ThreadSlot& s, int op, const char* what) {
@@ -522,6 +537,8 @@ private:
 
     Clock::time_point m_start;
     Clock::time_point m_deadline;
+    const TscClock* m_clock = nullptr;  ///< the per-op clock, set by run()
+    std::uint64_t m_start_ticks = 0;    ///< m_clock's reading at m_start
     std::atomic<bool> m_stop{false};  ///< start mode with a duration: relaxed, orders nothing
     /// History records left to hand out ([check] history_limit), taken in grants by the threads.
     std::atomic<std::int64_t> m_history_budget{static_cast<std::int64_t>(m_sc.check.history_limit)};

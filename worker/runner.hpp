@@ -17,6 +17,9 @@ struct RunnerOptions {
     /// Where to write the history (JSON Lines, `threadmill check-history`'s format) when the
     /// scenario asks for `[check] linearizability`; "" keeps none.
     std::string history_path;
+    /// Time ops with TscClock::process() (the TSC where trusted); false: steady_clock, only for
+    /// measuring the harness itself.
+    bool tsc_clock = true;
 };
 
 /// Runs `scenario` against variant `variant` of `target` with `seed`:
@@ -29,7 +32,8 @@ struct RunnerOptions {
 ///  - each thread draws its ops, keys and args from its own plan stream, derived from the seed;
 ///  - `[chaos] strategy` and `start_spread` act at chaos points and after each barrier
 ///    (worker/schedule.hpp); Measurement::schedule says which strategy ran when;
-///  - latency of every op is recorded per thread and merged at the end;
+///  - latency of every op is recorded per thread and merged at the end, timed by
+///    TscClock::process() (the TSC where trusted, steady_clock otherwise);
 ///  - with `[check] linearizability`, the ops' history records (Call::invoke) are kept per thread
 ///    and written to options.history_path after the last op, cut consistently at the limit;
 ///  - the target's final check runs after every thread has stopped.

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -75,6 +76,30 @@ TEST(Barrier, EightThreads) { run_rounds(8, 300); }
 // asserts on time.)
 TEST(Barrier, ParkedWaitersAreWoken) { run_rounds(2, 40, std::chrono::microseconds(500)); }
 TEST(Barrier, ParkedWaitersAreWokenEightThreads) { run_rounds(8, 20, std::chrono::microseconds(500)); }
+
+// More threads than cores, as most built-in scenarios run on 2 cores: the waiters take the
+// yielding path, and every round's writes must still be visible after its barrier.
+std::uint32_t more_than_cores(std::uint32_t extra) {
+    return std::max(3u, std::thread::hardware_concurrency() + extra);
+}
+
+TEST(Barrier, MoreThreadsThanCoresYield) {
+    EXPECT_TRUE(Barrier(more_than_cores(1)).oversubscribed());
+    run_rounds(more_than_cores(1), 3000);
+}
+TEST(Barrier, MoreThreadsThanCoresManyRounds) { run_rounds(more_than_cores(6), 500); }
+
+// Oversubscribed waiters out of yielding time park on the futex and must be woken, with the
+// sleepers bit set by several of them; the rounds without the stall take the yield path.
+TEST(Barrier, ParkedWaitersAreWokenMoreThreadsThanCores) {
+    run_rounds(more_than_cores(1), 40, std::chrono::microseconds(500));
+}
+
+TEST(Barrier, AsManyThreadsAsCoresSpin) {
+    const unsigned cores = std::thread::hardware_concurrency();
+    if (cores == 0) GTEST_SKIP() << "unknown core count";
+    EXPECT_FALSE(Barrier(cores).oversubscribed());
+}
 
 TEST(Barrier, ArriveWithoutCompletion) {
     Barrier barrier(2);
