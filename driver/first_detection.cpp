@@ -5,15 +5,14 @@
 #include <string_view>
 
 #include "model/finding.hpp"
+#include "model/mechanism.hpp"
 
 namespace threadmill {
 namespace {
 
 bool has_detection(const JobResult& job, std::string_view mechanism) {
-    return std::any_of(job.detections.begin(), job.detections.end(), [&](const Detection& d) {
-        return d.mechanism == mechanism || (d.mechanism.starts_with(mechanism) && d.mechanism.size() > mechanism.size() &&
-                                            d.mechanism[mechanism.size()] == ':');
-    });
+    return std::any_of(job.detections.begin(), job.detections.end(),
+                       [&](const Detection& d) { return mechanism_matches(mechanism, d.mechanism); });
 }
 
 std::uint64_t count_events(const JobResult& job) {
