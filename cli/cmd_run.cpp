@@ -109,7 +109,8 @@ void setup_run(CLI::App& app, RunOptions& o) {
         ->check(whole_number(1, k_max_repeat));
     app.add_option("--set", o.sets,
                    "override a key of every scenario before it is checked, KEY=VALUE (repeatable): "
-                   "chaos.strategy=pct, sync.mode=rounds, keys.count=8, chaos.yield=0.05; VALUE is TOML, or a string")
+                   "chaos.strategy=pct, sync.mode=rounds, keys.count=8, chaos.yield=0.05; VALUE is TOML, or a string; "
+                   "KEY= with nothing after the '=' removes the key (sync.ops_per_round=)")
         ->type_name("KEY=VALUE");
     app.add_option("--confirm", o.confirm,
                    "rerun each job that misses its expectation K times with the same seed, and say whether the miss "

@@ -156,6 +156,13 @@ function(threadmill_add_worker name)
         target_compile_definitions(${target} PRIVATE ${definitions})
       endif()
       set_target_properties(${target} PROPERTIES OUTPUT_NAME ${output} RUNTIME_OUTPUT_DIRECTORY ${output_dir})
+      if(flavor STREQUAL "asan")
+        # Position-dependent: UBSan keeps a record with pointers for each of its checks (1.8 million
+        # relocations, 42 MB, in the built-in worker), which a position-independent executable must
+        # relocate at every start; linked at a fixed address, a job's worker starts with half the
+        # CPU time (docs/performance.md). Jobs start one worker each, so this is per job.
+        target_link_options(${target} PRIVATE -no-pie)
+      endif()
       list(APPEND targets ${target})
     endforeach()
   endforeach()

@@ -40,18 +40,29 @@ KeyOverride parse_key_override(std::string_view text) {
 
 void apply_key_overrides(toml::table& root, const std::vector<KeyOverride>& overrides) {
     for (const auto& o : overrides) {
+        // KEY= (nothing after the '=') removes the key, so a run can fall back to its default;
+        // an empty string is written KEY="".
+        const bool remove = o.value.empty();
         toml::table* table = &root;
         std::string_view rest = o.key;
-        for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
+        for (auto dot = rest.find('.'); dot != std::string_view::npos && table != nullptr; dot = rest.find('.')) {
             const std::string part(rest.substr(0, dot));
             rest.remove_prefix(dot + 1);
             toml::node* next = table->get(part);
+            if (next == nullptr && remove) {
+                table = nullptr;  // nothing to remove
+                break;
+            }
             if (next == nullptr) next = &table->insert_or_assign(part, toml::table{}).first->second;
             if (!next->is_table())
                 throw std::invalid_argument(fmt::format("--set {}: '{}' is not a table of the scenario (an array of tables, "
                                                         "like [[group]], cannot be set)",
                                                         o.text(), part));
             table = next->as_table();
+        }
+        if (remove) {
+            if (table != nullptr) table->erase(std::string(rest));
+            continue;
         }
         // The value as TOML when it reads as one, else the text as a string.
         toml::table parsed;

@@ -3,6 +3,7 @@
 #include "worker/runner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -175,7 +176,7 @@ public:
 
         collect_online_violations();
         const std::uint64_t before_final = violations_in(m_sink);
-        m_instance->check(m_sink, CheckPoint::final);
+        run_hook(Hook::final_check, [&] { m_instance->check(m_sink, CheckPoint::final); });
         m_sink.count_check();
         if (violations_in(m_sink) > before_final) note_detection(WorkerDetection::invariant, end);
         Measurement m = measurement(wall);
@@ -294,7 +295,7 @@ private:
             m_round_outcome.add("arbiter threw");
         }
         count_result(m_round_outcome.text());
-        if (!m_finished) m_instance->reset();
+        if (!m_finished) run_hook(Hook::reset, [&] { m_instance->reset(); });
         schedule_next_round();
     }
 
@@ -330,11 +331,11 @@ private:
         if (!m_finished && every > 0 && m_rounds % every == 0) {
             collect_online_violations();
             const std::uint64_t before = violations_in(m_sink);
-            m_instance->check(m_sink, CheckPoint::quiescent);
+            run_hook(Hook::quiescent_check, [&] { m_instance->check(m_sink, CheckPoint::quiescent); });
             m_sink.count_check();
             if (violations_in(m_sink) > before) note_detection(WorkerDetection::invariant, Clock::now());
         }
-        if (!m_finished) m_instance->reset();
+        if (!m_finished) run_hook(Hook::reset, [&] { m_instance->reset(); });
         schedule_next_round();
     }
 
@@ -382,6 +383,37 @@ private:
     /// A per-op clock reading as nanoseconds since on_start().
     std::int64_t ns_since_start(std::uint64_t ticks) const {
         return m_clock->to_ns(static_cast<std::int64_t>(ticks - m_start_ticks));
+    }
+
+    /// The target hooks run_hook() guards, and the names their exceptions are reported under.
+    enum class Hook { reset, quiescent_check, final_check };
+    static constexpr std::array<const char*, 3> k_hook_names = {"(reset between rounds)", "(quiescent check)",
+                                                                "(final check)"};
+    struct HookFailures {
+        std::uint64_t count = 0;
+        std::string first;
+    };
+
+    /// Runs a target hook that is no operation: the reset between rounds and the quiescent and
+    /// final checks. They run in a barrier's completion or after the threads, where nothing else
+    /// would catch what they throw, and a throw there is the target failing like an op's throw
+    /// (a lock a mutant leaked times out in the reset's read just as in the next op): it is
+    /// counted as that hook's exception, reported like an op's, and the job goes on.
+    template <class F>
+    void run_hook(Hook hook, F&& body) {
+        const char* what = nullptr;
+        std::string message;
+        try {
+            body();
+            return;
+        } catch (const std::exception& e) {
+            message = e.what();
+        } catch (...) {
+            what = "an exception not derived from std::exception";
+        }
+        HookFailures& h = m_hook_failures[static_cast<std::size_t>(hook)];
+        if (h.count++ == 0) h.first = what != nullptr ? std::string(what) : std::move(message);
+        note_detection(WorkerDetection::exception, Clock::now());  // the first detection of the job wins
     }
 
     static void note_exception(ThreadSlot& s, int op, const char* what) {
@@ -500,6 +532,15 @@ private:
             if (executed == 0 && st.exceptions == 0) continue;  // not in any mix
             m.ops.push_back(std::move(st));
         }
+        // A hook that threw is listed like an op with no calls of its own, under a name no op has.
+        for (std::size_t h = 0; h < m_hook_failures.size(); ++h) {
+            if (m_hook_failures[h].count == 0) continue;
+            OpStats st;
+            st.name = k_hook_names[h];
+            st.exceptions = m_hook_failures[h].count;
+            st.first_exception = m_hook_failures[h].first;
+            m.ops.push_back(std::move(st));
+        }
         for (int t = 0; t < m_threads; ++t) {
             m.total_ops += slot(t).ops_done;
             m.faults_injected += slot(t).ctx.m_faults;
@@ -543,6 +584,8 @@ private:
     /// History records left to hand out ([check] history_limit), taken in grants by the threads.
     std::atomic<std::int64_t> m_history_budget{static_cast<std::int64_t>(m_sc.check.history_limit)};
     std::uint64_t m_total_rounds = 0;
+    std::array<HookFailures, 3> m_hook_failures{};  ///< written in barrier completions and after the join
+
     std::uint64_t m_rounds = 0;  ///< written only in a barrier completion
     bool m_finished = false;     ///< written only in a barrier completion
     RoundOutcome m_round_outcome;          ///< lockstep: reused every round

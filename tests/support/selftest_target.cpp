@@ -53,12 +53,21 @@ public:
 
     /// Lockstep: how many `idle` ops this round ran; the reset starts the next round from 0.
     void round_ops(threadmill::RoundOutcome& out) { out.add(m_round_ops.load(std::memory_order_relaxed)); }
-    void next_round() { m_round_ops.store(0, std::memory_order_relaxed); }
+    void next_round() {
+        m_round_ops.store(0, std::memory_order_relaxed);
+        const std::uint64_t n = m_ops.load();
+        if (m_variant == "reset_throws" && n >= m_trigger)
+            throw std::runtime_error(fmt::format("reset thrown on purpose after {} ops", n));
+    }
 
     void ops_counted(Check& check) {
         if (m_variant == "broken" && check.is_final()) {
             check.fail(fmt::format("reported broken on purpose after {} ops", m_ops.load()));
         }
+    }
+
+    void teardown() {
+        if (m_variant == "teardown_throws") throw std::logic_error("teardown thrown on purpose");
     }
 
 private:
@@ -102,6 +111,8 @@ THREADMILL_TARGET(
         .mutant("exit", "crash", "exits the process with status 9")
         .mutant("slow", "slo", "sleeps 300us in every `work` op")
         .mutant("broken", "invariant:ops_counted", "reports its invariant broken at the end")
+        .mutant("reset_throws", "exception", "throws from the reset between rounds once trigger_after ops have run")
+        .mutant("teardown_throws", "exception", "throws from its teardown, before the final check")
         .mutant("alternating", "exception",
                 "throws from an operation in odd-numbered runs, counted in the file $TM_SELFTEST_RUN_COUNTER (never "
                 "without it): a flaky failure that --confirm can count")
@@ -111,6 +122,7 @@ THREADMILL_TARGET(
         .op("idle", &Selftest::idle, "does nothing (counted per lockstep round)")
         .invariant("ops_counted", &Selftest::ops_counted, "always holds, except in the broken variant")
         .arbiter(&Selftest::round_ops, "the idle ops of the round")
-        .reset(&Selftest::next_round));
+        .reset(&Selftest::next_round)
+        .teardown(&Selftest::teardown));
 
 }  // namespace

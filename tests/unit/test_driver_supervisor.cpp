@@ -25,7 +25,15 @@ namespace fs = std::filesystem;
 
 // In the harness's own sanitizer builds the self-test worker is sanitized too, and its runtime
 // reports a SEGV itself and exits with a status instead of dying on the signal.
+// (g++ says so with __SANITIZE_*__, clang with __has_feature.)
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define TM_TEST_SANITIZED_WORKER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define TM_TEST_SANITIZED_WORKER 1
+#endif
+#endif
+#if defined(TM_TEST_SANITIZED_WORKER)
 constexpr bool k_sanitized_worker = true;
 #else
 constexpr bool k_sanitized_worker = false;
@@ -157,6 +165,39 @@ TEST(Supervisor, EveryKindOfMisbehaviourBecomesThatJobsResult) {
     EXPECT_FALSE(end.interrupted);
     EXPECT_EQ(end.error, "");
     EXPECT_FALSE(std::getline(in, line)) << "a line after the closing line: " << line;
+    fs::remove_all(r.out);
+}
+
+// A target hook that is no operation (the reset between rounds, the teardown) and throws
+// is the target failing: an exception detection naming the hook, the job runs to its end, and the
+// worker does not die (it once ended in std::terminate: the reset runs in a barrier completion).
+TEST(Supervisor, AThrowingResetOrCheckIsAnExceptionOfThatHookAndTheJobGoesOn) {
+    const SelftestRun r = run_selftest("hooks.toml");
+    ASSERT_EQ(r.outcome.results.size(), 3u);
+    EXPECT_EQ(job(r, "safe").verdict, Verdict::pass);
+    for (const auto& [variant, hook] : {std::pair{"reset_throws", "(reset between rounds)"},
+                                        std::pair{"teardown_throws", "(final check)"}}) {
+        const auto& j = job(r, variant);
+        EXPECT_TRUE(j.expectation_met) << variant << ": " << j.expectation_detail;
+        EXPECT_EQ(j.verdict, Verdict::fail) << variant;  // the target failed, as expected
+        EXPECT_EQ(j.signal, 0) << variant;
+        ASSERT_TRUE(j.measurement.has_value()) << variant;
+        EXPECT_EQ(j.measurement->total_ops, 800u) << variant;  // every iteration of both threads ran
+        const auto thrown = std::find_if(j.detections.begin(), j.detections.end(),
+                                         [](const Detection& d) { return d.mechanism == "exception"; });
+        ASSERT_NE(thrown, j.detections.end()) << variant;
+        EXPECT_NE(thrown->detail.find(fmt::format("'{}' threw", hook)), std::string::npos) << thrown->detail;
+        EXPECT_NE(thrown->detail.find("thrown on purpose"), std::string::npos) << thrown->detail;
+        ASSERT_TRUE(j.first_detection.has_value()) << variant;
+        EXPECT_EQ(j.first_detection->mechanism, "exception") << variant;
+    }
+    // The reset throws once per round from the trigger on (20 rounds, the last without a reset).
+    const auto& reset = job(r, "reset_throws");
+    const auto hook = std::find_if(reset.measurement->ops.begin(), reset.measurement->ops.end(),
+                                   [](const OpStats& op) { return op.name == "(reset between rounds)"; });
+    ASSERT_NE(hook, reset.measurement->ops.end());
+    EXPECT_GE(hook->exceptions, 10u);
+    EXPECT_LE(hook->exceptions, 19u);
     fs::remove_all(r.out);
 }
 

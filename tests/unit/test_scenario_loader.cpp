@@ -416,6 +416,13 @@ TEST(ScenarioLoader, SetOverridesAKeyBeforeTheScenarioIsChecked) {
     EXPECT_FALSE(load({"sync.start_barrier=false"}).sync.start_barrier);
     EXPECT_TRUE(load({}).sync.start_barrier);
     EXPECT_THROW(load({"sync.mode=rounds", "sync.start_barrier=false"}), ScenarioError);  // rounds are barriers
+    // KEY= removes the key: the default comes back; removing what is not there changes nothing.
+    const Scenario removed = load({"duration=", "iterations=500"});
+    EXPECT_FALSE(removed.duration.has_value());
+    EXPECT_EQ(removed.iterations, 500u);
+    EXPECT_EQ(load({"chaos.strategy=pct", "chaos.strategy="}).chaos.strategy, Strategy::uniform);
+    EXPECT_EQ(load({"sync.ops_per_round=", "nowhere.at_all="}).sync.mode, SyncMode::start);
+    EXPECT_THROW(load({"duration=\"\""}), ScenarioError);  // an empty string is a value, and not a duration
     EXPECT_THROW(parse_key_override("chaos.strategy"), std::invalid_argument);
     EXPECT_THROW(parse_key_override("=3"), std::invalid_argument);
     EXPECT_THROW(parse_key_override("chaos..yield=1"), std::invalid_argument);
