@@ -45,7 +45,7 @@ void apply_key_overrides(toml::table& root, const std::vector<KeyOverride>& over
         const bool remove = o.value.empty();
         toml::table* table = &root;
         std::string_view rest = o.key;
-        for (auto dot = rest.find('.'); dot != std::string_view::npos && table != nullptr; dot = rest.find('.')) {
+        for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
             const std::string part(rest.substr(0, dot));
             rest.remove_prefix(dot + 1);
             toml::node* next = table->get(part);

@@ -401,7 +401,6 @@ private:
     /// counted as that hook's exception, reported like an op's, and the job goes on.
     template <class F>
     void run_hook(Hook hook, F&& body) {
-        const char* what = nullptr;
         std::string message;
         try {
             body();
@@ -409,10 +408,10 @@ private:
         } catch (const std::exception& e) {
             message = e.what();
         } catch (...) {
-            what = "an exception not derived from std::exception";
+            message = "an exception not derived from std::exception";
         }
         HookFailures& h = m_hook_failures[static_cast<std::size_t>(hook)];
-        if (h.count++ == 0) h.first = what != nullptr ? std::string(what) : std::move(message);
+        if (h.count++ == 0) h.first = std::move(message);
         note_detection(WorkerDetection::exception, Clock::now());  // the first detection of the job wins
     }
 
@@ -584,7 +583,7 @@ private:
     /// History records left to hand out ([check] history_limit), taken in grants by the threads.
     std::atomic<std::int64_t> m_history_budget{static_cast<std::int64_t>(m_sc.check.history_limit)};
     std::uint64_t m_total_rounds = 0;
-    std::array<HookFailures, 3> m_hook_failures{};  ///< written in barrier completions and after the join
+    std::array<HookFailures, k_hook_names.size()> m_hook_failures{};  ///< written in barrier completions and after the join
 
     std::uint64_t m_rounds = 0;  ///< written only in a barrier completion
     bool m_finished = false;     ///< written only in a barrier completion
