@@ -864,11 +864,23 @@ TEST(CliFaults, AHugeScenarioNameThatValidatesAlsoRuns) {
     fs::remove_all(dir);
 }
 
+/// The whole of a /proc file, or "" when it cannot be read. read(2), not an ifstream: a process
+/// that exits between open and read makes read fail with ESRCH, which libstdc++'s filebuf turns
+/// into an exception out of an istreambuf_iterator.
+std::string read_proc_file(const std::string& path) {
+    std::string text;
+    if (const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+        char buf[4096];
+        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+        ::close(fd);
+    }
+    return text;
+}
+
 /// Whether process `pid` is gone or a zombie (dead, not yet reaped by whoever adopted it).
 bool process_gone(pid_t pid) {
-    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-    std::string text;
-    if (!std::getline(stat, text)) return true;
+    const std::string text = read_proc_file(fmt::format("/proc/{}/stat", pid));
+    if (text.empty()) return true;
     const auto paren = text.rfind(')');
     return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
 }
@@ -880,8 +892,7 @@ pid_t find_process(const std::string& needle) {
         const auto& e = *it;
         const std::string name = e.path().filename().string();
         if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-        std::ifstream in(e.path() / "cmdline", std::ios::binary);
-        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string cmdline = read_proc_file((e.path() / "cmdline").string());
         if (cmdline.find(needle) != std::string::npos && !process_gone(std::stoi(name))) return std::stoi(name);
     }
     return 0;
