@@ -106,7 +106,7 @@ def run(args) -> None:
             mutants.append(v)
         if not mutants:
             continue
-        for schedule in SCHEDULES:
+        for schedule in args.schedules:
             pick = f"only-{args.only}" if args.only else f"except-{args.exclude}" if args.exclude else "all"
             out = Path(args.out) / schedule / f"{f.parent.name}-{f.stem}-{pick}-seeds-{args.seed}x{args.seeds}"
             cmd = [str(Path(args.build) / "threadmill"), "run", str(f), "--flavor", "plain",
@@ -188,8 +188,11 @@ def main() -> int:
     ap.add_argument("--timeout-cap", type=float, default=3.0,
                     help="seconds: a scenario's timeout above this is lowered to it, so a schedule under which a "
                          "mutant hangs costs this much a job (default 3)")
+    ap.add_argument("--schedule", dest="schedules", action="append", choices=SCHEDULES,
+                    help="run only this schedule (repeatable; the table still reads every schedule in OUT)")
     ap.add_argument("--table-only", action="store_true", help="print the table from OUT without running")
     args = ap.parse_args()
+    args.schedules = args.schedules or SCHEDULES
     if not args.table_only:
         run(args)
     table(args)
