@@ -9,7 +9,9 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <numeric>
 #include <random>
+#include <set>
 
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "scenario/overrides.hpp"
 #include "driver/planner.hpp"
 #include "driver/results_file.hpp"
+#include "driver/sharding.hpp"
 #include "driver/supervisor.hpp"
 #include "model/flavor.hpp"
 #include "model/paths.hpp"
@@ -66,6 +69,60 @@ std::optional<std::string> describe_previous_run(const std::string& out_dir) {
 std::uint64_t fresh_seed() {
     std::random_device rd;
     return (static_cast<std::uint64_t>(rd()) << 32 | rd()) & 0x7fffffffffffffffULL;
+}
+
+/// "48.2s", "12m 05s", "2h 03m".
+std::string format_seconds(double s) {
+    if (s < 60) return fmt::format("{:.1f}s", s);
+    const auto whole = static_cast<long long>(s + 0.5);
+    if (whole < 3600) return fmt::format("{}m {:02}s", whole / 60, whole % 60);
+    return fmt::format("{}h {:02}m", whole / 3600, whole / 60 % 60);
+}
+
+/// How many jobs run side by side (--jobs) and the CPUs they are pinned to (--cpus of the usable ones).
+std::pair<int, std::vector<int>> choose_cpus(const RunOptions& o) {
+    std::vector<int> cpus = usable_cpus();
+    if (o.cpus) {
+        if (o.dry_run) {  // a machine of N CPUs, for the plan only
+            cpus.resize(static_cast<std::size_t>(*o.cpus));
+            std::iota(cpus.begin(), cpus.end(), 0);
+        } else if (static_cast<std::size_t>(*o.cpus) > cpus.size()) {
+            throw CliError(ExitCode::usage, fmt::format("--cpus {}: this process may run on {} CPU{} ({})", *o.cpus,
+                                                        cpus.size(), cpus.size() == 1 ? "" : "s", fmt::join(cpus, ",")));
+        } else {
+            cpus.resize(static_cast<std::size_t>(*o.cpus));
+        }
+    }
+    int jobs = 1;
+    if (o.jobs == "auto") {
+        jobs = static_cast<int>(cpus.size());
+    } else {
+        const bool digits = !o.jobs.empty() && o.jobs.size() <= 4 && std::all_of(o.jobs.begin(), o.jobs.end(), ::isdigit);
+        jobs = digits ? std::stoi(o.jobs) : 0;
+        if (jobs < 1) throw CliError(ExitCode::usage, fmt::format("--jobs: '{}' is not a number from 1 to 9999, or auto", o.jobs));
+    }
+    return {jobs, cpus};
+}
+
+/// --dry-run: the jobs this run would run, with their expected durations, and the plan's wall time.
+void print_dry_run(const Plan& plan, const JobShare& share, const std::optional<ShardSpec>& shard, int jobs,
+                   const std::vector<int>& cpus, const JobTimes* history) {
+    for (std::size_t k = 0; k < share.group_count(); ++k) {
+        const JobGroup g = share.group(k);
+        for (std::size_t p = g.begin; p < g.begin + g.size; ++p) {
+            const Job j = plan.at(p);
+            fmt::print("{:>6}  {} · {} · {} · seed {}{}  ~{:.2f}s{}\n", j.index, j.scenario->name, j.variant, j.flavor, j.seed,
+                       j.repeat > 0 ? fmt::format(" #{}", j.repeat + 1) : "",
+                       expected_job_seconds(*j.scenario, j.variant, j.flavor, history),
+                       jobs > 1 && runs_alone(*j.scenario, j.flavor, static_cast<int>(cpus.size())) ? "  (runs alone)" : "");
+        }
+    }
+    const PlannedSchedule s = plan_schedule(plan, share, static_cast<int>(cpus.size()), jobs, history);
+    fmt::print("\n{} job{}{}; expected {} ({}), one at a time {}; up to {} side by side on {} CPU{}\n", share.job_count(),
+               share.job_count() == 1 ? "" : "s",
+               shard ? fmt::format(" (shard {} of {}, of a plan of {})", shard->index, shard->count, plan.size()) : "",
+               format_seconds(s.makespan_seconds), history ? "job times from --shard-history" : "estimated from durations",
+               format_seconds(s.serial_seconds), s.max_side_by_side, cpus.size(), cpus.size() == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -124,6 +181,31 @@ void setup_run(CLI::App& app, RunOptions& o) {
         ->capture_default_str();
     app.add_option("--tail-tolerance", o.tail_tolerance, "with --baseline: the same for p99 and p99.9")
         ->capture_default_str();
+    app.add_option("--shard", o.shard,
+                   "run only shard K of N of the plan (K counted from 1), balanced by expected duration, not by count; "
+                   "'auto' reads K and N from the CI engine (THREADMILL_SHARD=K/N, GitLab CI_NODE_INDEX/CI_NODE_TOTAL, "
+                   "Kubernetes JOB_COMPLETION_INDEX with THREADMILL_SHARD_TOTAL, Slurm SLURM_ARRAY_TASK_*); every "
+                   "shard needs the same --seed; `report merge` joins the shards (docs/ci.md)")
+        ->type_name("K/N|auto");
+    app.add_option("--shard-history", o.shard_history,
+                   "with --shard: balance the shards by the job times of this previous results.jsonl")
+        ->check(CLI::ExistingFile);
+    app.add_option("--jobs", o.jobs,
+                   "run up to N jobs side by side, each pinned to CPUs of its own (one per thread of the job), so no "
+                   "two jobs share a CPU; 'auto' uses every CPU this process may run on (affinity mask and cgroup "
+                   "quota); a job wider than the CPUs, or judging [slo] latency budgets, runs alone; results and "
+                   "reports are in plan order whatever N")
+        ->type_name("N|auto")
+        ->capture_default_str();
+    app.add_option("--cpus", o.cpus,
+                   "use only the first N of the CPUs this process may run on; with --dry-run, plan for a machine of N CPUs")
+        ->check(whole_number(1, 4096));
+    app.add_flag("--fail-fast", o.fail_fast,
+                 "start no further job once one misses its expectation (the jobs running then finish and are recorded); "
+                 "the run is incomplete and exits 1");
+    app.add_flag("--dry-run", o.dry_run,
+                 "print the planned jobs (of this shard, with --shard), their expected durations and the expected wall "
+                 "time with --jobs, and exit without running anything");
     app.footer(report_formats_help() + "\n" + exit_code_help());
 }
 
@@ -191,6 +273,36 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
         throw CliError(ExitCode::no_jobs, e.what());
     }
 
+    // The share of the plan this run runs, and on which CPUs.
+    std::optional<ShardSpec> shard;
+    std::optional<JobTimes> history;
+    if (!o.shard_history.empty()) {
+        if (o.shard.empty()) throw CliError(ExitCode::usage, "--shard-history is for --shard");
+        try {
+            history = JobTimes(read_results_file(o.shard_history));
+        } catch (const std::exception& e) {
+            throw CliError(ExitCode::usage, fmt::format("--shard-history: {}", e.what()));
+        }
+    }
+    std::optional<JobShare> shard_share;
+    if (!o.shard.empty()) {
+        try {
+            shard = parse_shard(o.shard);
+        } catch (const std::invalid_argument& e) {
+            throw CliError(ExitCode::usage, e.what());
+        }
+        if (plan.uses_fresh_seed())
+            throw CliError(ExitCode::usage, "--shard: give --seed (the same in every shard): a fresh seed per shard would "
+                                            "make each shard plan different jobs");
+        shard_share.emplace(plan, shard_groups(plan, *shard, history ? &*history : nullptr));
+    }
+    const JobShare share = shard_share ? *shard_share : JobShare(plan);
+    const auto [side_by_side, cpus] = choose_cpus(o);
+    if (o.dry_run) {
+        print_dry_run(plan, share, shard, side_by_side, cpus, history ? &*history : nullptr);
+        return ExitCode::ok;
+    }
+
     // Everything the user asked for is checked before the first job runs.
     std::vector<ReportRequest> requests;
     try {
@@ -230,6 +342,9 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     sup.run_length = run_length;
     sup.confirm = o.confirm;
     sup.sets = sets;
+    sup.jobs = side_by_side;
+    if (side_by_side > 1) sup.cpus = cpus;
+    sup.fail_fast = o.fail_fast;
     std::vector<WorkerUse> workers;
     try {
         workers = check_workers(plan, sup);
@@ -253,7 +368,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     sup.replay_program = global.program;
     sup.replay_worker_dir = global.worker_dir;  // named when given: the replay must find the same workers
     if (o.out_dir != RunOptions{}.out_dir) sup.replay_out_dir = o.out_dir;
-    const int planned = static_cast<int>(plan.size());
+    const int planned = static_cast<int>(share.job_count());
     sup.on_job_start = [&](const Job& j) {
         reporter->job_started(j.index, planned,
                               fmt::format("{} · {} · {} · seed {}", j.scenario->name, j.variant, j.flavor, j.seed));
@@ -270,6 +385,14 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     context.key_overrides = o.sets;
     context.planned = planned;
     context.seeds = plan.seeds();
+    if (shard) {
+        context.shard = {shard->index, shard->count, static_cast<int>(plan.size()), plan_fingerprint(plan)};
+        if (!o.quiet)
+            fmt::print(stderr, "threadmill: shard {} of {} ({}): {} of the plan's {} jobs\n", shard->index, shard->count,
+                       shard->source, share.job_count(), plan.size());
+    }
+    if (side_by_side > 1 && !o.quiet)
+        fmt::print(stderr, "threadmill: up to {} jobs side by side on CPUs {}\n", side_by_side, fmt::join(cpus, ","));
     context.workers = workers;
     for (const auto& f : plan.flavors()) context.flavors.emplace_back(f, flavor_flags(f));
     reporter->run_started(context, planned);
@@ -280,7 +403,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     const auto start = std::chrono::steady_clock::now();
     RunOutcome outcome;
     try {
-        outcome = run_jobs(plan, catalogs.all(), sup, context, g_stop);
+        outcome = run_jobs(share, catalogs.all(), sup, context, g_stop);
     } catch (const std::exception& e) {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
@@ -292,18 +415,26 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
 
     const auto results_path = (std::filesystem::path(o.out_dir) / "results.jsonl").string();
     RunSummary summary = summarize_run(outcome.results, planned, outcome.interrupted, elapsed, results_path);
-    summary.incomplete = !outcome.error.empty();
+    summary.incomplete = !outcome.error.empty() || outcome.fail_fast;
     summary.unrecorded = outcome.unrecorded;
-    if (outcome.interrupted || !outcome.error.empty()) {
-        // The jobs after the last one that finished, listed up to a bound (a plan can hold
+    if (outcome.interrupted || !outcome.error.empty() || outcome.fail_fast) {
+        // The jobs of the share that did not finish, listed up to a bound (a plan can hold
         // millions); the rest are counted by planned - ran.
-        for (auto it = plan.from(outcome.results.size());
-             it != plan.end() && summary.not_run.size() < k_max_not_run_listed; ++it) {
-            const Job j = *it;
-            summary.not_run.push_back(
-                {j.index, j.scenario->name, j.scenario->path, j.scenario->target, j.variant, j.flavor, j.seed, j.repeat});
+        std::set<int> finished;
+        for (const auto& r : outcome.results) finished.insert(r.index);
+        for (std::size_t k = 0; k < share.group_count() && summary.not_run.size() < k_max_not_run_listed; ++k) {
+            const JobGroup g = share.group(k);
+            for (std::size_t p = g.begin; p < g.begin + g.size && summary.not_run.size() < k_max_not_run_listed; ++p) {
+                if (finished.count(static_cast<int>(p + 1))) continue;
+                const Job j = plan.at(p);
+                summary.not_run.push_back(
+                    {j.index, j.scenario->name, j.scenario->path, j.scenario->target, j.variant, j.flavor, j.seed, j.repeat});
+            }
         }
     }
+    if (outcome.fail_fast)
+        fmt::print(stderr, "threadmill: --fail-fast: stopped after a job missed its expectation; {} of {} jobs ran\n",
+                   outcome.results.size(), planned);
     reporter->run_finished(outcome.results, summary);
     for (const auto& e : report_errors) std::fprintf(stderr, "threadmill: error: %s\n", e.c_str());
     if (!outcome.error.empty()) throw CliError(ExitCode::internal, outcome.error);

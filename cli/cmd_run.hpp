@@ -33,6 +33,12 @@ struct RunOptions {
     std::string baseline;   ///< results.jsonl to compare this run's latencies with
     std::string tolerance = "10%";
     std::string tail_tolerance = "100%";
+    std::string shard;          ///< --shard K/N|auto ("" not sharded)
+    std::string shard_history;  ///< --shard-history: a previous results.jsonl whose job times balance the shards
+    std::string jobs = "1";     ///< --jobs N|auto
+    std::optional<int> cpus;    ///< --cpus N: use (or, with --dry-run, plan for) N CPUs
+    bool fail_fast = false;
+    bool dry_run = false;
 };
 
 void setup_run(CLI::App& app, RunOptions& options);

@@ -123,8 +123,24 @@ Plan::Plan(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, con
         m_round = checked_sum(m_round, plan.jobs_per_round);
         m_scenarios.push_back(std::move(plan));
     }
-    m_size = checked_product(checked_product(m_round, m_seeds.empty() ? 1 : m_seeds.size()), m_repeat);
+    m_rounds = checked_product(m_seeds.empty() ? 1 : m_seeds.size(), m_repeat);
+    m_size = checked_product(m_round, m_rounds);
     if (m_size == 0) throw EmptyPlan("nothing to run: no job matches the given scenarios, --variant, --flavor and --filter");
+    for (std::size_t s = 0; s < m_scenarios.size(); ++s) {
+        std::size_t offset = m_scenarios[s].first_in_round;
+        for (std::size_t g = 0; g < m_scenarios[s].groups.size(); ++g) {
+            m_round_groups.push_back({s, g, offset});
+            offset += m_scenarios[s].groups[g].members.size();
+        }
+    }
+}
+
+JobGroup Plan::group_at(std::size_t g) const {
+    if (g >= group_count()) throw std::out_of_range(fmt::format("group {} of a plan of {}", g, group_count()));
+    const RoundGroup& rg = m_round_groups[g % m_round_groups.size()];
+    const ScenarioPlan& s = m_scenarios[rg.scenario];
+    const FlavorGroup& group = s.groups[rg.group];
+    return {(g / m_round_groups.size()) * m_round + rg.offset, group.members.size(), s.scenario, group.flavor};
 }
 
 std::uint64_t Plan::seed_of(const ScenarioPlan& s, std::size_t seed_index) const {
@@ -156,6 +172,11 @@ Job Plan::at(std::size_t position) const {
         return job;
     }
     throw std::logic_error("a plan's counts disagree with its groups");
+}
+
+JobShare::JobShare(const Plan& plan, std::vector<std::size_t> groups)
+    : m_plan(&plan), m_all(false), m_groups(std::move(groups)) {
+    for (const std::size_t g : m_groups) m_jobs += plan.group_at(g).size;
 }
 
 std::vector<std::string> Plan::flavors() const {

@@ -40,6 +40,17 @@ struct PlanOptions {
     int repeat = 1;
 };
 
+/// Consecutive plan positions that always run together, in order, in one worker slot: the jobs
+/// of one scenario and flavor in one round (one seed, one repetition). A mutant's relative
+/// budget is judged against the safe variant's figure measured just before it in its group,
+/// so a group is never split between shards or run side by side with itself.
+struct JobGroup {
+    std::size_t begin = 0;  ///< position of its first job
+    std::size_t size = 0;   ///< its jobs: positions begin .. begin + size - 1
+    const Scenario* scenario = nullptr;
+    std::string flavor;
+};
+
 /// A request that selects nothing or names what does not exist, or a plan whose expectations
 /// cannot be met (exit code 2).
 class UsageError : public std::runtime_error {
@@ -91,6 +102,12 @@ public:
     /// The jobs from position `position` on (those after an interrupted run's last one, say).
     Iterator from(std::size_t position) const;
 
+    /// The number of groups (see JobGroup), counted without making them.
+    std::size_t group_count() const { return m_round_groups.size() * m_rounds; }
+    /// The group at 0-based position `g` (< group_count()), in plan order: groups cover the
+    /// positions 0 .. size() - 1, each once, in order.
+    JobGroup group_at(std::size_t g) const;
+
     /// The flavors that some job runs in, in the flavor table's order.
     std::vector<std::string> flavors() const;
     /// What a worker executable is chosen by: the scenario's worker folder ("" the run's), the
@@ -134,7 +151,15 @@ private:
     std::uint64_t m_fresh_seed = 0;
     std::size_t m_repeat = 1;
     std::size_t m_round = 0;  ///< jobs per round (one seed, one repetition)
+    std::size_t m_rounds = 0;  ///< seeds x repeat
     std::size_t m_size = 0;
+    /// The groups of one round, in order: (scenario, group) and the group's first position in the round.
+    struct RoundGroup {
+        std::size_t scenario = 0;  ///< index in m_scenarios (an index: a copied plan stays right)
+        std::size_t group = 0;     ///< index in its groups
+        std::size_t offset = 0;
+    };
+    std::vector<RoundGroup> m_round_groups;
 };
 
 /// An input iterator over a plan's jobs; dereferencing makes the job.
@@ -170,6 +195,27 @@ private:
 inline Plan::Iterator Plan::begin() const { return Iterator(this, 0); }
 inline Plan::Iterator Plan::end() const { return Iterator(this, m_size); }
 inline Plan::Iterator Plan::from(std::size_t position) const { return Iterator(this, position < m_size ? position : m_size); }
+
+/// The jobs a run runs, as groups of its plan: every group, or a shard's (`run --shard`).
+class JobShare {
+public:
+    /// Every group of `plan`, made one at a time (no memory per job or group).
+    explicit JobShare(const Plan& plan) : m_plan(&plan), m_all(true), m_jobs(plan.size()) {}
+    /// The groups `groups` (indexes for Plan::group_at), in the order given.
+    JobShare(const Plan& plan, std::vector<std::size_t> groups);
+    std::size_t group_count() const { return m_all ? m_plan->group_count() : m_groups.size(); }
+    JobGroup group(std::size_t k) const { return m_plan->group_at(m_all ? k : m_groups.at(k)); }
+    /// The jobs in all its groups.
+    std::size_t job_count() const { return m_jobs; }
+    bool whole_plan() const { return m_all; }
+    const Plan& plan() const { return *m_plan; }
+
+private:
+    const Plan* m_plan = nullptr;
+    bool m_all = true;
+    std::vector<std::size_t> m_groups;
+    std::size_t m_jobs = 0;
+};
 
 /// The plan of `scenarios` (see Plan).
 Plan plan_jobs(const std::vector<Scenario>& scenarios, const Catalogs& catalogs, const PlanOptions& options);

@@ -147,6 +147,8 @@ std::optional<std::string> incomplete_run(const ResultsFile& run) {
         why = "it was interrupted";
     } else if (!run.end->error.empty()) {
         why = run.end->error;
+    } else if (run.end->fail_fast) {
+        why = "--fail-fast stopped it after a job missed its expectation";
     } else {
         return std::nullopt;
     }
@@ -164,6 +166,29 @@ ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::stri
     merged.context.planned = 0;
     RunEnd end;
     const fs::path out = fs::absolute(out_dir.empty() ? "." : out_dir).lexically_normal();
+    // Shards of one plan (`run --shard`) keep their jobs' plan indexes and are checked whole.
+    const bool shards = std::all_of(files.begin(), files.end(), [](const ResultsFile& f) { return f.context.shard.count > 0; });
+    if (shards) {
+        const auto& first = files.front().context.shard;
+        std::vector<int> seen(static_cast<std::size_t>(first.count) + 1, 0);
+        for (const auto& f : files) {
+            const auto& s = f.context.shard;
+            if (s.count != first.count || s.plan != first.plan || s.plan_jobs != first.plan_jobs) {
+                end.error += fmt::format("{}{} is shard {} of {} of another plan than {} (shard {} of {}): "
+                                         "every shard must run the same scenarios, options and --seed",
+                                         end.error.empty() ? "" : "; ", f.path, s.index, s.count, files.front().path,
+                                         first.index, first.count);
+            } else if (s.index >= 1 && s.index <= s.count) {
+                ++seen[static_cast<std::size_t>(s.index)];
+            }
+        }
+        for (int k = 1; k <= first.count; ++k) {
+            const int n = seen[static_cast<std::size_t>(k)];
+            if (n != 1)
+                end.error += fmt::format("{}shard {} of {} is {}", end.error.empty() ? "" : "; ", k, first.count,
+                                         n == 0 ? "missing" : fmt::format("given {} times", n));
+        }
+    }
     int index = 0;
     for (const auto& f : files) {
         merged.context.merged_from.push_back(f.path);
@@ -194,11 +219,17 @@ ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::stri
         merged.context.repeat = std::max(merged.context.repeat, f.context.repeat);
         const fs::path from = fs::absolute(fs::path(f.path).parent_path()).lexically_normal();
         for (JobResult j : f.jobs) {
-            j.index = ++index;
+            ++index;
+            if (!shards) j.index = index;
             if (!j.job_dir.empty()) j.job_dir = (from / j.job_dir).lexically_normal().lexically_relative(out).string();
             merged.jobs.push_back(std::move(j));
         }
         merged.warnings.insert(merged.warnings.end(), f.warnings.begin(), f.warnings.end());
+    }
+    if (shards) {
+        std::stable_sort(merged.jobs.begin(), merged.jobs.end(), [](const JobResult& a, const JobResult& b) { return a.index < b.index; });
+        merged.context.planned = files.front().context.shard.plan_jobs;
+        merged.context.shard = {};
     }
     end.planned = merged.context.planned;
     end.ran = index;

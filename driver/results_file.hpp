@@ -43,6 +43,9 @@ std::optional<std::string> incomplete_run(const ResultsFile& run);
 /// from 1. Job folders are made relative to `out_dir` (where the merged file goes) so links
 /// keep working. The merged closing line says interrupted when a file was interrupted, and
 /// names every other incomplete file in its `error`: a merge of complete runs is complete.
+/// Shards of one plan (`run --shard`, every file naming its shard) keep their jobs' plan
+/// indexes, in plan order, and plan the whole plan; a shard missing or given twice, or a shard
+/// of another plan, is named in `error`, so the merged run is incomplete.
 ResultsFile merge_results(const std::vector<ResultsFile>& files, const std::string& out_dir);
 
 /// The one writer of results.jsonl: a context line, then one line per job, each written to the

@@ -8,6 +8,11 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -23,6 +28,7 @@
 #include "driver/first_detection.hpp"
 #include "driver/history_check.hpp"
 #include "driver/results_file.hpp"
+#include "driver/sharding.hpp"
 #include "driver/verdict.hpp"
 #include "driver/worker_process.hpp"
 #include "model/activity.hpp"
@@ -378,7 +384,8 @@ struct SingleRun {
 };
 
 SingleRun run_once(const Job& job, const fs::path& dir, JobResult r, const TargetInfo& target,
-                   const SupervisorOptions& options, const std::atomic<bool>& stop, Baselines& baselines) {
+                   const SupervisorOptions& options, const std::vector<int>& cpus, const std::atomic<bool>& stop,
+                   Baselines& baselines) {
     const Scenario& sc = *job.scenario;
     fs::create_directories(dir / "work");
     // A sanitizer job reads one suppression file per runtime: every file that applies,
@@ -390,7 +397,7 @@ SingleRun run_once(const Job& job, const fs::path& dir, JobResult r, const Targe
         write_job_suppressions(suppression_dir, job.flavor, r.suppression_files);
     }
     const pid_t pid = spawn_worker(worker_argv(job, dir, options), dir / "worker.log",
-                                   sanitizer_environment(job.flavor, dir.string(), suppression_dir, sc));
+                                   sanitizer_environment(job.flavor, dir.string(), suppression_dir, sc), cpus);
     JobTiming timing;
     const bool watch_sanitizer_log = !suppression_dir.empty();
     const std::string board = (dir / "activity.bin").string();
@@ -434,12 +441,13 @@ SingleRun run_once(const Job& job, const fs::path& dir, JobResult r, const Targe
 /// Reruns a job that missed its expectation options.confirm times with the same seed, each in
 /// `dir`/confirm-<k>, and records how many reruns ended in the same outcome.
 void confirm(JobResult& r, const Job& job, const fs::path& dir, const TargetInfo& target,
-             const SupervisorOptions& options, const std::atomic<bool>& stop, Baselines& baselines) {
+             const SupervisorOptions& options, const std::vector<int>& cpus, const std::atomic<bool>& stop,
+             Baselines& baselines) {
     Confirmation c;
     const Outcome original = outcome_of(r);
     for (int k = 1; k <= options.confirm && !stop.load(); ++k) {
         const fs::path rerun_dir = dir / fmt::format("confirm-{}", k);
-        SingleRun rerun = run_once(job, rerun_dir, job_identity(job, "", options), target, options, stop, baselines);
+        SingleRun rerun = run_once(job, rerun_dir, job_identity(job, "", options), target, options, cpus, stop, baselines);
         if (rerun.stopped) return;  // interrupted: no verdict on a partial confirmation
         ++c.runs;
         const Outcome again = outcome_of(rerun.result);
@@ -456,15 +464,41 @@ void confirm(JobResult& r, const Job& job, const fs::path& dir, const TargetInfo
 
 }  // namespace
 
-RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const SupervisorOptions& options,
+namespace {
+
+/// One job's end, handed from the thread that ran it to the one that records it.
+struct JobEnd {
+    bool done = false;
+    SingleRun run;
+    std::string error;  ///< a harness error (an exception) instead of a result
+};
+
+/// A group of jobs in flight: the thread running it, its CPUs, and its jobs' ends in order.
+struct GroupInFlight {
+    JobGroup group;
+    std::vector<int> cpus;
+    std::vector<JobEnd> ends;      ///< one per job of the group; guarded by the run's mutex
+    bool finished = false;         ///< the thread ran all it will; guarded by the run's mutex
+    bool cpus_returned = false;    ///< main thread only
+    std::size_t recorded = 0;      ///< jobs taken from `ends`; main thread only
+    std::thread thread;
+};
+
+}  // namespace
+
+RunOutcome run_jobs(const JobShare& share, const Catalogs& catalogs, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop) {
+    const Plan& plan = share.plan();
+    if (options.jobs < 1 || (options.jobs > 1 && options.cpus.empty()))
+        throw std::invalid_argument("run_jobs: jobs side by side need CPUs to pin them to");
     const auto workers = check_workers(plan, options);  // before a previous run in `out` is touched
     const fs::path out(options.out_dir);
     fs::create_directories(out);
     fs::remove_all(out / "jobs");  // only what this run writes; never the user's other files
     fs::create_directories(out / "jobs");
     RunContext planned_context = context;
-    planned_context.planned = static_cast<int>(plan.size());
+    planned_context.planned = static_cast<int>(share.job_count());
+    planned_context.jobs_side_by_side = options.jobs;
     if (planned_context.workers.empty()) planned_context.workers = workers;
     ResultsWriter results((out / "results.jsonl").string(), planned_context);
     const auto start = std::chrono::steady_clock::now();
@@ -472,48 +506,151 @@ RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const Supervisor
     RunOutcome outcome;
     // A harness error stops the run: what finished is kept and reported, and the run exits 3.
     const auto fail = [&](const std::string& why) { outcome.error += (outcome.error.empty() ? "" : "; ") + why; };
-    Baselines baselines;
-    for (const Job job : plan) {
-        if (stop.load()) {
-            outcome.interrupted = true;
-            break;
-        }
-        try {
-            if (options.on_job_start) options.on_job_start(job);
-            const Scenario& sc = *job.scenario;
-            const TargetInfo* target = catalogs.target_of(sc);
-            if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
-            const std::string dir_name = job_dir_name(job);
-            const fs::path dir = out / "jobs" / dir_name;
-            SingleRun run = run_once(job, dir, job_identity(job, dir_name, options), *target, options, stop, baselines);
-            if (run.stopped) {
-                outcome.interrupted = true;
-                break;
-            }
-            JobResult& r = run.result;
-            const auto& failed_write = run.failed_write;
-            // A miss is rerun with the same seed to tell a deterministic failure from a flaky
-            // one; a stop during it leaves the job unconfirmed, and recorded (the next job sees the stop).
-            if (options.confirm > 0 && is_miss(r) && !failed_write) confirm(r, job, dir, *target, options, stop, baselines);
-            if (failed_write) fail(fmt::format("job {}: {}", r.index, *failed_write));
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::atomic<bool> halt{false};  // no group starts its next job: a stop, an error, --fail-fast
+    std::deque<std::unique_ptr<GroupInFlight>> flight;  // in share order
+    CpuPool pool(options.cpus);
+    const bool pinned = !options.cpus.empty();
+
+    // Runs the jobs of one group, one after another, on its CPUs.
+    const auto run_group = [&](GroupInFlight& g) {
+        Baselines baselines;  // a group holds every job its baselines are for
+        for (std::size_t i = 0; i < g.group.size; ++i) {
+            if (halt.load() || stop.load()) break;
+            JobEnd end;
             try {
-                results.append(r);
-            } catch (const WriteError& e) {
-                outcome.unrecorded.push_back(r.index);
-                fail(fmt::format("job {}: {}", r.index, e.what()));
+                const Job job = plan.at(g.group.begin + i);
+                const Scenario& sc = *job.scenario;
+                const TargetInfo* target = catalogs.target_of(sc);
+                if (target == nullptr) throw std::logic_error(fmt::format("{}: target '{}' is not in the catalog", sc.path, sc.target));
+                const std::string dir_name = job_dir_name(job);
+                const fs::path dir = out / "jobs" / dir_name;
+                JobResult identity = job_identity(job, dir_name, options);
+                identity.started_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                identity.cpus = g.cpus;
+                end.run = run_once(job, dir, std::move(identity), *target, options, g.cpus, stop, baselines);
+                // A miss is rerun with the same seed to tell a deterministic failure from a flaky
+                // one; a stop during it leaves the job unconfirmed, and recorded.
+                JobResult& r = end.run.result;
+                if (!end.run.stopped && options.confirm > 0 && is_miss(r) && !end.run.failed_write)
+                    confirm(r, job, dir, *target, options, g.cpus, stop, baselines);
+            } catch (const std::exception& e) {
+                end.error = e.what();
             }
-            if (options.on_job_end) options.on_job_end(r);
-            outcome.results.push_back(std::move(r));
-        } catch (const std::exception& e) {
-            fail(fmt::format("job {}: {}", job.index, e.what()));
+            const bool last = end.run.stopped || !end.error.empty() || end.run.failed_write.has_value();
+            {
+                const std::lock_guard<std::mutex> lock(mutex);
+                g.ends[i] = std::move(end);
+                g.ends[i].done = true;
+            }
+            changed.notify_all();
+            if (last) break;
         }
-        if (!outcome.error.empty()) break;
+        {
+            const std::lock_guard<std::mutex> lock(mutex);
+            g.finished = true;
+        }
+        changed.notify_all();
+    };
+
+    std::size_t next_group = 0;
+    std::size_t announced = plan.size();  // the position last passed to on_job_start (none yet)
+    bool skipped = false;  // some job of the share never started
+    for (;;) {
+        // Start groups, in order, while their CPUs are free.
+        while (!halt.load() && !stop.load() && next_group < share.group_count() &&
+               static_cast<int>(flight.size()) < options.jobs) {
+            const JobGroup group = share.group(next_group);
+            std::vector<int> cpus;
+            if (pinned) {
+                auto got = pool.take(job_width(*group.scenario, group.flavor, pool.size()));
+                if (!got) break;
+                cpus = std::move(*got);
+            }
+            auto g = std::make_unique<GroupInFlight>();
+            g->group = group;
+            g->cpus = std::move(cpus);
+            g->ends.resize(group.size);
+            GroupInFlight& ref = *g;
+            flight.push_back(std::move(g));
+            ref.thread = std::thread([&run_group, &ref] { run_group(ref); });
+            ++next_group;
+        }
+        if (flight.empty()) break;
+        GroupInFlight& front = *flight.front();
+        // Report the next job in plan order as started (once), then wait until it ends or some
+        // group finishes (its CPUs free the next group).
+        if (front.recorded < front.group.size && announced != front.group.begin + front.recorded) {
+            announced = front.group.begin + front.recorded;
+            if (options.on_job_start) options.on_job_start(plan.at(announced));
+        }
+        JobEnd end;
+        bool have_end = false;
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            const auto any_finished = [&] {
+                return std::any_of(flight.begin(), flight.end(), [](const auto& f) { return f->finished && !f->cpus_returned; });
+            };
+            changed.wait(lock, [&] {
+                return (front.recorded < front.group.size && front.ends[front.recorded].done) || front.finished || any_finished();
+            });
+            if (front.recorded < front.group.size && front.ends[front.recorded].done) {
+                end = std::move(front.ends[front.recorded]);
+                have_end = true;
+            }
+            for (auto& f : flight) {
+                if (f->finished && !f->cpus_returned) {
+                    if (pinned) pool.give(f->cpus);
+                    f->cpus_returned = true;
+                }
+            }
+        }
+        if (have_end) {
+            const Job job = plan.at(front.group.begin + front.recorded);
+            ++front.recorded;
+            if (!end.error.empty()) {
+                fail(fmt::format("job {}: {}", job.index, end.error));
+                halt.store(true);
+            } else if (end.run.stopped) {
+                outcome.interrupted = true;
+                halt.store(true);
+            } else {
+                JobResult& r = end.run.result;
+                if (end.run.failed_write) {
+                    fail(fmt::format("job {}: {}", r.index, *end.run.failed_write));
+                    halt.store(true);
+                }
+                try {
+                    results.append(r);
+                } catch (const WriteError& e) {
+                    outcome.unrecorded.push_back(r.index);
+                    fail(fmt::format("job {}: {}", r.index, e.what()));
+                    halt.store(true);
+                }
+                if (options.on_job_end) options.on_job_end(r);
+                if (options.fail_fast && is_miss(r)) halt.store(true);
+                outcome.results.push_back(std::move(r));
+            }
+            continue;
+        }
+        if (front.finished) {
+            // A group that stopped early leaves jobs that never started.
+            if (front.recorded < front.group.size) skipped = true;
+            front.thread.join();
+            flight.pop_front();
+        }
     }
+    if (next_group < share.group_count()) skipped = true;
+    if (stop.load() && skipped) outcome.interrupted = true;
+    outcome.fail_fast = options.fail_fast && skipped && !outcome.interrupted && outcome.error.empty();
 
     RunEnd end;
     end.planned = planned_context.planned;
     end.ran = static_cast<int>(outcome.results.size() - outcome.unrecorded.size());
     end.interrupted = outcome.interrupted;
+    end.fail_fast = outcome.fail_fast;
     end.error = outcome.error;
     end.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     end.end_time = utc_now();

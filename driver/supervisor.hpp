@@ -34,15 +34,29 @@ struct SupervisorOptions {
     /// Rerun each job that misses its expectation this many times with the same seed, and record
     /// how many reruns ended the same way (JobResult::confirmation); 0: never.
     int confirm = 0;
+    /// `run --jobs`: at most this many groups of jobs (planner.hpp: JobGroup) run side by side,
+    /// each on CPUs of its own taken from `cpus` (driver/sharding.hpp: job_width). 1 runs the
+    /// jobs one after another.
+    int jobs = 1;
+    /// The CPUs workers are pinned to; empty: workers are not pinned (then `jobs` must be 1).
+    std::vector<int> cpus;
+    /// `run --fail-fast`: once a job misses its expectation no further job starts; the jobs
+    /// running then finish and are recorded.
+    bool fail_fast = false;
+    /// Called in plan order, the same whatever `jobs`: on_job_start(j) when j is the next job
+    /// to report, on_job_end when its result is recorded.
     std::function<void(const Job&)> on_job_start;
     std::function<void(const JobResult&)> on_job_end;
 };
 
 struct RunOutcome {
-    /// The jobs that finished: the plan's first results.size() jobs, in plan order.
+    /// The jobs that finished, in plan order: a prefix of the share's jobs, except after an
+    /// interruption, when jobs running side by side with the stopped ones may have finished.
     std::vector<JobResult> results;
-    /// `stop` was raised; the jobs that did not run are plan.from(results.size()) on.
+    /// `stop` was raised; the jobs that did not run are those of the share not in `results`.
     bool interrupted = false;
+    /// `fail_fast` stopped the run after a miss, with jobs left that did not run.
+    bool fail_fast = false;
     /// A harness error that stopped the run early, naming the path and the OS error (a full
     /// disk, a file-size limit, a worker that could not be started); "" when none. The run must
     /// exit 3 (internal); results hold the jobs that finished before it.
@@ -73,16 +87,23 @@ std::string job_worker_path(const std::string& worker_dir, const std::string& va
 /// touches `out_dir`.
 std::vector<WorkerUse> check_workers(const Plan& plan, const SupervisorOptions& options);
 
-/// Runs the jobs of `plan` one after another, making each as it starts. Appends every finished
+/// Runs the jobs of `share` (a plan's, or a shard's), making each as it starts: one after
+/// another, or with options.jobs > 1 side by side on disjoint CPUs, a group at a time per slot;
+/// either way each job is recorded, and reported, in plan order. Appends every finished
 /// job to `<out>/results.jsonl` (after a first line holding `context`, its `planned` set to the
-/// plan's size), so a crash or Ctrl-C of the driver loses nothing finished, and ends the file
+/// share's jobs), so a crash or Ctrl-C of the driver loses nothing finished, and ends the file
 /// with a closing line (RunEnd) when the run ends, interrupted or not. When `stop` becomes true
-/// the running worker is killed and no further job starts. A job whose files, or whose line,
+/// the running workers are killed and no further job starts. A job whose files, or whose line,
 /// could not be written (a full disk, a file-size limit) stops the run with `error` set: the job
 /// is `error`, never a crash. Throws std::runtime_error before the first job when the output
 /// cannot be created or a worker is missing.
-RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const SupervisorOptions& options,
+RunOutcome run_jobs(const JobShare& share, const Catalogs& catalogs, const SupervisorOptions& options,
                     const RunContext& context, const std::atomic<bool>& stop);
+/// Every job of `plan`.
+inline RunOutcome run_jobs(const Plan& plan, const Catalogs& catalogs, const SupervisorOptions& options,
+                           const RunContext& context, const std::atomic<bool>& stop) {
+    return run_jobs(JobShare(plan), catalogs, options, context, stop);
+}
 
 /// The command line that reruns one job, as a shell reads it: the program, the worker folder
 /// when the run named it and the scenario names none, the output folder when the run named it, the scenario, variant, flavor, seed and run length;

@@ -2,6 +2,7 @@
 #include "driver/worker_process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -43,19 +44,37 @@ std::string signal_name(int sig) {
 }
 
 pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log,
-                   const std::vector<std::pair<std::string, std::string>>& env) {
+                   const std::vector<std::pair<std::string, std::string>>& env, const std::vector<int>& cpus) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    // The environment: the driver's, with `env` replacing or adding its names.
+    std::vector<std::string> words;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view kv(*e);
+        const auto name = kv.substr(0, kv.find('='));
+        if (std::none_of(env.begin(), env.end(), [&](const auto& p) { return p.first == name; })) words.emplace_back(kv);
+    }
+    for (const auto& [name, value] : env) words.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (auto& w : words) envp.push_back(w.data());
+    envp.push_back(nullptr);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (const int c : cpus) CPU_SET(c, &set);
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error(fmt::format("cannot create {}: {}", log.string(), std::strerror(errno)));
+    const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     const pid_t driver = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) {
         ::close(fd);
+        if (devnull >= 0) ::close(devnull);
         throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(errno)));
     }
     if (pid == 0) {
+        // Only async-signal-safe calls from here on: another thread of the driver may have held
+        // a lock at the fork.
         // Die with the driver: a driver killed by SIGKILL leaves no worker running. If the driver
         // died before this took effect, the worker has been reparented already: give up.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -63,18 +82,24 @@ pid_t spawn_worker(const std::vector<std::string>& argv, const fs::path& log,
         ::setpgid(0, 0);
         ::dup2(fd, STDOUT_FILENO);
         ::dup2(fd, STDERR_FILENO);
-        const int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
         ::signal(SIGINT, SIG_DFL);
         ::signal(SIGTERM, SIG_DFL);
-        for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-        ::execv(args[0], args.data());
-        const std::string msg = fmt::format("threadmill: cannot execute {}: {}\n", args[0], std::strerror(errno));
-        [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg.data(), msg.size());
+        if (!cpus.empty() && ::sched_setaffinity(0, sizeof set, &set) != 0) {
+            static const char msg[] = "threadmill: cannot pin the worker to its CPUs (sched_setaffinity failed)\n";
+            [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+            ::_exit(127);
+        }
+        ::execve(args[0], args.data(), envp.data());
+        // strerrorname_np reads a constant table ("ENOENT"): no allocation, no locale.
+        const char* why = strerrorname_np(errno);
+        for (const char* part : {"threadmill: cannot execute ", static_cast<const char*>(args[0]), ": ", why ? why : "?", "\n"})
+            [[maybe_unused]] auto n = ::write(STDERR_FILENO, part, std::strlen(part));
         ::_exit(127);
     }
     ::setpgid(pid, pid);  // also from the parent, so a kill never misses the group
     ::close(fd);
+    if (devnull >= 0) ::close(devnull);
     return pid;
 }
 

@@ -17,9 +17,13 @@
 namespace threadmill {
 
 /// Starts `argv` in its own process group with stdout+stderr to `log` and the given extra
-/// environment. The worker is killed when the calling thread's process dies (PR_SET_PDEATHSIG). Throws std::runtime_error when the log cannot be created or fork fails.
+/// environment, pinned to `cpus` when not empty (sched_setaffinity; its threads inherit it).
+/// The worker is killed when the thread that started it ends (PR_SET_PDEATHSIG): the driver's
+/// threads outlive their workers. Everything the child needs is made before fork, so a driver
+/// with several threads can spawn safely. Throws std::runtime_error when the log cannot be
+/// created or fork fails.
 pid_t spawn_worker(const std::vector<std::string>& argv, const std::filesystem::path& log,
-                   const std::vector<std::pair<std::string, std::string>>& env);
+                   const std::vector<std::pair<std::string, std::string>>& env, const std::vector<int>& cpus = {});
 
 enum class Ending { exited, timed_out, stopped };
 

@@ -251,6 +251,7 @@ void to_json(json& j, const Measurement& v) {
     if (!v.outcomes.empty()) j["outcomes"] = v.outcomes;
     if (v.outcomes_uncounted != 0) j["outcomes_uncounted"] = v.outcomes_uncounted;
     if (!v.schedule.empty()) j["schedule"] = v.schedule;
+    if (!v.cpus.empty()) j["cpus"] = v.cpus;
 }
 void from_json(const json& j, Measurement& v) {
     j.at("wall_seconds").get_to(v.wall_seconds);
@@ -265,6 +266,7 @@ void from_json(const json& j, Measurement& v) {
     get_opt(j, "outcomes", v.outcomes);
     get_opt(j, "outcomes_uncounted", v.outcomes_uncounted);
     get_opt(j, "schedule", v.schedule);
+    get_opt(j, "cpus", v.cpus);
 }
 
 void to_json(json& j, const Detection& v) { j = json{{"mechanism", v.mechanism}, {"detail", v.detail}}; }
@@ -349,6 +351,8 @@ void to_json(json& j, const JobResult& v) {
     if (v.ops_run) j["ops_run"] = *v.ops_run;
     if (v.detection_events != 0) j["detection_events"] = v.detection_events;
     if (v.confirmation) j["confirmation"] = *v.confirmation;
+    if (v.started_seconds != 0) j["started_seconds"] = v.started_seconds;
+    if (!v.cpus.empty()) j["cpus"] = v.cpus;
     // Derived (never read back): for readers of the file that do not divide.
     if (const auto rate = v.detections_per_million_ops()) j["detections_per_million_ops"] = *rate;
 }
@@ -375,6 +379,8 @@ void from_json(const json& j, JobResult& v) {
     get_opt(j, "signal", v.signal);
     get_opt(j, "timed_out", v.timed_out);
     get_opt(j, "elapsed_seconds", v.elapsed_seconds);
+    get_opt(j, "started_seconds", v.started_seconds);
+    get_opt(j, "cpus", v.cpus);
     get_opt(j, "last_activity", v.last_activity);
     get_opt(j, "backtraces", v.backtraces);
     get_opt(j, "hang_stacks", v.hang_stacks);
@@ -415,6 +421,9 @@ void to_json(json& j, const RunContext& v) {
     if (!v.duration_override.empty()) j["duration_override"] = v.duration_override;
     if (v.iterations_override) j["iterations_override"] = *v.iterations_override;
     if (!v.key_overrides.empty()) j["key_overrides"] = v.key_overrides;
+    if (v.jobs_side_by_side != 1) j["jobs_side_by_side"] = v.jobs_side_by_side;
+    if (v.shard.count > 0)
+        j["shard"] = json{{"index", v.shard.index}, {"count", v.shard.count}, {"plan_jobs", v.shard.plan_jobs}, {"plan", v.shard.plan}};
 }
 void from_json(const json& j, RunContext& v) {
     get_opt(j, "tool_version", v.tool_version);
@@ -438,12 +447,20 @@ void from_json(const json& j, RunContext& v) {
     get_opt(j, "duration_override", v.duration_override);
     if (auto it = j.find("iterations_override"); it != j.end() && !it->is_null()) v.iterations_override = it->get<std::uint64_t>();
     get_opt(j, "key_overrides", v.key_overrides);
+    get_opt(j, "jobs_side_by_side", v.jobs_side_by_side);
+    if (auto it = j.find("shard"); it != j.end() && it->is_object()) {
+        get_opt(*it, "index", v.shard.index);
+        get_opt(*it, "count", v.shard.count);
+        get_opt(*it, "plan_jobs", v.shard.plan_jobs);
+        get_opt(*it, "plan", v.shard.plan);
+    }
 }
 
 void to_json(json& j, const RunEnd& v) {
     j = json{{"type", "run_end"},         {"planned", v.planned}, {"ran", v.ran},
              {"interrupted", v.interrupted}, {"error", v.error},   {"elapsed_seconds", v.elapsed_seconds},
              {"end_time", v.end_time}};
+    if (v.fail_fast) j["fail_fast"] = true;
 }
 void from_json(const json& j, RunEnd& v) {
     j.at("planned").get_to(v.planned);
@@ -452,6 +469,7 @@ void from_json(const json& j, RunEnd& v) {
     get_opt(j, "error", v.error);
     get_opt(j, "elapsed_seconds", v.elapsed_seconds);
     get_opt(j, "end_time", v.end_time);
+    get_opt(j, "fail_fast", v.fail_fast);
 }
 
 void summarize(OpStats& s, double wall_seconds) {

@@ -129,6 +129,8 @@ struct Measurement {
     std::vector<ObservedResult> outcomes;
     std::uint64_t outcomes_uncounted = 0;  ///< rounds whose result was past k_max_distinct_results
     std::vector<StrategySlice> schedule;   ///< which `[chaos] strategy` ran when; empty in older files
+    /// The CPUs the worker's threads could run on (its affinity mask at start); empty in older files.
+    std::vector<int> cpus;
 };
 
 /// One operation of a history, as the linearizability result shows it (the HTML timeline).
@@ -231,6 +233,10 @@ struct JobResult {
     int signal = 0;
     bool timed_out = false;
     double elapsed_seconds = 0;  ///< the worker process's lifetime
+    /// When the worker started, in seconds after the run's start (`run --jobs` runs jobs side by side).
+    double started_seconds = 0;
+    /// The CPUs the driver pinned the worker to (`run --jobs`); empty when it was not pinned.
+    std::vector<int> cpus;
     std::vector<ThreadActivity> last_activity;  ///< on timeout, from the worker's state file
     std::string backtraces;                     ///< on timeout: gdb's backtraces of every thread
     std::vector<HangThread> hang_stacks;        ///< on timeout: `backtraces` parsed, one entry per thread
@@ -292,6 +298,18 @@ struct RunContext {
     int planned = 0;         ///< jobs the run planned (0: unknown, a file older than schema 3)
     /// For a merged file (`report merge`): the files merged, in order; empty otherwise.
     std::vector<std::string> merged_from;
+    /// Jobs run side by side at most (`run --jobs`), each on CPUs of its own; 1 when serial.
+    int jobs_side_by_side = 1;
+    /// `run --shard K/N`: this run is shard K of N of a plan of `plan_jobs` jobs whose
+    /// fingerprint is `plan` (driver/sharding.hpp); shard_count 0 when not sharded.
+    struct Shard {
+        int index = 0;
+        int count = 0;
+        int plan_jobs = 0;
+        std::string plan;
+        bool operator==(const Shard&) const = default;
+    };
+    Shard shard;
 };
 
 /// The closing line of results.jsonl (schema 3 on), written when the run ends, also when it
@@ -302,6 +320,8 @@ struct RunEnd {
     int ran = 0;               ///< job lines written before this one
     bool interrupted = false;  ///< Ctrl-C (or SIGTERM) stopped the run before its last job
     std::string error;         ///< why the run stopped early otherwise ("" when it did not)
+    /// `run --fail-fast` stopped starting jobs after one missed its expectation (jobs were left).
+    bool fail_fast = false;
     double elapsed_seconds = 0;
     std::string end_time;  ///< ISO 8601, UTC
 };

@@ -62,8 +62,13 @@ std::uint32_t spin_iterations() {
 }
 
 std::uint32_t spin_limit_for(std::uint32_t participants) {
-    const unsigned cores = std::thread::hardware_concurrency();
-    // hardware_concurrency() may be 0 when unknown: then assume oversubscription, never spin.
+    // The CPUs this process may run on, not the machine's: a worker pinned to 2 of 8 CPUs
+    // (`run --jobs`) with 3 threads is oversubscribed. hardware_concurrency() may be 0 when
+    // unknown: then assume oversubscription, never spin.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const unsigned cores = sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<unsigned>(CPU_COUNT(&set))
+                                                                        : std::thread::hardware_concurrency();
     return participants <= cores ? spin_iterations() : 0;
 }
 

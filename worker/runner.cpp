@@ -2,6 +2,8 @@
 // in lockstep, count the arbiter's result of every round).
 #include "worker/runner.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -514,6 +516,13 @@ private:
         Measurement m;
         m.wall_seconds = wall;
         m.threads = m_threads;
+        cpu_set_t set;  // what `run --jobs` pinned the worker to (or the machine's CPUs)
+        CPU_ZERO(&set);
+        if (sched_getaffinity(0, sizeof set, &set) == 0) {
+            for (int c = 0; c < CPU_SETSIZE; ++c) {
+                if (CPU_ISSET(c, &set)) m.cpus.push_back(c);
+            }
+        }
         m.rounds = m_rounds;
         for (std::size_t op = 0; op < m_info.ops.size(); ++op) {
             OpStats st;
