@@ -6,6 +6,8 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev llvm gdb
           libcli11-dev libfmt-dev libtomlplusplus-dev libbenchmark-dev libgtest-dev nlohmann-json3-dev
           # the report tests: XSD (JUnit) and JSON-schema (SARIF, results) validation, HTML in a browser
           libxml2-utils python3-jsonschema chromium
+          # the CI template test (tests/tools/check_ci_templates.py) parses YAML
+          python3-yaml
           # the Debian package test (tests/install/deb.sh): dpkg-shlibdeps computes Depends, cpack uses file
           dpkg-dev file
           # examples/cuckoo (install.examples): libcuckoo, header-only

@@ -57,7 +57,7 @@ ShardSpec checked(int index, int count, std::string source) {
 /// "K/N" -> the shard, or invalid_argument.
 ShardSpec parse_k_of_n(const std::string& text, const std::string& source) {
     const auto slash = text.find('/');
-    const auto k = slash == std::string::npos ? std::nullopt : positive(text.substr(0, slash));
+    const auto k = slash == std::string::npos ? std::nullopt : whole(text.substr(0, slash));
     const auto n = slash == std::string::npos ? std::nullopt : positive(text.substr(slash + 1));
     if (!k || !n) throw std::invalid_argument(fmt::format("{}: '{}' is not K/N (like 2/4: shard 2 of 4, counted from 1)", source, text));
     return checked(*k, *n, source);

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -1400,6 +1401,174 @@ TEST(CliPlan, RunningIntoAPreviousRunSaysWhatItReplacesAndKeepsNothingOfIt) {
     ASSERT_EQ(folders.size(), 1u);  // no job folder of the previous run is left beside the new one
     EXPECT_NE(folders[0].find("-9"), std::string::npos) << folders[0];
     EXPECT_TRUE(fs::exists(out / "notes.txt"));
+    fs::remove_all(dir);
+}
+
+// ---- Scale: jobs side by side, shards, --fail-fast, --dry-run --------------------------------
+
+/// The job lines of a results.jsonl, parsed.
+std::vector<nlohmann::json> job_lines(const fs::path& results) {
+    std::vector<nlohmann::json> jobs;
+    for (const auto& line : lines_of(results)) {
+        auto j = nlohmann::json::parse(line);
+        if (j.at("type") == "job") jobs.push_back(std::move(j));
+    }
+    return jobs;
+}
+
+/// "index scenario/variant/flavor/seed outcome" of each job, in file order.
+std::vector<std::string> verdicts_in(const fs::path& results) {
+    std::vector<std::string> out;
+    for (const auto& j : job_lines(results))
+        out.push_back(fmt::format("{} {}/{}/{}/{} {}", j.at("index").get<int>(), j.at("scenario").get<std::string>(),
+                                  j.at("variant").get<std::string>(), j.at("flavor").get<std::string>(),
+                                  j.at("seed").get<std::uint64_t>(), j.at("outcome").get<std::string>()));
+    return out;
+}
+
+/// A 1-thread selftest scenario whose mutants are each caught the same way every time.
+std::string write_scale_scenario(const fs::path& dir) {
+    return write_plan_scenario(dir, "scale", R"(["safe", "broken", "throw", "crash"])", R"(["plain"])",
+                               "broken = \"invariant\"\nthrow = \"exception\"\ncrash = \"crash\"");
+}
+
+TEST(CliScale, JobsSideBySideRunOnDisjointCpusAndGiveTheVerdictsOfASerialRun) {
+    const fs::path dir = out_dir("jobs");
+    fs::remove_all(dir);
+    const std::string path = write_scale_scenario(dir / "in");
+    const std::string common = fmt::format("{} run '{}' --seed 1 --seeds 4 --duration 100ms -q", k_selftest, path);
+    auto r = cli(fmt::format("{} --out '{}'", common, (dir / "serial").string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = cli(fmt::format("{} --jobs auto --out '{}'", common, (dir / "side").string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(verdicts_in(dir / "side" / "results.jsonl"), verdicts_in(dir / "serial" / "results.jsonl"));
+    const auto jobs = job_lines(dir / "side" / "results.jsonl");
+    ASSERT_EQ(jobs.size(), 16u);
+    struct Span {
+        double from, to;
+        std::set<int> cpus;
+        int index;
+    };
+    std::vector<Span> spans;
+    for (const auto& j : jobs) {
+        ASSERT_TRUE(j.contains("cpus")) << j.dump();  // pinned by the driver
+        const auto pinned = j.at("cpus").get<std::vector<int>>();
+        ASSERT_EQ(pinned.size(), 1u) << j.dump();    // one thread, one CPU
+        // What the worker itself read of its affinity: the CPUs it was pinned to.
+        if (!j.at("measurement").is_null()) {
+            EXPECT_EQ(j.at("measurement").at("cpus").get<std::vector<int>>(), pinned);
+        }
+        const double from = j.at("started_seconds").get<double>();
+        spans.push_back({from, from + j.at("elapsed_seconds").get<double>(), {pinned.begin(), pinned.end()}, j.at("index")});
+    }
+    // No two jobs that ran at the same time shared a CPU.
+    for (std::size_t a = 0; a < spans.size(); ++a) {
+        for (std::size_t b = a + 1; b < spans.size(); ++b) {
+            const bool overlap = spans[a].from < spans[b].to && spans[b].from < spans[a].to;
+            if (!overlap) continue;
+            for (const int c : spans[a].cpus)
+                EXPECT_EQ(spans[b].cpus.count(c), 0u) << "jobs " << spans[a].index << " and " << spans[b].index << " on CPU " << c;
+        }
+    }
+    fs::remove_all(dir);
+}
+
+TEST(CliScale, ThreeShardsMergedGiveTheJobsAndVerdictsOfOneRunAndAMissingShardIsNamed) {
+    const fs::path dir = out_dir("shards");
+    fs::remove_all(dir);
+    const std::string path = write_scale_scenario(dir / "in");
+    const std::string common = fmt::format("{} run '{}' --seed 5 --seeds 3 --duration 100ms -q", k_selftest, path);
+    auto r = cli(fmt::format("{} --out '{}'", common, (dir / "whole").string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> parts;
+    std::size_t jobs = 0;
+    for (int k = 1; k <= 3; ++k) {
+        const fs::path out = dir / fmt::format("shard-{}", k);
+        r = cli(fmt::format("{} --shard {}/3 --out '{}'", common, k, out.string()));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto mine = job_lines(out / "results.jsonl");
+        EXPECT_FALSE(mine.empty()) << k;  // 3 seeds: 3 groups, one a shard
+        jobs += mine.size();
+        parts.push_back("'" + (out / "results.jsonl").string() + "'");
+    }
+    EXPECT_EQ(jobs, 12u);
+    const fs::path merged = dir / "merged" / "results.jsonl";
+    r = cli(fmt::format("report merge -o '{}' {} {} {}", merged.string(), parts[2], parts[0], parts[1]));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(verdicts_in(merged), verdicts_in(dir / "whole" / "results.jsonl"));
+    r = cli(fmt::format("report '{}'", merged.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+
+    // A shard left out, or one of another plan (another seed), makes the merged run incomplete.
+    r = cli(fmt::format("report merge -o '{}' {} {}", merged.string(), parts[0], parts[2]));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = cli(fmt::format("report '{}'", merged.string()));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("shard 2 of 3 is missing"), std::string::npos) << r.err;
+    const fs::path other = dir / "other";
+    r = cli(fmt::format("{} run '{}' --seed 6 --seeds 3 --duration 100ms -q --shard 2/3 --out '{}'", k_selftest, path, other.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = cli(fmt::format("report merge -o '{}' {} '{}' {}", merged.string(), parts[0], (other / "results.jsonl").string(), parts[2]));
+    r = cli(fmt::format("report '{}'", merged.string()));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("of another plan"), std::string::npos) << r.err;
+    fs::remove_all(dir);
+}
+
+TEST(CliScale, ShardNumbersComeFromTheEnvironmentAndAShardWithoutASeedIsRefused) {
+    const fs::path dir = out_dir("shard-auto");
+    fs::remove_all(dir);
+    const std::string path = write_scale_scenario(dir / "in");
+    auto r = cli_command(fmt::format("env -u THREADMILL_SHARD -u CI_NODE_INDEX -u CI_NODE_TOTAL -u JOB_COMPLETION_INDEX "
+                                     "-u SLURM_ARRAY_TASK_ID '{}' {} run '{}' --seed 1 --shard auto --dry-run",
+                                     TM_DRIVER_PATH, k_selftest, path));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--shard auto: no shard found in the environment"), std::string::npos) << r.err;
+    r = cli_command(fmt::format("CI_NODE_INDEX=2 CI_NODE_TOTAL=2 '{}' {} run '{}' --seed 1 --seeds 4 --shard auto --dry-run",
+                                TM_DRIVER_PATH, k_selftest, path));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("(shard 2 of 2, of a plan of 16)"), std::string::npos) << r.out;
+    r = cli(fmt::format("{} run '{}' --shard 1/2 --dry-run", k_selftest, path));  // no seed anywhere
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--shard: give --seed"), std::string::npos) << r.err;
+    fs::remove_all(dir);
+}
+
+TEST(CliScale, DryRunListsThePlannedJobsAndRunsNothing) {
+    const fs::path dir = out_dir("dry-run");
+    fs::remove_all(dir);
+    const std::string path = write_scale_scenario(dir / "in");
+    const auto r = cli(fmt::format("{} run '{}' --seed 1 --seeds 2 --dry-run --jobs auto --cpus 8 --out '{}'", k_selftest, path,
+                                   (dir / "out").string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("1  scale · safe · plain · seed 1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("8  scale · crash · plain · seed 2"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("8 jobs; expected"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("up to 2 side by side on 8 CPUs"), std::string::npos) << r.out;  // 2 groups of 4 jobs
+    EXPECT_FALSE(fs::exists(dir / "out")) << "a dry run wrote its output folder";
+    fs::remove_all(dir);
+}
+
+TEST(CliScale, FailFastStartsNoJobAfterAMissAndTheRunIsIncomplete) {
+    const fs::path dir = out_dir("fail-fast");
+    fs::remove_all(dir);
+    // The crash is expected to be a hang: every job misses.
+    const std::string path = write_plan_scenario(dir / "in", "ff", R"(["crash"])", R"(["plain"])", "crash = \"timeout\"");
+    const fs::path out = dir / "out";
+    auto r = cli(fmt::format("{} run '{}' --seed 1 --seeds 5 --fail-fast -q --out '{}'", k_selftest, path, out.string()));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("--fail-fast: stopped after a job missed its expectation; 1 of 5 jobs ran"), std::string::npos) << r.err;
+    EXPECT_EQ(job_lines(out / "results.jsonl").size(), 1u);
+    const auto end = nlohmann::json::parse(lines_of(out / "results.jsonl").back());
+    EXPECT_EQ(end.at("type"), "run_end");
+    EXPECT_EQ(end.value("fail_fast", false), true);
+    r = cli(fmt::format("report '{}'", (out / "results.jsonl").string()));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("--fail-fast stopped it"), std::string::npos) << r.err;
+    // Without --fail-fast every job runs.
+    r = cli(fmt::format("{} run '{}' --seed 1 --seeds 5 -q --out '{}'", k_selftest, path, out.string()));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(job_lines(out / "results.jsonl").size(), 5u);
     fs::remove_all(dir);
 }
 

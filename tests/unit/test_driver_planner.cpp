@@ -1,8 +1,13 @@
-// Unit tests of driver/planner: filters, refused plans, run order and plans counted, not made.
+// Unit tests of driver/planner: filters, refused plans, run order and plans counted, not made;
+// and of driver/sharding: groups, shards, CPU sets and the planned schedule.
 #include "driver/planner.hpp"
+#include "driver/sharding.hpp"
+#include "driver/results_file.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -273,4 +278,199 @@ TEST(Planner, IteratingMakesTheSameJobsAsAt) {
 }
 
 }  // namespace
+// ---- Groups, shards, CPUs (driver/sharding.hpp) ------------------------------------------------
+
+/// Two scenarios of different durations in three flavors, four seeds: 2 x 3 x 4 = 24 groups.
+std::vector<Scenario> sharding_scenarios() {
+    std::vector<Scenario> out = {
+        scenario("long", {"safe", "broken"}, {"plain", "tsan", "asan"}, {{"broken", {"invariant"}}}),
+        scenario("short", {"safe", "racy"}, {"plain", "tsan", "asan"}, {{"racy", {"race"}}}),
+    };
+    out[0].duration = std::chrono::milliseconds(2000);
+    out[1].duration = std::chrono::milliseconds(100);
+    // "race" cannot be met in plain or asan: give those flavors a mechanism they can meet.
+    out[1].expect["racy"]["plain"] = Expectation{{"any"}, {}};
+    out[1].expect["racy"]["asan"] = Expectation{{"any"}, {}};
+    return out;
+}
+
+TEST(Sharding, GroupsCoverThePlanInOrderAndKeepAScenarioFlavorAndSeedTogether) {
+    const auto scenarios = sharding_scenarios();
+    PlanOptions options;
+    options.seeds = {1, 2, 3, 4};
+    const Plan plan(scenarios, catalog(), options);
+    ASSERT_EQ(plan.group_count(), 24u);
+    std::size_t next = 0;
+    for (std::size_t g = 0; g < plan.group_count(); ++g) {
+        const JobGroup group = plan.group_at(g);
+        EXPECT_EQ(group.begin, next) << g;
+        ASSERT_EQ(group.size, 2u);
+        for (std::size_t p = group.begin; p < group.begin + group.size; ++p) {
+            const Job j = plan.at(p);
+            EXPECT_EQ(j.scenario, group.scenario);
+            EXPECT_EQ(j.flavor, group.flavor);
+            EXPECT_EQ(j.seed, plan.at(group.begin).seed);
+        }
+        next += group.size;
+    }
+    EXPECT_EQ(next, plan.size());
+    EXPECT_THROW(plan.group_at(24), std::out_of_range);
+}
+
+TEST(Sharding, EveryGroupIsInExactlyOneShardAndShardsAreBalancedByExpectedTime) {
+    const auto scenarios = sharding_scenarios();
+    PlanOptions options;
+    options.seeds = {1, 2, 3, 4};
+    const Plan plan(scenarios, catalog(), options);
+    for (int n : {1, 2, 3, 5, 30}) {
+        std::map<std::size_t, int> owner;
+        std::vector<double> load;
+        double largest = 0;
+        for (int k = 1; k <= n; ++k) {
+            const auto groups = shard_groups(plan, {k, n, "test"}, nullptr);
+            EXPECT_TRUE(std::is_sorted(groups.begin(), groups.end())) << k << "/" << n;
+            double sum = 0;
+            for (const auto g : groups) {
+                EXPECT_TRUE(owner.emplace(g, k).second) << "group " << g << " in shards " << owner[g] << " and " << k;
+                const double t = expected_group_seconds(plan, plan.group_at(g), nullptr);
+                sum += t;
+                largest = std::max(largest, t);
+            }
+            load.push_back(sum);
+        }
+        EXPECT_EQ(owner.size(), plan.group_count()) << n;
+        // Longest-first greedy: no shard ends more than one group above the lightest.
+        const auto [lo, hi] = std::minmax_element(load.begin(), load.end());
+        EXPECT_LE(*hi - *lo, largest + 1e-9) << n << " shards";
+    }
+    // By count, 2 shards would each get 12 groups; by time, the long scenario's 12 groups
+    // (2.1 s plain up to 2.5 s asan a job) are split between them.
+    const auto first = shard_groups(plan, {1, 2, "test"}, nullptr);
+    int long_groups = 0;
+    for (const auto g : first) long_groups += plan.group_at(g).scenario->name == "long";
+    EXPECT_EQ(long_groups, 6);
+}
+
+TEST(Sharding, AHistoryOfJobTimesReplacesTheEstimate) {
+    const auto scenarios = sharding_scenarios();
+    PlanOptions options;
+    options.seeds = {1};
+    const Plan plan(scenarios, catalog(), options);
+    ResultsFile previous;
+    for (const double t : {9.0, 1.0, 5.0}) {  // median 5
+        JobResult r;
+        r.scenario = "short";
+        r.variant = "racy";
+        r.flavor = "tsan";
+        r.elapsed_seconds = t;
+        previous.jobs.push_back(r);
+    }
+    JobResult hung = previous.jobs.front();
+    hung.timed_out = true;  // a timeout measures the timeout, not the job
+    hung.elapsed_seconds = 100;
+    previous.jobs.push_back(hung);
+    const JobTimes history(previous);
+    EXPECT_EQ(history.size(), 1u);
+    EXPECT_DOUBLE_EQ(expected_job_seconds(scenarios[1], "racy", "tsan", &history), 5.0);
+    EXPECT_DOUBLE_EQ(expected_job_seconds(scenarios[1], "racy", "tsan", nullptr), 0.1 + 0.4);
+    EXPECT_DOUBLE_EQ(expected_job_seconds(scenarios[1], "safe", "tsan", &history), 0.1 + 0.4);
+}
+
+TEST(Sharding, ShardNumbersComeFromTheFlagOrFromTheEngineThatRunsTheShards) {
+    const auto env_of = [](std::map<std::string, std::string> vars) {
+        return [vars](const std::string& name) -> std::optional<std::string> {
+            const auto it = vars.find(name);
+            return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+        };
+    };
+    const auto shard = [&](const std::string& text, std::map<std::string, std::string> vars = {}) {
+        const ShardSpec s = parse_shard(text, env_of(std::move(vars)));
+        return fmt::format("{}/{}", s.index, s.count);
+    };
+    const auto error = [&](const std::string& text, std::map<std::string, std::string> vars = {}) {
+        try {
+            parse_shard(text, env_of(std::move(vars)));
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(shard("2/4"), "2/4");
+    EXPECT_NE(error("0/4").find("the shard must be 1 to 4"), std::string::npos);
+    EXPECT_NE(error("5/4").find("the shard must be 1 to 4"), std::string::npos);
+    EXPECT_NE(error("2of4").find("is not K/N"), std::string::npos);
+    EXPECT_NE(error("-1/4").find("is not K/N"), std::string::npos);
+    EXPECT_EQ(shard("auto", {{"THREADMILL_SHARD", "3/4"}, {"CI_NODE_INDEX", "1"}, {"CI_NODE_TOTAL", "2"}}), "3/4");
+    EXPECT_EQ(shard("auto", {{"CI_NODE_INDEX", "2"}, {"CI_NODE_TOTAL", "2"}}), "2/2");  // GitLab, 1-based
+    EXPECT_EQ(shard("auto", {{"JOB_COMPLETION_INDEX", "0"}, {"THREADMILL_SHARD_TOTAL", "4"}}), "1/4");  // 0-based
+    EXPECT_NE(error("auto", {{"JOB_COMPLETION_INDEX", "0"}}).find("THREADMILL_SHARD_TOTAL is not"), std::string::npos);
+    EXPECT_EQ(shard("auto", {{"SLURM_ARRAY_TASK_ID", "7"}, {"SLURM_ARRAY_TASK_MIN", "5"}, {"SLURM_ARRAY_TASK_MAX", "8"},
+                             {"SLURM_ARRAY_TASK_COUNT", "4"}}),
+              "3/4");
+    EXPECT_NE(error("auto", {{"SLURM_ARRAY_TASK_ID", "4"}, {"SLURM_ARRAY_TASK_MIN", "0"}, {"SLURM_ARRAY_TASK_MAX", "12"},
+                             {"SLURM_ARRAY_TASK_COUNT", "4"}, {"SLURM_ARRAY_TASK_STEP", "4"}})
+                  .find("step of 1"),
+              std::string::npos);
+    const std::string none = error("auto");
+    for (const char* name : {"THREADMILL_SHARD", "CI_NODE_INDEX", "JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"})
+        EXPECT_NE(none.find(name), std::string::npos) << name << ": " << none;
+}
+
+TEST(Sharding, APlansFingerprintChangesWithItsSeeds) {
+    const auto scenarios = sharding_scenarios();
+    PlanOptions options;
+    options.seeds = {1, 2};
+    const Plan a(scenarios, catalog(), options);
+    const Plan same(scenarios, catalog(), options);
+    options.seeds = {1, 3};
+    const Plan other(scenarios, catalog(), options);
+    EXPECT_EQ(plan_fingerprint(a), plan_fingerprint(same));
+    EXPECT_NE(plan_fingerprint(a), plan_fingerprint(other));
+}
+
+TEST(Sharding, TheCpuPoolHandsOutDisjointSetsAndTakesBackOnlyWhatItGave) {
+    CpuPool pool({4, 5, 6, 7});
+    const auto a = pool.take(3);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(*a, (std::vector<int>{4, 5, 6}));
+    EXPECT_FALSE(pool.take(2));  // one left
+    const auto b = pool.take(1);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(*b, (std::vector<int>{7}));
+    pool.give(*a);
+    EXPECT_EQ(pool.free_count(), 3);
+    EXPECT_THROW(pool.give(*a), std::logic_error);  // given back twice
+    EXPECT_THROW(pool.give({9}), std::logic_error);  // never in the pool
+}
+
+TEST(Sharding, ThePlannedScheduleRunsNarrowJobsSideBySideAndWideOrBudgetedOnesAlone) {
+    std::vector<Scenario> scenarios = {scenario("one", {"safe"}, {"tsan"}), scenario("three", {"safe"}, {"tsan"})};
+    scenarios[0].duration = std::chrono::milliseconds(1000);
+    scenarios[0].groups = {GroupSpec{"g", 1, {}, {}}};
+    scenarios[1].duration = std::chrono::milliseconds(1000);
+    scenarios[1].groups = {GroupSpec{"g", 3, {}, {}}};
+    PlanOptions options;
+    options.seeds = {1, 2, 3, 4};
+    const Plan plan(scenarios, catalog(), options);
+    const JobShare all(plan);
+    // 8 jobs of 1.4 s: one at a time 11.2 s.
+    const auto serial = plan_schedule(plan, all, 4, 1, nullptr);
+    EXPECT_NEAR(serial.makespan_seconds, 11.2, 1e-9);
+    EXPECT_EQ(serial.max_side_by_side, 1);
+    // On 4 CPUs a 1-thread and a 3-thread job fit side by side: 4 rounds of 1.4 s.
+    const auto four = plan_schedule(plan, all, 4, 4, nullptr);
+    EXPECT_NEAR(four.makespan_seconds, 5.6, 1e-9);
+    EXPECT_NEAR(four.serial_seconds, 11.2, 1e-9);
+    EXPECT_EQ(four.max_side_by_side, 2);
+    // On 2 CPUs the 3-thread job is wider than the machine: it runs alone.
+    EXPECT_TRUE(runs_alone(scenarios[1], "tsan", 2));
+    EXPECT_EQ(job_width(scenarios[1], "tsan", 2), 2);
+    EXPECT_NEAR(plan_schedule(plan, all, 2, 2, nullptr).makespan_seconds, 11.2, 1e-9);
+    // A job judging latency budgets runs alone in a flavor that judges latency, not in tsan.
+    scenarios[0].slo.push_back(SloBudget{});
+    EXPECT_TRUE(runs_alone(scenarios[0], "plain", 64));
+    EXPECT_FALSE(runs_alone(scenarios[0], "tsan", 64));
+    EXPECT_EQ(job_width(scenarios[0], "plain", 64), 64);
+}
+
 }  // namespace threadmill
