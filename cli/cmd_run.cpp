@@ -121,7 +121,7 @@ void print_dry_run(const Plan& plan, const JobShare& share, const std::optional<
     fmt::print("\n{} job{}{}; expected {} ({}), one at a time {}; up to {} side by side on {} CPU{}\n", share.job_count(),
                share.job_count() == 1 ? "" : "s",
                shard ? fmt::format(" (shard {} of {}, of a plan of {})", shard->index, shard->count, plan.size()) : "",
-               format_seconds(s.makespan_seconds), history ? "job times from --shard-history" : "estimated from durations",
+               format_seconds(s.makespan_seconds), history ? "job times from --history" : "estimated from durations",
                format_seconds(s.serial_seconds), s.max_side_by_side, cpus.size(), cpus.size() == 1 ? "" : "s");
 }
 
@@ -187,9 +187,15 @@ void setup_run(CLI::App& app, RunOptions& o) {
                    "Kubernetes JOB_COMPLETION_INDEX with THREADMILL_SHARD_TOTAL, Slurm SLURM_ARRAY_TASK_*); every "
                    "shard needs the same --seed; `report merge` joins the shards (docs/ci.md)")
         ->type_name("K/N|auto");
-    app.add_option("--shard-history", o.shard_history,
-                   "with --shard: balance the shards by the job times of this previous results.jsonl")
+    app.add_option("--history", o.history,
+                   "the job times of this previous results.jsonl plan the run (balance --shard, fit --time-budget, "
+                   "--dry-run's estimates) instead of the scenarios' durations")
         ->check(CLI::ExistingFile);
+    app.add_option("--time-budget", o.time_budget,
+                   "fit the run into this wall time (e.g. 10m): every scenario's duration is scaled down by one factor, "
+                   "each job keeping its minimum (a quarter of its duration, at least 50ms); the factor is printed "
+                   "and recorded; a plan that cannot fit runs at the minimums, with a warning")
+        ->type_name("DURATION");
     app.add_option("--jobs", o.jobs,
                    "run up to N jobs side by side, each pinned to CPUs of its own (one per thread of the job), so no "
                    "two jobs share a CPU; 'auto' uses every CPU this process may run on (affinity mask and cgroup "
@@ -276,12 +282,11 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     // The share of the plan this run runs, and on which CPUs.
     std::optional<ShardSpec> shard;
     std::optional<JobTimes> history;
-    if (!o.shard_history.empty()) {
-        if (o.shard.empty()) throw CliError(ExitCode::usage, "--shard-history is for --shard");
+    if (!o.history.empty()) {
         try {
-            history = JobTimes(read_results_file(o.shard_history));
+            history = JobTimes(read_results_file(o.history));
         } catch (const std::exception& e) {
-            throw CliError(ExitCode::usage, fmt::format("--shard-history: {}", e.what()));
+            throw CliError(ExitCode::usage, fmt::format("--history: {}", e.what()));
         }
     }
     std::optional<JobShare> shard_share;
@@ -298,6 +303,33 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     }
     const JobShare share = shard_share ? *shard_share : JobShare(plan);
     const auto [side_by_side, cpus] = choose_cpus(o);
+    // --time-budget: one scale for every scenario's duration, so that the planned schedule fits.
+    double duration_scale = 1.0;
+    if (!o.time_budget.empty()) {
+        const auto budget = parse_duration(o.time_budget);
+        if (!budget)
+            throw CliError(ExitCode::usage, fmt::format("--time-budget: '{}' is not a duration greater than 0 (like 10m or 90s)",
+                                                        o.time_budget));
+        if (run_length.iterations)
+            throw CliError(ExitCode::usage, "--time-budget scales durations; it cannot be given with --iterations");
+        const double seconds = std::chrono::duration<double>(*budget).count();
+        const BudgetPlan fit = fit_time_budget(plan, share, static_cast<int>(cpus.size()), side_by_side,
+                                               history ? &*history : nullptr, seconds);
+        duration_scale = fit.scale;
+        for (auto& sc : scenarios) {
+            if (sc.duration) sc.duration = scaled_duration(*sc.duration, duration_scale);
+        }
+        if (!fit.fits) {
+            fmt::print(stderr, "threadmill: warning: --time-budget {}: the plan needs about {} even with every job at its "
+                               "minimum duration; running at the minimums\n",
+                       o.time_budget, format_seconds(fit.schedule.makespan_seconds));
+        } else if (!o.quiet) {
+            fmt::print(stderr, "threadmill: --time-budget {}: {}; expected {}\n", o.time_budget,
+                       duration_scale < 1.0 ? fmt::format("durations scaled to {:.3f} of each scenario's", duration_scale)
+                                            : std::string("the plan fits at its own durations"),
+                       format_seconds(fit.schedule.makespan_seconds));
+        }
+    }
     if (o.dry_run) {
         print_dry_run(plan, share, shard, side_by_side, cpus, history ? &*history : nullptr);
         return ExitCode::ok;
@@ -340,6 +372,7 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     if (std::any_of(run_flavors.begin(), run_flavors.end(), sanitized)) sup.suppressions = run_suppressions(sup.worker_dir);
     sup.frame_filter = resolve_frame_filter();
     sup.run_length = run_length;
+    sup.pass_scenario_duration = !o.time_budget.empty();
     sup.confirm = o.confirm;
     sup.sets = sets;
     sup.jobs = side_by_side;
@@ -383,6 +416,8 @@ ExitCode run_run(const RunOptions& o, const GlobalOptions& global, const std::st
     context.duration_override = o.duration;
     context.iterations_override = o.iterations;
     context.key_overrides = o.sets;
+    context.time_budget = o.time_budget;
+    context.duration_scale = duration_scale;
     context.planned = planned;
     context.seeds = plan.seeds();
     if (shard) {

@@ -34,7 +34,8 @@ struct RunOptions {
     std::string tolerance = "10%";
     std::string tail_tolerance = "100%";
     std::string shard;          ///< --shard K/N|auto ("" not sharded)
-    std::string shard_history;  ///< --shard-history: a previous results.jsonl whose job times balance the shards
+    std::string history;        ///< --history: a previous results.jsonl whose job times plan this run
+    std::string time_budget;    ///< --time-budget DURATION
     std::string jobs = "1";     ///< --jobs N|auto
     std::optional<int> cpus;    ///< --cpus N: use (or, with --dry-run, plan for) N CPUs
     bool fail_fast = false;

@@ -26,7 +26,7 @@ constexpr double k_unknown_job_seconds = 0.5;
 
 /// Start-up and teardown of a job on top of its duration, by flavor: the worker's start, the
 /// sanitizer runtime's start and exit checks, the driver's reading of its files. Estimates
-/// from the built-in suite on a 2-core machine; a --shard-history file replaces them.
+/// from the built-in suite on a 2-core machine; a --history file replaces them.
 double flavor_overhead_seconds(const std::string& flavor) {
     switch (flavor_of(flavor)) {
         case Flavor::plain: return 0.1;
@@ -125,20 +125,29 @@ std::optional<double> JobTimes::of(const std::string& scenario, const std::strin
     return it == m_seconds.end() ? std::nullopt : std::optional<double>(it->second);
 }
 
-double expected_job_seconds(const Scenario& sc, const std::string& variant, const std::string& flavor,
-                            const JobTimes* history) {
-    if (history != nullptr) {
-        if (const auto t = history->of(sc.name, variant, flavor)) return *t;
-    }
-    const double work = sc.duration ? std::chrono::duration<double>(*sc.duration).count() : k_unknown_job_seconds;
-    return work + flavor_overhead_seconds(flavor);
+Nanos scaled_duration(Nanos duration, double scale) {
+    const Nanos floor = std::min(duration, std::max<Nanos>(duration / 4, std::chrono::milliseconds(50)));
+    const auto scaled = Nanos(static_cast<Nanos::rep>(static_cast<double>(duration.count()) * std::min(scale, 1.0)));
+    return std::max(floor, scaled);
 }
 
-double expected_group_seconds(const Plan& plan, const JobGroup& group, const JobTimes* history) {
+double expected_job_seconds(const Scenario& sc, const std::string& variant, const std::string& flavor,
+                            const JobTimes* history, double scale) {
+    // The part of a job's time its duration makes, and how much shorter the scale makes it.
+    const double duration = sc.duration ? std::chrono::duration<double>(*sc.duration).count() : 0.0;
+    const double saved = sc.duration ? duration - std::chrono::duration<double>(scaled_duration(*sc.duration, scale)).count() : 0.0;
+    if (history != nullptr) {
+        if (const auto t = history->of(sc.name, variant, flavor)) return std::max(0.0, *t - saved);
+    }
+    const double work = sc.duration ? duration : k_unknown_job_seconds;
+    return work - saved + flavor_overhead_seconds(flavor);
+}
+
+double expected_group_seconds(const Plan& plan, const JobGroup& group, const JobTimes* history, double scale) {
     double total = 0;
     for (std::size_t p = group.begin; p < group.begin + group.size; ++p) {
         const Job j = plan.at(p);
-        total += expected_job_seconds(*j.scenario, j.variant, j.flavor, history);
+        total += expected_job_seconds(*j.scenario, j.variant, j.flavor, history, scale);
     }
     return total;
 }
@@ -262,7 +271,8 @@ void CpuPool::give(const std::vector<int>& cpus) {
 
 int CpuPool::free_count() const { return static_cast<int>(std::count(m_taken.begin(), m_taken.end(), false)); }
 
-PlannedSchedule plan_schedule(const Plan& plan, const JobShare& share, int cpus, int max_jobs, const JobTimes* history) {
+PlannedSchedule plan_schedule(const Plan& plan, const JobShare& share, int cpus, int max_jobs, const JobTimes* history,
+                              double scale) {
     PlannedSchedule out;
     std::vector<int> ids(static_cast<std::size_t>(std::max(cpus, 1)));
     std::iota(ids.begin(), ids.end(), 0);
@@ -274,11 +284,12 @@ PlannedSchedule plan_schedule(const Plan& plan, const JobShare& share, int cpus,
     double now = 0;
     for (std::size_t k = 0; k < share.group_count(); ++k) {
         const JobGroup g = share.group(k);
-        const double seconds = expected_group_seconds(plan, g, history);
+        const double seconds = expected_group_seconds(plan, g, history, scale);
         out.serial_seconds += seconds;
         const int width = job_width(*g.scenario, g.flavor, pool.size());
         std::optional<std::vector<int>> got;
         while (!(static_cast<int>(running.size()) < max_jobs && (got = pool.take(width)))) {
+            if (running.empty()) throw std::logic_error("plan_schedule: a group wider than the machine");
             now = running.top().first;  // wait for the next group to end
             pool.give(running.top().second);
             running.pop();
@@ -291,6 +302,31 @@ PlannedSchedule plan_schedule(const Plan& plan, const JobShare& share, int cpus,
         running.pop();
     }
     out.makespan_seconds = now;
+    return out;
+}
+
+BudgetPlan fit_time_budget(const Plan& plan, const JobShare& share, int cpus, int max_jobs, const JobTimes* history,
+                           double budget_seconds) {
+    const auto at = [&](double scale) { return plan_schedule(plan, share, cpus, max_jobs, history, scale); };
+    BudgetPlan out;
+    out.schedule = at(1.0);
+    if (out.schedule.makespan_seconds <= budget_seconds) return out;
+    // Every duration at its minimum: scaled_duration floors any scale at or below 0.
+    const PlannedSchedule shortest = at(0.0);
+    if (shortest.makespan_seconds > budget_seconds) return {0.0, false, shortest};
+    // The makespan grows with the scale: bisect for the largest scale that fits.
+    double lo = 0.0, hi = 1.0;
+    out = {0.0, true, shortest};
+    for (int i = 0; i < 30; ++i) {
+        const double mid = (lo + hi) / 2;
+        const PlannedSchedule s = at(mid);
+        if (s.makespan_seconds <= budget_seconds) {
+            lo = mid;
+            out = {mid, true, s};
+        } else {
+            hi = mid;
+        }
+    }
     return out;
 }
 

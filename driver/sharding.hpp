@@ -50,13 +50,17 @@ private:
     std::map<std::tuple<std::string, std::string, std::string>, double> m_seconds;
 };
 
+/// A scenario's duration shortened to `scale` of it (`run --time-budget`), but never below its
+/// minimum: a quarter of it, and at least 50ms (or the whole of a shorter one).
+Nanos scaled_duration(Nanos duration, double scale);
+
 /// Expected wall seconds of one job: its time in `history` when there, else the scenario's
 /// duration plus its flavor's start-up and teardown (a job run by `iterations` counts as
-/// k_unknown_job_seconds of work).
+/// 0.5 s of work); with `scale` < 1, its duration counts as scaled_duration(duration, scale).
 double expected_job_seconds(const Scenario& sc, const std::string& variant, const std::string& flavor,
-                            const JobTimes* history);
+                            const JobTimes* history, double scale = 1.0);
 /// The same for the jobs of a group.
-double expected_group_seconds(const Plan& plan, const JobGroup& group, const JobTimes* history);
+double expected_group_seconds(const Plan& plan, const JobGroup& group, const JobTimes* history, double scale = 1.0);
 
 /// The groups (indexes for Plan::group_at) of shard `shard`, in plan order. Every group of the
 /// plan is in exactly one shard; shards are balanced by expected time, not by count: longest
@@ -105,6 +109,18 @@ struct PlannedSchedule {
     double serial_seconds = 0;  ///< the same groups one at a time
     int max_side_by_side = 0;
 };
-PlannedSchedule plan_schedule(const Plan& plan, const JobShare& share, int cpus, int max_jobs, const JobTimes* history);
+PlannedSchedule plan_schedule(const Plan& plan, const JobShare& share, int cpus, int max_jobs, const JobTimes* history,
+                              double scale = 1.0);
+
+/// `run --time-budget`: the largest scale of the scenarios' durations (at most 1) whose planned
+/// schedule fits `budget_seconds`, and that schedule; when even every job's minimum does not
+/// fit, the smallest scale, with `fits` false.
+struct BudgetPlan {
+    double scale = 1.0;
+    bool fits = true;
+    PlannedSchedule schedule;
+};
+BudgetPlan fit_time_budget(const Plan& plan, const JobShare& share, int cpus, int max_jobs, const JobTimes* history,
+                           double budget_seconds);
 
 }  // namespace threadmill

@@ -86,7 +86,10 @@ std::vector<std::string> worker_argv(const Job& job, const fs::path& dir, const 
         argv.push_back("--history");
         argv.push_back((dir / "history.jsonl").string());
     }
-    if (options.run_length.duration) {
+    if (options.pass_scenario_duration && job.scenario->duration) {
+        argv.push_back("--duration");
+        argv.push_back(fmt::format("{}ns", job.scenario->duration->count()));
+    } else if (options.run_length.duration) {
         argv.push_back("--duration");
         argv.push_back(fmt::format("{}ns", options.run_length.duration->count()));
     }
@@ -368,7 +371,10 @@ std::string replay_command(const Job& job, const SupervisorOptions& options) {
     cmd += fmt::format(" run {} --variant {} --flavor {} --seed {}", word(job.scenario->path), word(job.variant),
                        job.flavor, job.seed);
     if (!options.replay_out_dir.empty()) cmd += " --out " + word(options.replay_out_dir);
-    if (options.run_length.duration) cmd += " --duration " + format_duration(*options.run_length.duration);
+    if (options.pass_scenario_duration && job.scenario->duration)
+        cmd += fmt::format(" --duration {}ns", job.scenario->duration->count());  // exact: a scaled duration
+    else if (options.run_length.duration)
+        cmd += " --duration " + format_duration(*options.run_length.duration);
     if (options.run_length.iterations) cmd += fmt::format(" --iterations {}", *options.run_length.iterations);
     for (const auto& set : options.sets) cmd += " --set " + word(set.text());
     return cmd;

@@ -27,6 +27,9 @@ struct SupervisorOptions {
     FrameFilter frame_filter;   ///< which frames of a sanitizer report or a hang backtrace are threadmill's own
     bool hang_backtraces = true;  ///< on a timeout, attach gdb (when installed) for backtraces
     RunLengthOverride run_length;
+    /// `run --time-budget` shortened the scenarios' durations (in the loaded scenarios): each
+    /// worker, and each replay command, gets its scenario's duration.
+    bool pass_scenario_duration = false;
     std::vector<KeyOverride> sets;  ///< `--set`: passed to every worker, named in replay commands
     std::string replay_program = "threadmill";  ///< how the replay command starts
     std::string replay_worker_dir;  ///< named in the replay command (`--worker-dir`) when not ""

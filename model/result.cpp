@@ -422,6 +422,10 @@ void to_json(json& j, const RunContext& v) {
     if (v.iterations_override) j["iterations_override"] = *v.iterations_override;
     if (!v.key_overrides.empty()) j["key_overrides"] = v.key_overrides;
     if (v.jobs_side_by_side != 1) j["jobs_side_by_side"] = v.jobs_side_by_side;
+    if (!v.time_budget.empty()) {
+        j["time_budget"] = v.time_budget;
+        j["duration_scale"] = v.duration_scale;
+    }
     if (v.shard.count > 0)
         j["shard"] = json{{"index", v.shard.index}, {"count", v.shard.count}, {"plan_jobs", v.shard.plan_jobs}, {"plan", v.shard.plan}};
 }
@@ -448,6 +452,8 @@ void from_json(const json& j, RunContext& v) {
     if (auto it = j.find("iterations_override"); it != j.end() && !it->is_null()) v.iterations_override = it->get<std::uint64_t>();
     get_opt(j, "key_overrides", v.key_overrides);
     get_opt(j, "jobs_side_by_side", v.jobs_side_by_side);
+    get_opt(j, "time_budget", v.time_budget);
+    get_opt(j, "duration_scale", v.duration_scale);
     if (auto it = j.find("shard"); it != j.end() && it->is_object()) {
         get_opt(*it, "index", v.shard.index);
         get_opt(*it, "count", v.shard.count);

@@ -300,6 +300,9 @@ struct RunContext {
     std::vector<std::string> merged_from;
     /// Jobs run side by side at most (`run --jobs`), each on CPUs of its own; 1 when serial.
     int jobs_side_by_side = 1;
+    /// `run --time-budget`, as given ("" none), and the scale it gave the scenarios' durations.
+    std::string time_budget;
+    double duration_scale = 1.0;
     /// `run --shard K/N`: this run is shard K of N of a plan of `plan_jobs` jobs whose
     /// fingerprint is `plan` (driver/sharding.hpp); shard_count 0 when not sharded.
     struct Shard {

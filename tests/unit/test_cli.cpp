@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <set>
 #include <fstream>
 #include <iterator>
@@ -1569,6 +1570,40 @@ TEST(CliScale, FailFastStartsNoJobAfterAMissAndTheRunIsIncomplete) {
     r = cli(fmt::format("{} run '{}' --seed 1 --seeds 5 -q --out '{}'", k_selftest, path, out.string()));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(job_lines(out / "results.jsonl").size(), 5u);
+    fs::remove_all(dir);
+}
+
+TEST(CliScale, ATimeBudgetScalesEveryDurationByOneFactorDownToEachJobsMinimum) {
+    const fs::path dir = out_dir("time-budget");
+    fs::remove_all(dir);
+    const std::string path = write_plan_scenario(dir / "in", "tb", R"(["safe"])", R"(["plain"])");
+    const std::string common = fmt::format("{} run '{}' --seed 1 --seeds 4 --duration 400ms", k_selftest, path);
+    // 4 jobs of 400ms + 0.1 s start-up: 2 s; in 1 s each may take 150ms, 0.375 of 400ms.
+    auto r = cli(fmt::format("{} --time-budget 1s --dry-run", common));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("--time-budget 1s: durations scaled to 0.37"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("~0.25s"), std::string::npos) << r.out;  // 150ms + 0.1 s a job
+    // Below every job's minimum (a quarter of 400ms): a warning, and the minimums.
+    r = cli(fmt::format("{} --time-budget 200ms --dry-run", common));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: --time-budget 200ms: the plan needs about 0.8s even with every job at its minimum"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.out.find("~0.20s"), std::string::npos) << r.out;
+    EXPECT_NE(cli(fmt::format("{} --time-budget soon --dry-run", common)).err.find("--time-budget: 'soon' is not a duration"),
+              std::string::npos);
+    // A real run: the workers ran the scaled duration, and the run says so.
+    const fs::path out = dir / "out";
+    r = cli(fmt::format("{} --time-budget 1s -q --out '{}'", common, out.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto context = nlohmann::json::parse(lines_of(out / "results.jsonl").front());
+    EXPECT_EQ(context.at("time_budget"), "1s");
+    EXPECT_NEAR(context.at("duration_scale").get<double>(), 0.375, 0.001);
+    for (const auto& j : job_lines(out / "results.jsonl")) {
+        EXPECT_LT(j.at("measurement").at("wall_seconds").get<double>(), 0.4);  // the run length, not a timing claim
+        EXPECT_TRUE(std::regex_search(j.at("replay").get<std::string>(), std::regex("--duration 1[45][0-9]{7}ns")))
+            << j.at("replay");
+    }
     fs::remove_all(dir);
 }
 
