@@ -561,6 +561,18 @@ RunOutcome run_jobs(const JobShare& share, const Catalogs& catalogs, const Super
         changed.notify_all();
     };
 
+    // Whatever ends this function, no group's thread outlives it: on an exception the groups
+    // start no further job and are waited for.
+    struct JoinAll {
+        std::deque<std::unique_ptr<GroupInFlight>>& flight;
+        std::atomic<bool>& halt;
+        ~JoinAll() {
+            halt.store(true);
+            for (auto& g : flight) {
+                if (g->thread.joinable()) g->thread.join();
+            }
+        }
+    } join_all{flight, halt};
     std::size_t next_group = 0;
     std::size_t announced = plan.size();  // the position last passed to on_job_start (none yet)
     bool skipped = false;  // some job of the share never started
@@ -635,7 +647,12 @@ RunOutcome run_jobs(const JobShare& share, const Catalogs& catalogs, const Super
                     fail(fmt::format("job {}: {}", r.index, e.what()));
                     halt.store(true);
                 }
-                if (options.on_job_end) options.on_job_end(r);
+                try {
+                    if (options.on_job_end) options.on_job_end(r);
+                } catch (const std::exception& e) {
+                    fail(fmt::format("job {}: {}", r.index, e.what()));
+                    halt.store(true);
+                }
                 if (options.fail_fast && is_miss(r)) halt.store(true);
                 outcome.results.push_back(std::move(r));
             }
