@@ -36,16 +36,16 @@ double flavor_overhead_seconds(const std::string& flavor) {
     return 0.5;
 }
 
-/// A positive whole number, or nullopt.
-std::optional<int> positive(const std::string& text) {
+/// A whole number written in digits (at most 9 of them), or nullopt.
+std::optional<int> whole(const std::string& text) {
     if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit)) return std::nullopt;
-    const int n = std::stoi(text);
-    return n > 0 ? std::optional<int>(n) : std::nullopt;
+    return std::stoi(text);
 }
 
-std::optional<int> whole(const std::string& text) {
-    if (text == "0") return 0;
-    return positive(text);
+/// The same, greater than 0.
+std::optional<int> positive(const std::string& text) {
+    const auto n = whole(text);
+    return n && *n > 0 ? n : std::nullopt;
 }
 
 ShardSpec checked(int index, int count, std::string source) {
